@@ -1,0 +1,153 @@
+import type { z } from 'zod';
+import { MAX_ECHOED_TYPE_LENGTH } from './constants.js';
+import { ProtocolError, type ErrorCode } from './errors.js';
+import {
+  REQUESTS,
+  ackSchema,
+  errorFrameSchema,
+  helloSchema,
+  isRequestType,
+  pongSchema,
+  serverEventSchema,
+  type Ack,
+  type ErrorFrame,
+  type Hello,
+  type ParsedRequestData,
+  type Pong,
+  type RequestType,
+  type ServerEvent,
+} from './messages/index.js';
+import { requestIdSchema } from './workspace.js';
+
+/** A request after validation, discriminated by `type`. */
+export type ClientMessage = {
+  [TType in RequestType]: { type: TType; id?: string; data: ParsedRequestData<TType> };
+}[RequestType];
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ProtocolError; id?: string };
+
+export interface Issue {
+  path: (string | number)[];
+  message: string;
+}
+
+const ENVELOPE_KEYS: ReadonlySet<string> = new Set(['type', 'id', 'data']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function issuesOf(error: z.ZodError, prefix: (string | number)[] = []): Issue[] {
+  return error.issues.slice(0, 20).map((issue) => ({
+    path: [...prefix, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    message: issue.message,
+  }));
+}
+
+function invalid(issues: Issue[], id?: string): ParseResult<never> {
+  const error = new ProtocolError('INVALID_MESSAGE', 'Message does not match the schema', { details: { issues } });
+  return id === undefined ? { ok: false, error } : { ok: false, error, id };
+}
+
+/** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
+export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not valid JSON') };
+  }
+  if (!isObject(parsed)) {
+    return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not a JSON object') };
+  }
+  const idResult = parsed['id'] === undefined ? undefined : requestIdSchema.safeParse(parsed['id']);
+  const id = idResult?.success ? idResult.data : undefined;
+  if (idResult !== undefined && !idResult.success) return invalid(issuesOf(idResult.error, ['id']));
+  const extra = Object.keys(parsed).filter((key) => !ENVELOPE_KEYS.has(key));
+  if (extra.length > 0) {
+    return invalid(extra.slice(0, 20).map((key) => ({ path: [key], message: 'Unrecognized key' })), id);
+  }
+  const type = parsed['type'];
+  if (typeof type !== 'string') {
+    return invalid([{ path: ['type'], message: 'Expected a string' }], id);
+  }
+  if (!isRequestType(type)) {
+    const shown = type.length > MAX_ECHOED_TYPE_LENGTH ? `${type.slice(0, MAX_ECHOED_TYPE_LENGTH)}...` : type;
+    const error = new ProtocolError('UNKNOWN_TYPE', `Unknown message type "${shown}"`);
+    return id === undefined ? { ok: false, error } : { ok: false, error, id };
+  }
+  const result = REQUESTS[type].data.safeParse(parsed['data']);
+  if (!result.success) return invalid(issuesOf(result.error, ['data']), id);
+  const message = { type, data: result.data } as ClientMessage;
+  if (id !== undefined) message.id = id;
+  return { ok: true, value: message };
+}
+
+/** Validates a request's data for one type (used by REST, which has no envelope). */
+export function parseRequestData<TType extends RequestType>(
+  type: TType,
+  data: unknown,
+): ParseResult<ParsedRequestData<TType>> {
+  const result = REQUESTS[type].data.safeParse(data);
+  if (!result.success) return invalid(issuesOf(result.error));
+  return { ok: true, value: result.data as ParsedRequestData<TType> };
+}
+
+/** Any frame the server sends. */
+export type ServerMessage = Hello | Ack | ErrorFrame | Pong | ServerEvent;
+
+/**
+ * Reads one server frame. Envelopes are checked; event payloads are checked against their schema.
+ * Used by clients; the server never parses its own output.
+ */
+export function parseServerMessage(raw: string): ParseResult<ServerMessage> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not valid JSON') };
+  }
+  if (!isObject(parsed) || typeof parsed['type'] !== 'string') {
+    return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not a JSON object with a type') };
+  }
+  const schema =
+    parsed['type'] === 'hello'
+      ? helloSchema
+      : parsed['type'] === 'ack'
+        ? ackSchema
+        : parsed['type'] === 'error'
+          ? errorFrameSchema
+          : parsed['type'] === 'pong'
+            ? pongSchema
+            : serverEventSchema;
+  const result = schema.safeParse(parsed);
+  if (!result.success) return invalid(issuesOf(result.error));
+  return { ok: true, value: result.data as ServerMessage };
+}
+
+/** The wire text of an error reply. */
+export function encodeError(error: ProtocolError, id?: string): string {
+  const frame: ErrorFrame = { type: 'error', code: error.code, message: error.message };
+  if (id !== undefined) frame.id = id;
+  if (error.details !== undefined) frame.details = error.details;
+  return JSON.stringify(frame);
+}
+
+/** The wire text of an ack. */
+export function encodeAck(data: unknown, id?: string): string {
+  return JSON.stringify(id === undefined ? { type: 'ack', data } : { type: 'ack', id, data });
+}
+
+/** The wire text of a pong. */
+export function encodePong(ts: string, id?: string): string {
+  return JSON.stringify(id === undefined ? { type: 'pong', data: { ts } } : { type: 'pong', id, data: { ts } });
+}
+
+/** The wire text of an event; encode once per broadcast, not per subscriber. */
+export function encodeEvent(event: ServerEvent): string {
+  return JSON.stringify(event);
+}
+
+export function errorFromFrame(frame: ErrorFrame): ProtocolError {
+  return new ProtocolError(frame.code as ErrorCode, frame.message, { details: frame.details });
+}

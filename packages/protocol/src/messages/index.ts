@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { ping } from './ping.js';
+import { subscribe } from './subscribe.js';
+import { unsubscribe } from './unsubscribe.js';
+import { workspaceCreate } from './workspace-create.js';
+import { workspaceDelete } from './workspace-delete.js';
+import { workspaceList } from './workspace-list.js';
+import { workspaceReorder } from './workspace-reorder.js';
+import { workspaceUpdate } from './workspace-update.js';
+
+export { ping, subscribe, unsubscribe, workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate };
+export * from './events.js';
+export * from './server-frames.js';
+
+/** Every request type: the one table both server and client use. Adding a type touches one file and this list. */
+export const REQUESTS = {
+  'workspace.create': workspaceCreate,
+  'workspace.update': workspaceUpdate,
+  'workspace.delete': workspaceDelete,
+  'workspace.reorder': workspaceReorder,
+  'workspace.list': workspaceList,
+  subscribe,
+  unsubscribe,
+  ping,
+} as const;
+
+export type RequestType = keyof typeof REQUESTS;
+export const REQUEST_TYPES = Object.keys(REQUESTS) as RequestType[];
+
+/** Request types that change stored data: idempotent by request id, resent by the client after a drop. */
+export const MUTATION_TYPES = ['workspace.create', 'workspace.update', 'workspace.delete', 'workspace.reorder'] as const;
+export type MutationType = (typeof MUTATION_TYPES)[number];
+
+/** What the caller sends as `data` for a request type. */
+export type RequestData<TType extends RequestType> = z.input<(typeof REQUESTS)[TType]['data']>;
+/** `data` of a request after validation. */
+export type ParsedRequestData<TType extends RequestType> = z.output<(typeof REQUESTS)[TType]['data']>;
+/** What the ack (or, for `ping`, the pong) carries as `data`. */
+export type AckData<TType extends RequestType> = z.output<(typeof REQUESTS)[TType]['ack']>;
+
+export function isRequestType(type: string): type is RequestType {
+  return Object.hasOwn(REQUESTS, type);
+}
+
+export function isMutationType(type: string): type is MutationType {
+  return (MUTATION_TYPES as readonly string[]).includes(type);
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { MAX_ID_LENGTH, MAX_NAME_LENGTH } from './constants.js';
+import { checkJsonObject, type JsonObject } from './json-value.js';
+
+/** Project and workspace ids: 1-64 characters of [A-Za-z0-9_-]. Strings only, so no operator can reach a query. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be 1-64 characters of A-Z, a-z, 0-9, "_" or "-"');
+
+/** A request id: any string of 1-64 characters without NUL. */
+export const requestIdSchema = z
+  .string()
+  .min(1)
+  .max(MAX_ID_LENGTH)
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+
+export const nameSchema = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+
+/** A workspace's free-form `data`: a JSON object within the limits of `checkJsonObject`. */
+export const jsonObjectSchema = z.custom<JsonObject>().superRefine((value, ctx) => {
+  const issue = checkJsonObject(value);
+  if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+});
+
+const isoDate = z.string().datetime({ offset: true });
+
+export const videoStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed']);
+export type VideoStatus = z.infer<typeof videoStatusSchema>;
+
+export const videoSchema = z.strictObject({
+  status: videoStatusSchema,
+  progress: z.number().min(0).max(100).optional(),
+  url: z.string().optional(),
+  error: z.string().optional(),
+  taskId: z.string().optional(),
+});
+export type Video = z.infer<typeof videoSchema>;
+
+/** A workspace as the server sends it. */
+export const workspaceSchema = z.strictObject({
+  id: idSchema,
+  projectId: idSchema,
+  name: z.string(),
+  position: z.number().int().nonnegative(),
+  version: z.number().int().positive(),
+  data: z.record(z.string(), z.unknown()),
+  video: videoSchema.optional(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type Workspace = z.infer<typeof workspaceSchema>;
