@@ -2,5 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   ssr: { resolve: { conditions: ['@app/source', 'module', 'node', 'development|production'] } },
-  test: { include: ['test/**/*.test.ts'], typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['../../scripts/vitest-db-setup.mjs'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -1,0 +1,115 @@
+import mongoose, { type Connection, type Model } from 'mongoose';
+
+const { Schema } = mongoose;
+
+/** A project's log head and read-model order. Created with the project's first event. */
+export interface ProjectDoc {
+  _id: string;
+  /** Fixed when the log is created; a reset log gets a new one, so stale `sinceSeq` values are detected. */
+  epoch: string;
+  /** Seq of the last event projected into workspaces and `order`. */
+  seq: number;
+  order: string[];
+  createdAt: Date;
+}
+
+/** The read model of one workspace. `position` is not stored: it is the index in the project's `order`. */
+export interface WorkspaceDoc {
+  _id: string;
+  projectId: string;
+  name: string;
+  version: number;
+  data: Record<string, unknown>;
+  video?: Record<string, unknown> | undefined;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Seq of the last event applied to this document; projections only move it forward. */
+  lastSeq: number;
+}
+
+/** One stored event: the source of truth. `_id` is `<projectId>:<seq>`, so no seq can be stored twice. */
+export interface EventDoc {
+  _id: string;
+  projectId: string;
+  seq: number;
+  /** Idempotency key: JSON of [subject, requestId], or `~<projectId>:<seq>` when the request had no id. Unique. */
+  key: string;
+  /** Hash of the request's type and data, to refuse an id reused for a different request. */
+  requestHash?: string | undefined;
+  type: string;
+  data: Record<string, unknown>;
+  /** The project's full order after this event (what the projection sets). */
+  order: string[];
+  origin?: Record<string, unknown> | undefined;
+  createdAt: Date;
+}
+
+const projectSchema = new Schema<ProjectDoc>(
+  {
+    _id: { type: String, required: true },
+    epoch: { type: String, required: true },
+    seq: { type: Number, required: true },
+    order: { type: [String], default: [] },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false, strict: true, collection: 'projects' },
+);
+
+const workspaceSchema = new Schema<WorkspaceDoc>(
+  {
+    _id: { type: String, required: true },
+    projectId: { type: String, required: true, index: true },
+    name: { type: String, required: true },
+    version: { type: Number, required: true },
+    data: { type: Schema.Types.Mixed, default: {} },
+    video: { type: Schema.Types.Mixed },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    lastSeq: { type: Number, required: true },
+  },
+  { versionKey: false, minimize: false, strict: true, collection: 'workspaces' },
+);
+
+const eventSchema = new Schema<EventDoc>(
+  {
+    _id: { type: String, required: true },
+    projectId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    key: { type: String, required: true },
+    requestHash: { type: String },
+    type: { type: String, required: true },
+    data: { type: Schema.Types.Mixed, required: true },
+    order: { type: [String], default: [] },
+    origin: { type: Schema.Types.Mixed },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, minimize: false, strict: true, collection: 'events' },
+);
+eventSchema.index({ projectId: 1, seq: 1 }, { unique: true });
+eventSchema.index({ key: 1 }, { unique: true });
+
+export interface Models {
+  Project: Model<ProjectDoc>;
+  Workspace: Model<WorkspaceDoc>;
+  Event: Model<EventDoc>;
+}
+
+/** Registers the models on a connection and creates their collections and indexes (before serving). */
+export async function createModels(connection: Connection): Promise<Models> {
+  const models: Models = {
+    Project: connection.model<ProjectDoc>('Project', projectSchema),
+    Workspace: connection.model<WorkspaceDoc>('Workspace', workspaceSchema),
+    Event: connection.model<EventDoc>('Event', eventSchema),
+  };
+  for (const model of Object.values(models) as Model<unknown>[]) {
+    await model.createCollection().catch((error: unknown) => {
+      if (!isNamespaceExists(error)) throw error;
+    });
+    await model.createIndexes();
+  }
+  return models;
+}
+
+function isNamespaceExists(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 48;
+}

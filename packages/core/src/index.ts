@@ -1,0 +1,11 @@
+export * from './config.js';
+export * from './logger.js';
+export * from './core.js';
+export * from './workspace-service.js';
+export * from './event-log.js';
+export * from './keyed-queue.js';
+export type { EventBus, EventListener } from './bus/event-bus.js';
+export { InProcessBus } from './bus/in-process.js';
+export { connectDatabase } from './db/connect.js';
+export { createModels, type Models, type EventDoc, type WorkspaceDoc, type ProjectDoc } from './db/models.js';
+export { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';

@@ -1,0 +1,56 @@
+import winston from 'winston';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  level?: string;
+  format?: 'pretty' | 'json';
+  /** Where lines go; defaults to the console. Tests pass a stream to read them. */
+  stream?: NodeJS.WritableStream;
+  silent?: boolean;
+}
+
+const SECRET_PATTERNS: [RegExp, string][] = [
+  [/(access_token=)[^&\s"]+/gi, '$1[redacted]'],
+  [/(authorization:?\s*"?bearer\s+)[^\s"]+/gi, '$1[redacted]'],
+  [/(mongodb(?:\+srv)?:\/\/[^:/\s]+:)[^@/\s]+@/gi, '$1[redacted]@'],
+  [/(redis:\/\/[^:/\s]*:)[^@/\s]+@/gi, '$1[redacted]@'],
+];
+
+/** Removes tokens and passwords from a string. Applied to every log line. */
+export function redact(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+const redactFormat = winston.format((info) => {
+  if (typeof info.message === 'string') info.message = redact(info.message);
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    if (typeof value === 'string') info[key] = redact(value);
+  }
+  return info;
+});
+
+/** The original line format: `[YYYY-MM-DD HH:mm:ss] info: message`. */
+const prettyLine = winston.format.printf((info) => {
+  const { timestamp, level, message, module: moduleName } = info as {
+    timestamp: string;
+    level: string;
+    message: string;
+    module?: string;
+  };
+  return `[${timestamp}] ${level}: ${moduleName ? `[${moduleName}] ` : ''}${message}`;
+});
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const format =
+    options.format === 'json'
+      ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
+      : winston.format.combine(redactFormat(), winston.format.timestamp({ format: 'YYYY-MM-DD HH:mm:ss' }), prettyLine);
+  const transport = options.stream
+    ? new winston.transports.Stream({ stream: options.stream })
+    : new winston.transports.Console({ stderrLevels: ['error'] });
+  return winston.createLogger({ level: options.level ?? 'info', format, transports: [transport], silent: options.silent ?? false });
+}
