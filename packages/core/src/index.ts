@@ -9,3 +9,4 @@ export { InProcessBus } from './bus/in-process.js';
 export { connectDatabase } from './db/connect.js';
 export { createModels, type Models, type EventDoc, type WorkspaceDoc, type ProjectDoc } from './db/models.js';
 export { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
+export * from './process.js';

@@ -196,17 +196,26 @@ export class WorkspaceService {
     findProject: () => Promise<string> | string,
     plan: (state: ProjectState & { epoch: string }) => Promise<Plan>,
   ): Promise<unknown> {
-    return this.guard(async () => {
-      const hash = requestHash(type, input);
-      const key = ctx.requestId === undefined ? undefined : EventLog.requestKey(ctx.subject, ctx.requestId);
-      if (key !== undefined) {
-        const previous = await this.log.findByKey(key);
-        if (previous !== null) return this.replayed(previous, hash);
-      }
-      return this.inOrder(ctx, findProject, async (projectId) => {
+    const hash = requestHash(type, input);
+    const key = ctx.requestId === undefined ? undefined : EventLog.requestKey(ctx.subject, ctx.requestId);
+    return this.guard(() =>
+      this.inOrder(ctx, () => this.resolveProject(findProject, key), async (projectId) => {
+        if (key !== undefined) {
+          const previous = await this.log.findByKey(key);
+          if (previous !== null) return this.replayed(previous, hash);
+        }
         for (let attempt = 0; attempt < MAX_SEQ_RETRIES; attempt += 1) {
-          const state = await this.writeState(projectId);
-          const next = await plan(state);
+          const cached = this.states.get(projectId);
+          const state = cached ?? (await this.freshState(projectId, true));
+          let next: Plan;
+          try {
+            next = await plan(state);
+          } catch (error) {
+            // A refusal based on this node's cached head could be stale (another node wrote): re-check once.
+            if (cached === undefined) throw error;
+            this.states.delete(projectId);
+            continue;
+          }
           const seq = state.seq + 1;
           const event: EventDoc = {
             _id: EventLog.eventId(projectId, seq),
@@ -235,8 +244,20 @@ export class WorkspaceService {
           return event.data;
         }
         throw new ProtocolError('UNAVAILABLE', 'Too much contention on this project; retry');
-      });
-    });
+      }),
+    );
+  }
+
+  /** The project a mutation belongs to; for a retried request whose workspace is gone, the project of its event. */
+  private async resolveProject(findProject: () => Promise<string> | string, key: string | undefined): Promise<string> {
+    try {
+      return await findProject();
+    } catch (error) {
+      if (key === undefined || !(error instanceof ProtocolError) || error.code !== 'NOT_FOUND') throw error;
+      const previous = await this.log.findByKey(key);
+      if (previous === null) throw error;
+      return previous.projectId;
+    }
   }
 
   /** Resolves the project in the caller's turn, enqueues `task` on it, then lets the caller's next request in. */
@@ -280,12 +301,6 @@ export class WorkspaceService {
       });
     }
     return previous.data;
-  }
-
-  private async writeState(projectId: string): Promise<ProjectState & { epoch: string }> {
-    const cached = this.states.get(projectId);
-    if (cached !== undefined) return cached;
-    return this.freshState(projectId, true);
   }
 
   /** Reads the head from the database, applies stored events past it, and caches the result. */

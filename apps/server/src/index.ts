@@ -1,0 +1,2 @@
+// The composition root has no library surface; see main.ts.
+export {};

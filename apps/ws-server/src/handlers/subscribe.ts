@@ -1,0 +1,38 @@
+import type { AckData } from '@app/protocol';
+import type { Handler } from './types.js';
+
+/**
+ * Joins the project's room first (live events buffer from here), then answers with a snapshot or
+ * the replay of stored events after `sinceSeq`; live delivery starts after the ack went out.
+ */
+export const subscribe: Handler<'subscribe'> = async (data, ctx) => {
+  const { connection, core } = ctx;
+  const subscription = connection.subscribe(data.projectId);
+  try {
+    let ack: AckData<'subscribe'>;
+    if (data.sinceSeq === undefined) {
+      const snapshot = await core.service.snapshot(data.projectId, ctx.mutation);
+      ack = { epoch: snapshot.epoch, seq: snapshot.seq, snapshot: snapshot.workspaces };
+    } else {
+      const replay = await core.service.replay(data.projectId, data.sinceSeq, data.epoch, ctx.mutation);
+      if ('resync' in replay) {
+        ack = replay;
+      } else {
+        for (const event of replay.events) connection.sendEvent(event);
+        ack = { epoch: replay.epoch, seq: replay.seq, replayed: replay.events.length };
+      }
+    }
+    ctx.afterReply(() => subscription.start(ack.seq));
+    return ack;
+  } catch (error) {
+    connection.unsubscribe(data.projectId, subscription);
+    throw error;
+  }
+};
+
+export const unsubscribe: Handler<'unsubscribe'> = (data, ctx) => {
+  ctx.connection.unsubscribe(data.projectId);
+  return {};
+};
+
+export const ping: Handler<'ping'> = () => ({ ts: new Date().toISOString() });
