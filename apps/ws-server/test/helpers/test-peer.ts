@@ -58,7 +58,7 @@ export class TestPeer {
 
   /** Sends a request with a fresh id and resolves with its reply (ack, pong or error). */
   request(type: string, data?: unknown, id = `r${++this.counter}-${Math.random().toString(36).slice(2, 8)}`): Promise<Frame> {
-    const reply = this.next((f) => (f.type === 'ack' || f.type === 'error' || f.type === 'pong') && f['id'] === id);
+    const reply = this.nextNew((f) => (f.type === 'ack' || f.type === 'error' || f.type === 'pong') && f['id'] === id);
     this.socket.send(JSON.stringify(data === undefined ? { type, id } : { type, id, data }));
     return reply;
   }
