@@ -111,6 +111,7 @@ export class WorkspaceService {
 
   reorder(input: ParsedRequestData<'workspace.reorder'>, ctx: MutationContext): Promise<AckData<'workspace.reorder'>> {
     return this.mutate('workspace.reorder', input, ctx, () => input.projectId, async (state) => {
+      if (state.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
       if (!isPermutation(input.order, state.order)) {
         throw new ProtocolError('CONFLICT', 'order is not a permutation of the project\'s workspaces', {
           details: { order: state.order },

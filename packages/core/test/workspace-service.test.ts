@@ -112,6 +112,12 @@ describe('WorkspaceService', () => {
     }
   });
 
+  it('reorder of a project that has no events is NOT_FOUND and creates no event', async () => {
+    const p = project();
+    await expect(core.service.reorder({ projectId: p, order: [] }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await core.service.list(p)).seq).toBe(0);
+  });
+
   it('assigns gapless seqs and publishes each event once, in order, after the write', async () => {
     const p = project();
     const { events, stop } = collect(p);

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import type { WorkspaceService } from '@app/core';
+import { integerQuery, jsonObjectBody, mutationContext, parseData, parseId } from '../validation.js';
+
+/**
+ * REST over the workspace service, mounted under `/api`. Reads and writes take the same path as
+ * WebSocket requests (same schemas, same service, same events), so REST writes reach live subscribers.
+ */
+export function workspacesRouter(service: WorkspaceService): Router {
+  const router = Router();
+
+  router.get('/projects/:projectId/workspaces', async (req, res) => {
+    const projectId = parseId('projectId', req.params.projectId);
+    res.json(await service.list(projectId));
+  });
+
+  router.post('/projects/:projectId/workspaces', async (req, res) => {
+    const projectId = parseId('projectId', req.params.projectId);
+    const input = parseData('workspace.create', jsonObjectBody(req), { projectId });
+    res.status(201).json(await service.create(input, mutationContext(req)));
+  });
+
+  router.put('/projects/:projectId/order', async (req, res) => {
+    const projectId = parseId('projectId', req.params.projectId);
+    const input = parseData('workspace.reorder', jsonObjectBody(req), { projectId });
+    res.json(await service.reorder(input, mutationContext(req)));
+  });
+
+  router.get('/workspaces/:id', async (req, res) => {
+    const id = parseId('id', req.params.id);
+    res.json({ workspace: await service.get(id) });
+  });
+
+  router.patch('/workspaces/:id', async (req, res) => {
+    const id = parseId('id', req.params.id);
+    const input = parseData('workspace.update', jsonObjectBody(req), { id });
+    res.json(await service.update(input, mutationContext(req)));
+  });
+
+  router.delete('/workspaces/:id', async (req, res) => {
+    const id = parseId('id', req.params.id);
+    const expectedVersion = integerQuery(req, 'expectedVersion');
+    const input = parseData('workspace.delete', expectedVersion === undefined ? {} : { expectedVersion }, { id });
+    res.json(await service.delete(input, mutationContext(req)));
+  });
+
+  return router;
+}

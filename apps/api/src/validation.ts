@@ -1,0 +1,71 @@
+import type { Request } from 'express';
+import type { MutationContext } from '@app/core';
+import {
+  ProtocolError,
+  idSchema,
+  issuesOf,
+  parseRequestData,
+  requestIdSchema,
+  type Issue,
+  type ParsedRequestData,
+  type RequestType,
+} from '@app/protocol';
+
+/** The header a REST caller sets to make a write idempotent (same key + same body = one change). */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+function invalid(issues: Issue[], message = 'Request does not match the schema'): ProtocolError {
+  return new ProtocolError('INVALID_MESSAGE', message, { details: { issues } });
+}
+
+/** A project or workspace id from the path; throws INVALID_MESSAGE naming the parameter. */
+export function parseId(name: string, value: unknown): string {
+  const result = idSchema.safeParse(value);
+  if (!result.success) throw invalid(issuesOf(result.error, [name]));
+  return result.data;
+}
+
+/** The JSON object body; anything else (no JSON content type, an array) is INVALID_JSON. */
+export function jsonObjectBody(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProtocolError('INVALID_JSON', 'Request body must be a JSON object (Content-Type: application/json)');
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Validates a request's data as the WebSocket path would, after merging in values from the URL.
+ * A body that repeats a URL value is refused rather than silently overridden.
+ */
+export function parseData<TType extends RequestType>(
+  type: TType,
+  body: Record<string, unknown>,
+  fromUrl: Record<string, unknown>,
+): ParsedRequestData<TType> {
+  const clashes = Object.keys(fromUrl).filter((key) => Object.hasOwn(body, key));
+  if (clashes.length > 0) {
+    throw invalid(clashes.map((key) => ({ path: [key], message: 'Unrecognized key; this value comes from the URL' })));
+  }
+  const result = parseRequestData(type, { ...body, ...fromUrl });
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+/** `?name=` as a non-negative integer when it looks like one; other text is passed on for the schema to refuse. */
+export function integerQuery(req: Request, name: string): unknown {
+  const value: unknown = req.query[name];
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value);
+  return value;
+}
+
+/** The context of a REST write: anonymous subject, REST origin, and the Idempotency-Key as request id. */
+export function mutationContext(req: Request): MutationContext {
+  const ctx: MutationContext = { subject: 'anonymous', origin: { source: 'rest' } };
+  const key = req.get(IDEMPOTENCY_HEADER);
+  if (key === undefined) return ctx;
+  const result = requestIdSchema.safeParse(key);
+  if (!result.success) throw invalid(issuesOf(result.error, ['headers', 'Idempotency-Key']));
+  ctx.requestId = result.data;
+  return ctx;
+}

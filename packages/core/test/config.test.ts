@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { createLogger, redact } from '../src/logger.js';
+import { Writable } from 'node:stream';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      WS_PORT: 3001,
+      HOST: '127.0.0.1',
+      HEARTBEAT_MS: 30_000,
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'pretty',
+      DATA_DIR: '.data',
+      MAX_MESSAGE_BYTES: 1_048_576,
+    });
+    expect(config.MONGODB_URI).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['WS_PORT', '70000'],
+    ['HEARTBEAT_MS', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
+    ['MONGODB_URI', 'http://example'],
+    ['MAX_MESSAGE_BYTES', '12'],
+  ])('refuses %s=%s with a message naming the variable but not the value', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(name);
+    if (value.length > 3) expect((error as Error).message).not.toContain(value);
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ MONGODB_URI: '', REDIS_URL: ' ' }).MONGODB_URI).toBeUndefined();
+  });
+});
+
+describe('logger', () => {
+  it('writes the original line format and redacts tokens and passwords', () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        lines.push(chunk.toString().trimEnd());
+        callback();
+      },
+    });
+    const logger = createLogger({ stream, format: 'pretty' });
+    logger.info('connect mongodb://admin:hunter2@db:27017/x with ?access_token=abc.def.ghi&x=1');
+    logger.warn('Authorization: Bearer eyJhbGciOi.secret.sig');
+    expect(lines[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] info: connect /);
+    expect(lines[1]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] warn: /);
+    expect(lines.join('\n')).not.toMatch(/hunter2|abc\.def\.ghi|eyJhbGciOi/);
+    expect(redact('redis://:pw@127.0.0.1:6379')).toBe('redis://:[redacted]@127.0.0.1:6379');
+  });
+});

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import {
+  REQUESTS,
+  REQUEST_TYPES,
+  checkJsonObject,
+  encodeAck,
+  encodeError,
+  encodeEvent,
+  encodePong,
+  parseClientMessage,
+  parseRequestData,
+  parseServerMessage,
+  ProtocolError,
+  toProtocolError,
+  type ServerEvent,
+} from '../src/index.js';
+
+describe('request schemas', () => {
+  for (const type of REQUEST_TYPES) {
+    const spec = REQUESTS[type];
+    it(`${type}: accepts every valid example and refuses every invalid one`, () => {
+      for (const example of spec.examples.valid) expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(true);
+      for (const example of spec.examples.invalid) expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(false);
+    });
+  }
+});
+
+describe('parseClientMessage', () => {
+  it('round-trips a valid request of every type', () => {
+    for (const type of REQUEST_TYPES) {
+      const data = REQUESTS[type].examples.valid[0];
+      const result = parseClientMessage(JSON.stringify({ type, id: 'abc', data }));
+      expect(result).toEqual({ ok: true, value: data === undefined ? { type, id: 'abc', data: undefined } : { type, id: 'abc', data } });
+    }
+  });
+
+  it.each([
+    ['{', 'INVALID_JSON'],
+    ['', 'INVALID_JSON'],
+    ['[]', 'INVALID_JSON'],
+    ['null', 'INVALID_JSON'],
+    ['42', 'INVALID_JSON'],
+    ['"ping"', 'INVALID_JSON'],
+    ['{"type":5}', 'INVALID_MESSAGE'],
+    ['{}', 'INVALID_MESSAGE'],
+    ['{"type":"nope"}', 'UNKNOWN_TYPE'],
+    ['{"type":"toString"}', 'UNKNOWN_TYPE'],
+    ['{"type":"__proto__"}', 'UNKNOWN_TYPE'],
+    ['{"type":"ping","extra":1}', 'INVALID_MESSAGE'],
+    ['{"type":"ping","id":""}', 'INVALID_MESSAGE'],
+    ['{"type":"ping","id":5}', 'INVALID_MESSAGE'],
+    ['{"type":"workspace.list","data":{"projectId":{"$ne":null}}}', 'INVALID_MESSAGE'],
+  ])('%s -> %s', (raw, code) => {
+    const result = parseClientMessage(raw);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe(code);
+  });
+
+  it('keeps the id of a request that fails validation, so the error can echo it', () => {
+    const result = parseClientMessage('{"type":"workspace.create","id":"x1","data":{}}');
+    expect(result).toMatchObject({ ok: false, id: 'x1', error: { code: 'INVALID_MESSAGE' } });
+    if (!result.ok) expect(result.error.details).toEqual({ issues: expect.arrayContaining([expect.objectContaining({ path: ['data', 'projectId'] })]) });
+  });
+});
+
+describe('checkJsonObject', () => {
+  it('accepts ordinary JSON objects', () => {
+    expect(checkJsonObject({ a: [1, 'two', null, true, { b: { c: [] } }], 'key with space': 1.5 })).toBeUndefined();
+  });
+
+  it.each([
+    [{ $set: 1 }, ['$set']],
+    [{ a: { 'b.c': 1 } }, ['a', 'b.c']],
+    [JSON.parse('{"__proto__":{"x":1}}'), ['__proto__']],
+    [{ constructor: 1 }, ['constructor']],
+    [{ a: [{ prototype: 1 }] }, ['a', 0, 'prototype']],
+    [{ s: 'a\u0000b' }, ['s']],
+  ])('refuses %j at %j', (value, path) => {
+    expect(checkJsonObject(value)?.path).toEqual(path);
+  });
+
+  it('refuses non-objects, non-finite numbers, deep nesting and too many values without recursion', () => {
+    expect(checkJsonObject([])).toBeDefined();
+    expect(checkJsonObject(null)).toBeDefined();
+    expect(checkJsonObject({ n: Infinity })?.message).toMatch(/finite/);
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i += 1) deep = { a: deep };
+    expect(checkJsonObject(deep)?.message).toMatch(/nested deeper/);
+    expect(checkJsonObject({ a: Array.from({ length: 20_000 }, () => 0) })?.message).toMatch(/values/);
+    expect(checkJsonObject({ s: 'x'.repeat(70_000) })?.message).toMatch(/string longer/);
+  });
+});
+
+describe('server frames', () => {
+  const workspace = {
+    id: 'w1',
+    projectId: 'p1',
+    name: 'Intro',
+    position: 0,
+    version: 1,
+    data: {},
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+
+  it('encodes and parses back acks, errors, pongs and events', () => {
+    expect(parseServerMessage(encodeAck({ workspace }, 'r1'))).toEqual({ ok: true, value: { type: 'ack', id: 'r1', data: { workspace } } });
+    const error = new ProtocolError('CONFLICT', 'stale', { details: { workspace } });
+    expect(parseServerMessage(encodeError(error, 'r2'))).toEqual({
+      ok: true,
+      value: { type: 'error', id: 'r2', code: 'CONFLICT', message: 'stale', details: { workspace } },
+    });
+    expect(parseServerMessage(encodePong('2026-01-01T00:00:00.000Z'))).toMatchObject({ ok: true, value: { type: 'pong' } });
+    const event: ServerEvent = { type: 'workspace.created', projectId: 'p1', seq: 1, data: { workspace }, origin: { sessionId: 's', requestId: 'r' } };
+    expect(parseServerMessage(encodeEvent(event))).toEqual({ ok: true, value: event });
+  });
+
+  it('refuses events that break their schema', () => {
+    expect(parseServerMessage('{"type":"workspace.deleted","projectId":"p","seq":0,"data":{"id":"w"}}').ok).toBe(false);
+    expect(parseServerMessage('{"type":"workspace.exploded","projectId":"p","seq":1,"data":{}}').ok).toBe(false);
+  });
+
+  it('parseRequestData validates REST bodies with the same schemas', () => {
+    expect(parseRequestData('workspace.reorder', { projectId: 'p', order: ['a'] })).toEqual({ ok: true, value: { projectId: 'p', order: ['a'] } });
+    expect(parseRequestData('workspace.reorder', { projectId: 'p' }).ok).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('toProtocolError keeps protocol errors and hides everything else behind INTERNAL', () => {
+    const known = new ProtocolError('NOT_FOUND', 'gone');
+    expect(toProtocolError(known)).toBe(known);
+    const hidden = toProtocolError(new Error('mongodb://user:secret@host failed'));
+    expect(hidden.code).toBe('INTERNAL');
+    expect(hidden.message).toBe('Internal error');
+    expect(JSON.stringify(hidden.toJSON())).not.toContain('secret');
+  });
+});
