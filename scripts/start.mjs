@@ -10,10 +10,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const db = await startDatabase({ dataDir: resolve(root, process.env.DATA_DIR ?? '.data'), quiet: true });
 if (db.kind !== 'external') console.error(`[start] embedded ${db.kind} on ${db.uri} (data in ${process.env.DATA_DIR ?? '.data'}/)`);
 
+// Development default: without any authentication setting, run without authentication (the server warns loudly).
+const auth = process.env.AUTH_MODE || process.env.AUTH_JWT_SECRET || process.env.AUTH_JWT_PUBLIC_KEY_FILE || process.env.AUTH_JWKS_FILE;
+const authEnv = auth ? {} : { AUTH_MODE: 'none' };
+
 const child = spawn(
   process.execPath,
   ['--conditions=@app/source', '--import', 'tsx', join(root, 'apps/server/src/main.ts')],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, MONGODB_URI: db.uri } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...authEnv, MONGODB_URI: db.uri } },
 );
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {

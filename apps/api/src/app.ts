@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Core, Logger } from '@app/core';
+import { tokenFromRequest, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { healthRouter } from './routes/health.js';
@@ -14,6 +14,10 @@ export interface ApiOptions {
   logger: Logger;
   /** Largest JSON body accepted; larger ones get 413. Default 1 MiB (the WebSocket frame limit). */
   maxBodyBytes?: number;
+  /** Verifies `Authorization: Bearer` tokens on /api; default: no authentication. */
+  authenticator?: Authenticator;
+  /** Served at GET /metrics (Prometheus text format) when given. */
+  metrics?: Metrics;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, workspace REST, then 404 and the error handler. */
@@ -24,6 +28,18 @@ export function createApi(options: ApiOptions): Express {
   app.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES }));
   app.use(healthRouter());
   app.use(readyRouter(core));
+  const { metrics, authenticator } = options;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
+  if (authenticator !== undefined && authenticator.mode === 'jwt') {
+    app.use('/api', async (req, res, next) => {
+      res.locals['principal'] = await authenticator.authenticate(tokenFromRequest(req.headers, req.originalUrl));
+      next();
+    });
+  }
   app.use('/api', workspacesRouter(core.service));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, createCore, createLogger, loadConfig, redact, type Config } from '@app/core';
+import { ConfigError, busOptionsFromConfig, authenticatorFromConfig, createCore, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
 import { createApi } from './app.js';
 
 function fail(message: string): never {
@@ -30,8 +30,11 @@ async function main(): Promise<void> {
     dbName: config.MONGODB_DB,
     logger,
     dbTimeoutMs: config.DB_TIMEOUT_MS,
+    ...busOptionsFromConfig(config),
   });
-  const server = createServer(createApi({ core, logger, maxBodyBytes: config.MAX_MESSAGE_BYTES }));
+  if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
+  const authenticator = authenticatorFromConfig(config);
+  const server = createServer(createApi({ core, logger, authenticator, metrics: createMetrics(), maxBodyBytes: config.MAX_MESSAGE_BYTES }));
   server.listen(config.PORT, config.HOST);
   try {
     await once(server, 'listening');

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
-import type { MutationContext } from '@app/core';
+import type { Request, Response } from 'express';
+import { ANONYMOUS, assertAccess, type MutationContext, type Principal, type ReadContext } from '@app/core';
 import {
   ProtocolError,
   idSchema,
@@ -59,9 +59,21 @@ export function integerQuery(req: Request, name: string): unknown {
   return value;
 }
 
-/** The context of a REST write: anonymous subject, REST origin, and the Idempotency-Key as request id. */
-export function mutationContext(req: Request): MutationContext {
-  const ctx: MutationContext = { subject: 'anonymous', origin: { source: 'rest' } };
+/** The caller, set by the auth middleware (anonymous when authentication is off). */
+export function principalOf(res: Response): Principal {
+  return (res.locals['principal'] as Principal | undefined) ?? ANONYMOUS;
+}
+
+/** Authorization for reads: the caller's project access. */
+export function readContext(res: Response): ReadContext {
+  const principal = principalOf(res);
+  return principal.projects === '*' ? {} : { authorize: (projectId) => assertAccess(principal, projectId) };
+}
+
+/** The context of a REST write: the caller's subject and access, REST origin, and the Idempotency-Key as request id. */
+export function mutationContext(req: Request, res: Response): MutationContext {
+  const principal = principalOf(res);
+  const ctx: MutationContext = { ...readContext(res), subject: principal.subject, origin: { source: 'rest' } };
   const key = req.get(IDEMPOTENCY_HEADER);
   if (key === undefined) return ctx;
   const result = requestIdSchema.safeParse(key);

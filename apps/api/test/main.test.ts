@@ -29,7 +29,7 @@ function run(env: Record<string, string>): Run {
   delete base['MONGODB_URI'];
   const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'src/main.ts'], {
     cwd: API_DIR,
-    env: { ...base, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'pretty', ...env },
+    env: { ...base, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'pretty', AUTH_MODE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApi } from '@app/api';
-import { createCore, createLogger, handleProcessSignals, loadConfigOrExit, retry } from '@app/core';
-import { createWsServer } from '@app/ws-server';
+import { busOptionsFromConfig, createCore, createLogger, createMetrics, handleProcessSignals, loadConfigOrExit, retry } from '@app/core';
+import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 
 // One process: HTTP API on PORT and WebSocket server on WS_PORT over one core (one database connection).
 const config = loadConfigOrExit();
@@ -11,21 +11,16 @@ if (config.MONGODB_URI === undefined) {
   process.exit(1);
 }
 const mongodbUri = config.MONGODB_URI;
-const core = await retry(() => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS }), {
+const core = await retry(() => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, ...busOptionsFromConfig(config) }), {
   attempts: 30,
   delayMs: 1_000,
   onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
 });
-const ws = await createWsServer({
-  core,
-  logger,
-  port: config.WS_PORT,
-  host: config.HOST,
-  heartbeatMs: config.HEARTBEAT_MS,
-  maxMessageBytes: config.MAX_MESSAGE_BYTES,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-});
-const http = createApi({ core, logger }).listen(config.PORT, config.HOST);
+const metrics = createMetrics();
+const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
+const ws = await createWsServer(wsOptions);
+const api = createApi({ core, logger, metrics, maxBodyBytes: config.MAX_MESSAGE_BYTES, ...(wsOptions.authenticator ? { authenticator: wsOptions.authenticator } : {}) });
+const http = api.listen(config.PORT, config.HOST);
 await new Promise<void>((resolve, reject) => {
   http.once('listening', resolve);
   http.once('error', reject);

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Sequencer, type Core } from '@app/core';
+import { Sequencer, assertAccess, type Core, type Metrics, type Principal } from '@app/core';
 import {
   CLOSE_CODES,
   ProtocolError,
   encodeError,
   encodeEvent,
   parseClientMessage,
+  type ClientMessage,
   type RequestType,
   type ServerEvent,
 } from '@app/protocol';
 import { WebSocket, type RawData } from 'ws';
+import { checkDataLimits, type ConnectionLimits } from './limits.js';
+import { TokenBucket } from './rate-limit.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 import type { Rooms } from './rooms.js';
 import { route } from './router.js';
 import { Subscription } from './subscription.js';
@@ -17,29 +21,48 @@ import { Subscription } from './subscription.js';
 export interface ConnectionDeps {
   core: Core;
   rooms: Rooms;
-  /** Idempotency scope of this connection's mutations (the authenticated subject). */
-  subject: string;
-  /** Send buffer past which the peer is a slow consumer and is closed with 1013. */
-  maxBufferedBytes: number;
-  /** Most events held for one subscription while it is being prepared or repaired. */
-  maxPendingEvents: number;
+  principal: Principal;
+  limits: ConnectionLimits;
+  metrics?: Metrics | undefined;
+  /** Batches this connection's frames per event-loop turn into one write. */
+  coalescer?: WriteCoalescer | undefined;
   onError(error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void;
 }
 
-/** One client socket: reads frames, routes requests, owns the connection's subscriptions. */
+/** How long a closing socket may take before it is destroyed (a paused peer never reads our close frame). */
+const CLOSE_GRACE_MS = 5_000;
+const MAX_TIMER_MS = 2_147_483_647;
+/** Frames are text even when the payload is a Buffer; no per-frame compression. */
+const TEXT_FRAME = { binary: false, compress: false } as const;
+
+/** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
 export class Connection {
   readonly sessionId = randomUUID();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly sequencer = new Sequencer();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly bucket: TokenBucket;
+  private strikes = 0;
   private draining = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** The close code and reason this server sent, when it closed the connection. */
+  closedWith: { code: number; reason: string } | undefined;
 
   constructor(
     readonly socket: WebSocket,
     private readonly deps: ConnectionDeps,
   ) {
+    this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.rateBurst);
     socket.on('message', (data, isBinary) => this.socketOnMessage(data, isBinary));
     socket.once('close', () => this.socketOnClose());
+    this.armIdleTimer();
+    const { expiresAt } = deps.principal;
+    if (expiresAt !== undefined) {
+      this.expiryTimer = setTimeout(() => this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired'), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
+      this.expiryTimer.unref();
+    }
   }
 
   get isOpen(): boolean {
@@ -50,28 +73,46 @@ export class Connection {
     return this.subscriptions.size;
   }
 
-  /** Sends a text frame; a peer that stops reading is closed (1013) instead of growing server memory. */
-  send(text: string): void {
+  get subject(): string {
+    return this.deps.principal.subject;
+  }
+
+  /**
+   * Sends a text frame (a string, or UTF-8 bytes encoded once for many sockets); a peer that stops
+   * reading is closed (1013) instead of growing server memory.
+   */
+  send(text: string | Buffer): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.deps.maxBufferedBytes) {
+    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
       return;
     }
-    this.socket.send(text);
+    this.deps.coalescer?.hold(this.socket);
+    this.socket.send(text, TEXT_FRAME);
   }
 
   sendEvent(event: ServerEvent): void {
     this.send(encodeEvent(event));
   }
 
+  /** Starts the closing handshake, and destroys the socket if the peer does not finish it in time. */
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.closedWith = { code, reason };
       this.socket.close(code, reason);
+      this.graceTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
+      this.graceTimer.unref();
     }
   }
 
   /** Starts (or restarts) a subscription; live events buffer until `start()` is called on it. */
   subscribe(projectId: string): Subscription {
+    assertAccess(this.deps.principal, projectId);
+    if (!this.subscriptions.has(projectId) && this.subscriptions.size >= this.deps.limits.maxSubscriptions) {
+      throw new ProtocolError('FORBIDDEN', `Subscription limit (${this.deps.limits.maxSubscriptions}) reached; unsubscribe first`, {
+        details: { maxSubscriptions: this.deps.limits.maxSubscriptions },
+      });
+    }
     this.unsubscribe(projectId);
     const subscription = new Subscription({
       projectId,
@@ -86,7 +127,7 @@ export class Connection {
           this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
         }
       },
-      maxBuffered: this.deps.maxPendingEvents,
+      maxBuffered: this.deps.limits.maxPendingEvents,
     });
     this.subscriptions.set(projectId, subscription);
     this.deps.rooms.add(subscription);
@@ -109,32 +150,58 @@ export class Connection {
   }
 
   private socketOnMessage(data: RawData, isBinary: boolean): void {
+    if (this.closedWith !== undefined) return; // closing: nothing more is read or answered
     if (isBinary) {
       this.close(CLOSE_CODES.UNSUPPORTED_DATA, 'binary frames are not supported');
       return;
     }
+    this.armIdleTimer();
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    const waitMs = this.bucket.take();
+    if (waitMs > 0) {
+      this.refuseForRate(text, waitMs);
+      return;
+    }
+    this.strikes = 0;
+    const started = performance.now();
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
-      this.send(encodeError(parsed.error, parsed.id));
+      this.reply(encodeError(parsed.error, parsed.id), parsed.error.code);
       return;
     }
     const message = parsed.value;
+    this.deps.metrics?.messagesIn.inc({ type: message.type });
     if (this.draining) {
-      this.send(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id));
+      this.reply(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id), 'UNAVAILABLE');
       return;
     }
+    try {
+      checkDataLimits(message, this.deps.limits.data);
+    } catch (error) {
+      const protocolError = error as ProtocolError;
+      this.reply(encodeError(protocolError, message.id), protocolError.code);
+      return;
+    }
+    this.dispatch(message, started);
+  }
+
+  private dispatch(message: ClientMessage, started: number): void {
+    const { principal, metrics } = this.deps;
     const mutation = {
-      subject: this.deps.subject,
+      subject: principal.subject,
       requestId: message.id,
       origin: message.id === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId: message.id },
       sequencer: this.sequencer,
+      authorize: principal.projects === '*' ? undefined : (projectId: string) => assertAccess(principal, projectId),
     };
     const task = route(
       message,
       { core: this.deps.core, connection: this, requestId: message.id, mutation },
       {
-        send: (reply) => this.send(reply),
+        send: (reply, code) => {
+          metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
+          this.reply(reply, code, message.type);
+        },
         onError: (error, requestType) => this.deps.onError(error, { sessionId: this.sessionId, requestType }),
       },
     );
@@ -142,7 +209,60 @@ export class Connection {
     void task.finally(() => this.inFlight.delete(task));
   }
 
+  private reply(text: string, errorCode?: string, requestType?: string): void {
+    const metrics = this.deps.metrics;
+    if (metrics !== undefined) {
+      if (errorCode !== undefined) {
+        metrics.errors.inc({ code: errorCode });
+        metrics.messagesOut.inc({ type: 'error' });
+      } else {
+        metrics.messagesOut.inc({ type: requestType === 'ping' ? 'pong' : 'ack' });
+      }
+    }
+    this.send(text);
+  }
+
+  /** Over the rate limit: RATE_LIMITED with the id echoed; sustained flooding closes with 1008. */
+  private refuseForRate(text: string, retryAfterMs: number): void {
+    this.deps.metrics?.rateLimited.inc();
+    this.strikes += 1;
+    if (this.strikes > this.deps.limits.maxStrikes) {
+      this.close(CLOSE_CODES.POLICY_VIOLATION, 'rate limit exceeded');
+      // Stop reading the flood: the peer's close frame is not awaited, the grace timer ends the socket.
+      (this.socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
+      return;
+    }
+    const error = new ProtocolError('RATE_LIMITED', 'Too many messages; slow down', { details: { retryAfterMs } });
+    this.reply(encodeError(error, idOf(text)), 'RATE_LIMITED');
+  }
+
+  private armIdleTimer(): void {
+    const { idleTimeoutMs } = this.deps.limits;
+    if (idleTimeoutMs <= 0) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.subscriptions.size === 0 && this.inFlight.size === 0) this.close(1000, 'idle');
+      else this.armIdleTimer();
+    }, idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
   private socketOnClose(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.expiryTimer);
+    clearTimeout(this.graceTimer);
     for (const projectId of [...this.subscriptions.keys()]) this.unsubscribe(projectId);
+  }
+}
+
+/** The request id of a frame, without validating the rest (for replies to frames not processed). */
+function idOf(text: string): string | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null) return undefined;
+    const id = (value as { id?: unknown }).id;
+    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

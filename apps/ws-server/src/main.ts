@@ -1,4 +1,5 @@
-import { createCore, createLogger, handleProcessSignals, loadConfigOrExit, retry } from '@app/core';
+import { busOptionsFromConfig, createCore, createLogger, createMetrics, handleProcessSignals, loadConfigOrExit, retry } from '@app/core';
+import { wsServerOptionsFromConfig } from './options-from-config.js';
 import { createWsServer } from './server.js';
 
 const config = loadConfigOrExit();
@@ -8,20 +9,13 @@ if (config.MONGODB_URI === undefined) {
   process.exit(1);
 }
 const mongodbUri = config.MONGODB_URI;
-const core = await retry(() => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS }), {
+const core = await retry(() => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, ...busOptionsFromConfig(config) }), {
   attempts: 30,
   delayMs: 1_000,
   onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
 });
-const ws = await createWsServer({
-  core,
-  logger,
-  port: config.WS_PORT,
-  host: config.HOST,
-  heartbeatMs: config.HEARTBEAT_MS,
-  maxMessageBytes: config.MAX_MESSAGE_BYTES,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-});
+const metrics = createMetrics();
+const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics }));
 logger.info(`WebSocket server listening on ${ws.url}`);
 handleProcessSignals(logger, async () => {
   await ws.close();

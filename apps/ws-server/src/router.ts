@@ -26,7 +26,8 @@ const table = new Map<RequestType, Handler<RequestType>>(
 );
 
 export interface RouteOptions {
-  send(text: string): void;
+  /** Sends the one reply; `errorCode` is set for error replies. */
+  send(text: string, errorCode?: string): void;
   onError(error: unknown, requestType: RequestType): void;
 }
 
@@ -46,6 +47,6 @@ export async function route(
   } catch (error) {
     const protocolError = toProtocolError(error);
     if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.onError(error, message.type);
-    options.send(encodeError(protocolError, message.id));
+    options.send(encodeError(protocolError, message.id), protocolError.code);
   }
 }

@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Core, Logger } from '@app/core';
+import { createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Connection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
+import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
 import { Rooms } from './rooms.js';
+import { UpgradeGuard, refusalResponse } from './upgrade.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export interface WsServerOptions {
   core: Core;
@@ -15,9 +18,18 @@ export interface WsServerOptions {
   host?: string;
   heartbeatMs?: number;
   maxMessageBytes?: number;
-  maxBufferedBytes?: number;
-  maxPendingEvents?: number;
   shutdownTimeoutMs?: number;
+  /** How long a client may take to send its upgrade request (slowloris guard). */
+  handshakeTimeoutMs?: number;
+  /** Verifies tokens at the upgrade; default: no authentication (one anonymous subject). */
+  authenticator?: Authenticator;
+  /** Exact origins allowed for browser upgrades; default: any. */
+  allowedOrigins?: ReadonlySet<string> | undefined;
+  maxConnections?: number;
+  maxConnectionsPerIp?: number;
+  trustedProxies?: ReadonlySet<string>;
+  limits?: Partial<ConnectionLimits>;
+  metrics?: Metrics;
 }
 
 export interface WsServer {
@@ -26,6 +38,9 @@ export interface WsServer {
   readonly wss: WebSocketServer;
   readonly rooms: Rooms;
   readonly connections: ReadonlySet<Connection>;
+  readonly guard: UpgradeGuard;
+  /** The HTTP server the WebSocket upgrades arrive on. */
+  readonly http: Server;
   /** Sends a message to every open connection (encoded once). */
   broadcast(message: unknown): void;
   /** Graceful stop: no new connections, in-flight requests answered, clients closed with 1001. */
@@ -37,19 +52,29 @@ export const WS_DEFAULTS = {
   host: '127.0.0.1',
   heartbeatMs: 30_000,
   maxMessageBytes: 1024 * 1024,
-  maxBufferedBytes: 8 * 1024 * 1024,
-  maxPendingEvents: 10_000,
   shutdownTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 200,
 } as const;
-
-const ANONYMOUS_SUBJECT = 'anonymous';
 
 export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
   const settings = { ...WS_DEFAULTS, ...definedOnly(options) };
-  const { core } = options;
+  const { core, metrics } = options;
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+  const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
+  const guard = new UpgradeGuard({
+    authenticator,
+    allowedOrigins: options.allowedOrigins,
+    maxConnections: settings.maxConnections,
+    maxConnectionsPerIp: settings.maxConnectionsPerIp,
+    trustedProxies: options.trustedProxies ?? new Set(),
+    metrics,
+  });
   const logger = options.logger.child({ module: 'ws-server' });
-  const rooms = new Rooms(core.bus);
+  const rooms = new Rooms(core.bus, { logger, metrics });
   const connections = new Set<Connection>();
+  const coalescer = new WriteCoalescer();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: settings.maxMessageBytes,
@@ -58,7 +83,11 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     handleProtocols: () => false,
   });
   wss.on('error', (error) => logger.error(`WebSocket server error: ${error.message}`));
-  wss.on('wsClientError', (error, _socket, request) => logger.warn(`Rejected handshake from ${ipOf(request)}: ${error.message}`));
+  wss.on('wsClientError', (error, socket, request) => {
+    logger.warn(`Rejected handshake from ${request.socket.remoteAddress ?? 'unknown'}: ${error.message}`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.destroy();
+  });
 
   const onError = (error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void => {
     const protocolError = toProtocolError(error);
@@ -73,10 +102,25 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     onTimeout: () => logger.info('Terminating connection that missed a heartbeat'),
   });
 
-  const http: Server = createServer((_request, response) => {
-    response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'Upgrade' });
-    response.end('This port speaks WebSocket only\n');
-  });
+  const http: Server = createServer(
+    {
+      headersTimeout: settings.handshakeTimeoutMs,
+      requestTimeout: settings.handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, settings.handshakeTimeoutMs),
+      maxHeaderSize: 16 * 1024,
+    },
+    (request, response) => {
+      if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
+        metrics.registry.metrics().then(
+          (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+          () => response.writeHead(500).end(),
+        );
+        return;
+      }
+      response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket', connection: 'Upgrade' });
+      response.end('This port speaks WebSocket only\n');
+    },
+  );
   http.on('clientError', (_error, socket) => socket.destroy());
   let closing = false;
 
@@ -86,27 +130,39 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, request));
+    void guard.check(request).then((decision) => {
+      if (!decision.ok) {
+        logger.info(`Refused upgrade from ${guard.clientIp(request)}: ${decision.status} ${decision.reason}`);
+        if (socket.writable) socket.end(refusalResponse(decision));
+        socket.destroy();
+        return;
+      }
+      if (closing || socket.destroyed) {
+        decision.release();
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, decision.principal, decision.ip, decision.release));
+    });
   });
 
-  function onConnection(socket: WebSocket, request: IncomingMessage): void {
+  function onConnection(socket: WebSocket, principal: Principal, ip: string, release: () => void): void {
     socket.on('error', (error) => logger.warn(`Socket error: ${error.message}`));
-    const connection = new Connection(socket, {
-      core,
-      rooms,
-      subject: ANONYMOUS_SUBJECT,
-      maxBufferedBytes: settings.maxBufferedBytes,
-      maxPendingEvents: settings.maxPendingEvents,
-      onError,
-    });
+    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, onError });
     connections.add(connection);
+    metrics?.connections.inc();
     heartbeat.watch(socket);
-    const ip = ipOf(request);
-    logger.info(`Client connected: session ${connection.sessionId} from ${ip} (${connections.size} open)`);
+    logger.info(`Client connected: session ${connection.sessionId} from ${ip}${authenticator.mode === 'jwt' ? ` as ${principal.subject}` : ''} (${connections.size} open)`);
     socket.once('close', (code, reason) => {
+      release();
+      const sent = connection.closedWith;
+      const closeCode = sent?.code ?? code;
+      metrics?.connections.dec();
+      metrics?.closes.inc({ code: String(closeCode) });
       connections.delete(connection);
+      const why = sent !== undefined ? sent.reason : reason.toString();
       logger.info(
-        `Client disconnected: session ${connection.sessionId} code ${code}${reason.length > 0 ? ` (${reason.toString()})` : ''} (${connections.size} open)`,
+        `Client disconnected: session ${connection.sessionId} code ${closeCode}${why.length > 0 ? ` (${why})` : ''}${sent !== undefined ? ' by server' : ''} (${connections.size} open)`,
       );
     });
     connection.send(
@@ -140,8 +196,10 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     wss,
     rooms,
     connections,
+    guard,
+    http,
     broadcast(message) {
-      const text = JSON.stringify(message);
+      const text = Buffer.from(JSON.stringify(message));
       for (const connection of connections) connection.send(text);
     },
     close() {
@@ -160,6 +218,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
           for (const connection of connections) connection.socket.terminate();
         }
         heartbeat.stop();
+        rooms.close();
         http.closeAllConnections();
         await stopped;
         await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -167,10 +226,6 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       return closed;
     },
   };
-}
-
-function ipOf(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -2,12 +2,12 @@ import type { ServerEvent } from '@app/protocol';
 
 interface Pending {
   seq: number;
-  text: string;
+  text: string | Buffer;
 }
 
 export interface SubscriptionDeps {
   projectId: string;
-  send(text: string): void;
+  send(text: string | Buffer): void;
   /** Reads stored events in (afterSeq, uptoSeq] to fill a gap. */
   fetch(afterSeq: number, uptoSeq: number): Promise<ServerEvent[]>;
   encode(event: ServerEvent): string;
@@ -33,7 +33,7 @@ export class Subscription {
   }
 
   /** Offers an event (already encoded once for every subscriber). */
-  deliver(seq: number, text: string): void {
+  deliver(seq: number, text: string | Buffer): void {
     if (this.state === 'closed') return;
     if (this.state === 'live' && seq === this.lastSeq + 1) {
       this.lastSeq = seq;
@@ -56,6 +56,11 @@ export class Subscription {
     this.lastSeq = seq;
     this.state = 'live';
     this.drain();
+  }
+
+  /** True once live delivery started (the subscribe reply went out). */
+  get started(): boolean {
+    return this.state === 'live' || this.state === 'repairing';
   }
 
   get closed(): boolean {

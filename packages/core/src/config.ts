@@ -16,19 +16,44 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   MONGODB_URI: optionalString.pipe(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('workspaces'),
-  REDIS_URL: optionalString,
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').default('wsrt'),
+  BUS_RESYNC_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   HEARTBEAT_MS: positiveMs.default(DEFAULT_HEARTBEAT_MS),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES),
   DB_TIMEOUT_MS: positiveMs.default(5_000),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
-  AUTH_JWT_SECRET: optionalString,
+  /** `jwt` needs a key below; `none` (development only) lets anyone in as one anonymous subject. */
+  AUTH_MODE: z.enum(['jwt', 'none']).optional(),
+  AUTH_JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  AUTH_JWT_PUBLIC_KEY_FILE: optionalString,
+  AUTH_JWKS_FILE: optionalString,
+  AUTH_JWT_ISSUER: optionalString,
+  AUTH_JWT_AUDIENCE: optionalString,
+  AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
+  /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
+  /** Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs). */
+  TRUSTED_PROXIES: optionalString,
+  RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
+  RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
+  RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
+  MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
+  MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
+  MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
+  MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
+  MAX_DATA_BYTES: z.coerce.number().int().min(1024).max(256 * 1024).default(256 * 1024),
+  MAX_DATA_DEPTH: z.coerce.number().int().min(1).max(32).default(32),
+  HANDSHAKE_TIMEOUT_MS: positiveMs.default(10_000),
+  /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
+  IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   DATA_DIR: z.string().min(1).default('.data'),
 });
 
-export type Config = z.output<typeof configSchema> & { LOG_FORMAT: 'pretty' | 'json' };
+export type Config = z.output<typeof configSchema> & { LOG_FORMAT: 'pretty' | 'json'; AUTH_MODE: 'jwt' | 'none' };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -42,5 +67,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const config = result.data;
-  return { ...config, LOG_FORMAT: config.LOG_FORMAT ?? (config.NODE_ENV === 'production' ? 'json' : 'pretty') };
+  const hasKey = config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined || config.AUTH_JWKS_FILE !== undefined;
+  if (config.AUTH_MODE === 'jwt' && !hasKey) {
+    throw new ConfigError('Invalid configuration:\n  AUTH_MODE: jwt needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE');
+  }
+  if (config.AUTH_MODE === undefined && !hasKey) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_JWT_SECRET: set it (or AUTH_JWT_PUBLIC_KEY_FILE / AUTH_JWKS_FILE), or set AUTH_MODE=none for development without authentication',
+    );
+  }
+  if (config.AUTH_MODE === 'none' && config.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  AUTH_MODE: none is not allowed with NODE_ENV=production');
+  }
+  return {
+    ...config,
+    AUTH_MODE: config.AUTH_MODE ?? 'jwt',
+    LOG_FORMAT: config.LOG_FORMAT ?? (config.NODE_ENV === 'production' ? 'json' : 'pretty'),
+  };
 }

@@ -1,3 +1,4 @@
+import type { ServerEvent } from '@app/protocol';
 import type { Connection } from 'mongoose';
 import type { EventBus } from './bus/event-bus.js';
 import { InProcessBus } from './bus/in-process.js';
@@ -12,7 +13,54 @@ export interface CoreOptions {
   logger: Logger;
   /** Per-operation database timeout; past it requests fail with UNAVAILABLE. */
   dbTimeoutMs?: number;
+  /** The bus to use; without it, Redis when `redisUrl` is set, otherwise the in-process bus. */
   bus?: EventBus;
+  /** REDIS_URL: events travel between nodes over Redis pub/sub. `ioredis` is loaded only when set. */
+  redisUrl?: string | undefined;
+  /** REDIS_PREFIX: channel prefix, so several deployments (or tests) can share one Redis. */
+  redisPrefix?: string | undefined;
+  /** BUS_RESYNC_MS: how often each node checks the event log for events a lossy bus missed (0: never). */
+  busResyncMs?: number | undefined;
+}
+
+/** What a node needs to repair what the bus missed: read stored events, and how often to check. */
+export interface BusRepairSource {
+  /** Stored events of a project with seq > afterSeq, in order (capped per call). */
+  fetchAfter(projectId: string, afterSeq: number): Promise<ServerEvent[]>;
+  /** Period of the completeness check of each room; 0 when the bus cannot lose messages. */
+  resyncIntervalMs: number;
+  logger: Logger;
+}
+
+const repairSources = new WeakMap<EventBus, BusRepairSource>();
+
+/**
+ * The event log reader `createCore` registered for its bus. Lets code that only holds the bus (the
+ * ws-server's rooms) backfill what the bus missed; undefined for a bus not made by `createCore`.
+ */
+export function busRepairSource(bus: EventBus): BusRepairSource | undefined {
+  return repairSources.get(bus);
+}
+
+export const DEFAULT_BUS_RESYNC_MS = 5_000;
+
+/** The bus settings of `CoreOptions`, from the config (REDIS_URL, REDIS_PREFIX, BUS_RESYNC_MS). */
+export function busOptionsFromConfig(config: {
+  REDIS_URL?: string | undefined;
+  REDIS_PREFIX?: string | undefined;
+  BUS_RESYNC_MS?: number | undefined;
+}): Pick<CoreOptions, 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
+  return { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, busResyncMs: config.BUS_RESYNC_MS };
+}
+
+/** The Redis bus, with `ioredis` loaded only now. Waits up to `waitMs` for Redis; a node starts without it. */
+export async function createRedisBus(options: { url: string; prefix?: string | undefined; logger: Logger; waitMs?: number }): Promise<EventBus> {
+  const { RedisBus } = await import('./bus/redis.js');
+  const bus = new RedisBus({ url: options.url, logger: options.logger, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
+  if (!(await bus.waitUntilConnected(options.waitMs ?? 3_000))) {
+    options.logger.warn('Redis is not reachable yet; starting anyway (events reach other nodes once it is, and are repaired from the event log)');
+  }
+  return bus;
 }
 
 /** Everything both apps share: one database connection, the models, the service and the bus. */
@@ -33,10 +81,24 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     dbName: options.dbName,
     timeoutMs: options.dbTimeoutMs ?? 5_000,
   });
+  let ownBus: EventBus | undefined;
   try {
     const models = await createModels(connection);
-    const bus = options.bus ?? new InProcessBus();
-    const service = new WorkspaceService({ models, bus, logger: options.logger.child({ module: 'core' }) });
+    if (options.bus === undefined && options.redisUrl !== undefined) {
+      ownBus = await createRedisBus({ url: options.redisUrl, prefix: options.redisPrefix, logger: options.logger.child({ module: 'bus' }) });
+    }
+    const bus = options.bus ?? ownBus ?? new InProcessBus();
+    const service = new WorkspaceService({
+      models,
+      bus,
+      logger: options.logger.child({ module: 'core' }),
+      isAvailable: () => connection.readyState === 1,
+    });
+    repairSources.set(bus, {
+      fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq),
+      resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? DEFAULT_BUS_RESYNC_MS),
+      logger: options.logger.child({ module: 'rooms' }),
+    });
     const repaired = await service.repairAll();
     if (repaired > 0) options.logger.debug(`checked ${repaired} project logs against the read model`);
     let closed = false;
@@ -64,6 +126,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       },
     };
   } catch (error) {
+    await ownBus?.close().catch(() => {});
     await connection.close().catch(() => {});
     throw error;
   }

@@ -17,6 +17,24 @@ export class EventLog {
     await this.models.Event.collection.insertOne(event as never, { writeConcern: { w: 'majority', j: true } });
   }
 
+  /**
+   * Stores consecutive events with one ordered insert. Returns how many were stored (a prefix) and the
+   * error that stopped the rest; when the failure leaves the count unknown (network), `inserted` is 0.
+   */
+  async appendMany(events: EventDoc[]): Promise<{ inserted: number; error?: unknown }> {
+    try {
+      await this.models.Event.collection.insertMany(events as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
+      return { inserted: events.length };
+    } catch (error) {
+      return { inserted: insertedBefore(error), error };
+    }
+  }
+
+  async findByKeys(keys: string[]): Promise<EventDoc[]> {
+    if (keys.length === 0) return [];
+    return this.models.Event.find({ key: { $in: keys } }).lean<EventDoc[]>().exec();
+  }
+
   async findByKey(key: string): Promise<EventDoc | null> {
     return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
   }
@@ -36,4 +54,20 @@ export class EventLog {
   async projectIds(): Promise<string[]> {
     return (await this.models.Event.distinct('projectId').exec()) as string[];
   }
+}
+
+/** For an ordered insertMany that failed: how many documents went in before the first error. */
+function insertedBefore(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 0;
+  const { writeErrors, insertedCount, result } = error as {
+    writeErrors?: unknown;
+    insertedCount?: unknown;
+    result?: { insertedCount?: unknown };
+  };
+  const first = Array.isArray(writeErrors) ? writeErrors[0] : writeErrors;
+  const index = (first as { index?: unknown } | undefined)?.index;
+  if (typeof index === 'number') return index;
+  if (typeof insertedCount === 'number') return insertedCount;
+  if (typeof result?.insertedCount === 'number') return result.insertedCount;
+  return 0;
 }

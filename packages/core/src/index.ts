@@ -6,7 +6,11 @@ export * from './event-log.js';
 export * from './keyed-queue.js';
 export type { EventBus, EventListener } from './bus/event-bus.js';
 export { InProcessBus } from './bus/in-process.js';
+// Types only: `ioredis` is loaded (by createCore / createRedisBus) only when REDIS_URL is set.
+export type { RedisBus, RedisBusOptions, RedisBusStats } from './bus/redis.js';
 export { connectDatabase } from './db/connect.js';
 export { createModels, type Models, type EventDoc, type WorkspaceDoc, type ProjectDoc } from './db/models.js';
 export { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 export * from './process.js';
+export * from './auth.js';
+export * from './metrics.js';

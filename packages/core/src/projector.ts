@@ -24,35 +24,37 @@ export class Projector {
   ) {}
 
   async apply(event: EventDoc): Promise<void> {
-    const { Workspace, Project } = this.models;
-    if (event.type === 'workspace.created' || event.type === 'workspace.updated') {
-      const workspace = (event.data as { workspace: Workspace }).workspace;
-      const doc: Omit<WorkspaceDoc, '_id'> = {
-        projectId: workspace.projectId,
-        name: workspace.name,
-        version: workspace.version,
-        data: workspace.data,
-        createdAt: new Date(workspace.createdAt),
-        updatedAt: new Date(workspace.updatedAt),
-        lastSeq: event.seq,
-      };
-      if (workspace.video !== undefined) doc.video = workspace.video;
-      try {
-        await Workspace.collection.updateOne(
-          { _id: workspace.id as never, lastSeq: { $lt: event.seq } },
-          { $set: doc },
-          { upsert: true },
-        );
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // already at or past this seq
-      }
-    } else if (event.type === 'workspace.deleted') {
-      const { id } = event.data as { id: string };
-      await Workspace.collection.deleteOne({ _id: id as never, lastSeq: { $lt: event.seq } });
+    await this.applyBatch([event]);
+  }
+
+  /**
+   * Applies consecutive events of one project: one write per touched workspace (its last event wins,
+   * guarded by `lastSeq`), then one move of the project head. Safe to repeat after a crash.
+   */
+  async applyBatch(events: EventDoc[]): Promise<void> {
+    const last = events[events.length - 1];
+    if (last === undefined) return;
+    const latest = new Map<string, EventDoc>();
+    for (const event of events) {
+      const id = workspaceIdOf(event);
+      if (id !== undefined) latest.set(id, event);
     }
-    await Project.collection.updateOne(
-      { _id: event.projectId as never, seq: { $lt: event.seq } },
-      { $set: { seq: event.seq, order: event.order } },
+    const operations = [...latest.entries()].map(([id, event]) => {
+      const filter = { _id: id as never, lastSeq: { $lt: event.seq } };
+      if (event.type === 'workspace.deleted') return { deleteOne: { filter } };
+      return { updateOne: { filter, update: { $set: toDoc(event) }, upsert: true } };
+    });
+    if (operations.length > 0) {
+      try {
+        await this.models.Workspace.collection.bulkWrite(operations as never, { ordered: false });
+      } catch (error) {
+        // E11000 only means a workspace was already at or past that seq; anything else is a real failure.
+        if (!onlyDuplicateKeys(error)) throw error;
+      }
+    }
+    await this.models.Project.collection.updateOne(
+      { _id: last.projectId as never, seq: { $lt: last.seq } },
+      { $set: { seq: last.seq, order: last.order } },
     );
   }
 
@@ -62,12 +64,43 @@ export class Projector {
     const state: ProjectState = { epoch: project?.epoch, seq: project?.seq ?? 0, order: project?.order ?? [] };
     for (;;) {
       const events = await this.log.readAfter(projectId, state.seq, CATCH_UP_BATCH);
-      for (const event of events) {
-        await this.apply(event);
-        state.seq = event.seq;
-        state.order = event.order ?? [];
+      await this.applyBatch(events);
+      const last = events[events.length - 1];
+      if (last !== undefined) {
+        state.seq = last.seq;
+        state.order = last.order ?? [];
       }
       if (events.length < CATCH_UP_BATCH) return state;
     }
   }
+}
+
+function workspaceIdOf(event: EventDoc): string | undefined {
+  if (event.type === 'workspace.created' || event.type === 'workspace.updated') {
+    return (event.data as { workspace: Workspace }).workspace.id;
+  }
+  if (event.type === 'workspace.deleted') return (event.data as { id: string }).id;
+  return undefined;
+}
+
+function toDoc(event: EventDoc): Omit<WorkspaceDoc, '_id'> {
+  const workspace = (event.data as { workspace: Workspace }).workspace;
+  const doc: Omit<WorkspaceDoc, '_id'> = {
+    projectId: workspace.projectId,
+    name: workspace.name,
+    version: workspace.version,
+    data: workspace.data,
+    createdAt: new Date(workspace.createdAt),
+    updatedAt: new Date(workspace.updatedAt),
+    lastSeq: event.seq,
+  };
+  if (workspace.video !== undefined) doc.video = workspace.video;
+  return doc;
+}
+
+function onlyDuplicateKeys(error: unknown): boolean {
+  if (isDuplicateKey(error)) return true;
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+  return list.length > 0 && list.every((e) => (e as { code?: unknown }).code === 11000);
 }

@@ -17,18 +17,19 @@ import { Projector, type ProjectState } from './projector.js';
 import { requestHash } from './hash.js';
 
 /** Who asks, for idempotency and `origin`. */
-export interface MutationContext {
+export interface MutationContext extends ReadContext {
   /** Authenticated subject; all anonymous callers share one. */
   subject: string;
   requestId?: string | undefined;
   origin?: Origin | undefined;
-  /** Keeps this caller's requests in arrival order (one per connection). */
-  sequencer?: Sequencer | undefined;
 }
 
-/** For reads: only the ordering part of the context. */
+/** For reads: ordering and authorization. */
 export interface ReadContext {
+  /** Keeps this caller's requests in arrival order (one per connection). */
   sequencer?: Sequencer | undefined;
+  /** Throws (FORBIDDEN) when the caller may not use the project; called once the project is known. */
+  authorize?: ((projectId: string) => void) | undefined;
 }
 
 export type ReplayResult =
@@ -41,11 +42,35 @@ export interface WorkspaceServiceOptions {
   logger: Logger;
   /** Most events a `sinceSeq` replay sends before answering `resync` instead. */
   maxReplayEvents?: number;
+  /** False while the database is known to be unreachable: requests then fail fast with UNAVAILABLE. */
+  isAvailable?: () => boolean;
 }
 
 type Plan = { type: ServerEvent['type']; data: Record<string, unknown>; order: string[] };
 
+/** What a batch plans against: the project head plus the workspaces it touches, advanced event by event. */
+interface BatchView {
+  epoch: string;
+  seq: number;
+  order: string[];
+  /** Touched workspaces by id (null: deleted in this batch; absent: does not exist). */
+  workspaces: Map<string, Workspace | null>;
+  now: string;
+}
+
+interface PendingMutation {
+  hash: string;
+  key: string | undefined;
+  origin: Origin | undefined;
+  touches: string[];
+  plan: (view: BatchView) => Plan;
+  resolve: (data: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 const MAX_SEQ_RETRIES = 8;
+/** Most mutations committed together. */
+const MAX_BATCH = 256;
 
 /** The only write path: validate -> idempotency -> apply with version check -> seq -> store event -> project -> publish. */
 export class WorkspaceService {
@@ -58,20 +83,21 @@ export class WorkspaceService {
   private readonly bus: EventBus;
   private readonly logger: Logger;
   private readonly maxReplayEvents: number;
+  private readonly isAvailable: () => boolean;
 
   constructor(options: WorkspaceServiceOptions) {
     this.models = options.models;
     this.bus = options.bus;
     this.logger = options.logger;
     this.maxReplayEvents = options.maxReplayEvents ?? 10_000;
+    this.isAvailable = options.isAvailable ?? (() => true);
     this.log = new EventLog(this.models);
     this.projector = new Projector(this.models, this.log);
   }
 
   create(input: ParsedRequestData<'workspace.create'>, ctx: MutationContext): Promise<AckData<'workspace.create'>> {
-    return this.mutate('workspace.create', input, ctx, () => input.projectId, async (state) => {
-      const now = new Date().toISOString();
-      const position = Math.min(input.position ?? state.order.length, state.order.length);
+    return this.mutate('workspace.create', input, ctx, [], () => input.projectId, (view) => {
+      const position = Math.min(input.position ?? view.order.length, view.order.length);
       const workspace: Workspace = {
         id: randomUUID(),
         projectId: input.projectId,
@@ -79,42 +105,42 @@ export class WorkspaceService {
         position,
         version: 1,
         data: input.data ?? {},
-        createdAt: now,
-        updatedAt: now,
+        createdAt: view.now,
+        updatedAt: view.now,
       };
-      const order = [...state.order];
+      const order = [...view.order];
       order.splice(position, 0, workspace.id);
       return { type: 'workspace.created', data: { workspace }, order };
     }) as Promise<AckData<'workspace.create'>>;
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
-    return this.mutate('workspace.update', input, ctx, () => this.projectOf(input.id), async (state) => {
-      const current = await this.currentWorkspace(input.id, state, input.expectedVersion);
+    return this.mutate('workspace.update', input, ctx, [input.id], () => this.projectOf(input.id), (view) => {
+      const current = currentWorkspace(view, input.id, input.expectedVersion);
       const workspace: Workspace = {
         ...current,
         name: input.patch.name ?? current.name,
         data: input.patch.data ?? current.data,
         version: current.version + 1,
-        updatedAt: new Date().toISOString(),
+        updatedAt: view.now,
       };
-      return { type: 'workspace.updated', data: { workspace }, order: state.order };
+      return { type: 'workspace.updated', data: { workspace }, order: view.order };
     }) as Promise<AckData<'workspace.update'>>;
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
-    return this.mutate('workspace.delete', input, ctx, () => this.projectOf(input.id), async (state) => {
-      await this.currentWorkspace(input.id, state, input.expectedVersion);
-      return { type: 'workspace.deleted', data: { id: input.id }, order: state.order.filter((id) => id !== input.id) };
+    return this.mutate('workspace.delete', input, ctx, [input.id], () => this.projectOf(input.id), (view) => {
+      currentWorkspace(view, input.id, input.expectedVersion);
+      return { type: 'workspace.deleted', data: { id: input.id }, order: view.order.filter((id) => id !== input.id) };
     }) as Promise<AckData<'workspace.delete'>>;
   }
 
   reorder(input: ParsedRequestData<'workspace.reorder'>, ctx: MutationContext): Promise<AckData<'workspace.reorder'>> {
-    return this.mutate('workspace.reorder', input, ctx, () => input.projectId, async (state) => {
-      if (state.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
-      if (!isPermutation(input.order, state.order)) {
+    return this.mutate('workspace.reorder', input, ctx, [], () => input.projectId, (view) => {
+      if (view.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
+      if (!isPermutation(input.order, view.order)) {
         throw new ProtocolError('CONFLICT', 'order is not a permutation of the project\'s workspaces', {
-          details: { order: state.order },
+          details: { order: view.order },
         });
       }
       return { type: 'workspace.reordered', data: { order: input.order }, order: input.order };
@@ -124,27 +150,27 @@ export class WorkspaceService {
   /** The project's workspaces in order, and the seq they reflect. */
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, async () => {
+      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
         const state = await this.freshState(projectId, false);
         return { workspaces: await this.orderedWorkspaces(projectId, state.order), seq: state.seq };
-      }),
+      })),
     );
   }
 
   /** Snapshot for `subscribe` without `sinceSeq`. */
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, async () => {
+      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
         const state = await this.freshState(projectId, true);
         return { epoch: state.epoch, seq: state.seq, workspaces: await this.orderedWorkspaces(projectId, state.order) };
-      }),
+      })),
     );
   }
 
   /** Events after `sinceSeq` for `subscribe` with `sinceSeq`, or `resync` when they cannot be trusted or are too many. */
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, async () => {
+      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
         const state = await this.freshState(projectId, true);
         const head = { epoch: state.epoch, seq: state.seq };
         if ((epoch !== undefined && epoch !== state.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
@@ -152,7 +178,7 @@ export class WorkspaceService {
         }
         const events = await this.log.readAfter(projectId, sinceSeq, this.maxReplayEvents, state.seq);
         return { ...head, events: events.map(toServerEvent) };
-      }),
+      })),
     );
   }
 
@@ -164,10 +190,11 @@ export class WorkspaceService {
   }
 
   /** One workspace with its position. */
-  get(id: string): Promise<Workspace> {
+  get(id: string, ctx: ReadContext = {}): Promise<Workspace> {
     return this.guard(async () => {
       const doc = await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
       if (doc === null) throw notFound(id);
+      ctx.authorize?.(doc.projectId);
       return this.queue.run(doc.projectId, async () => {
         const state = await this.freshState(doc.projectId, false);
         const position = state.order.indexOf(id);
@@ -190,63 +217,141 @@ export class WorkspaceService {
     return this.queue.drain();
   }
 
-  private async mutate(
+  private mutate(
     type: string,
     input: unknown,
     ctx: MutationContext,
+    touches: string[],
     findProject: () => Promise<string> | string,
-    plan: (state: ProjectState & { epoch: string }) => Promise<Plan>,
+    plan: (view: BatchView) => Plan,
   ): Promise<unknown> {
     const hash = requestHash(type, input);
     const key = ctx.requestId === undefined ? undefined : EventLog.requestKey(ctx.subject, ctx.requestId);
     return this.guard(() =>
-      this.inOrder(ctx, () => this.resolveProject(findProject, key), async (projectId) => {
-        if (key !== undefined) {
-          const previous = await this.log.findByKey(key);
-          if (previous !== null) return this.replayed(previous, hash);
-        }
-        for (let attempt = 0; attempt < MAX_SEQ_RETRIES; attempt += 1) {
-          const cached = this.states.get(projectId);
-          const state = cached ?? (await this.freshState(projectId, true));
-          let next: Plan;
-          try {
-            next = await plan(state);
-          } catch (error) {
-            // A refusal based on this node's cached head could be stale (another node wrote): re-check once.
-            if (cached === undefined) throw error;
-            this.states.delete(projectId);
-            continue;
-          }
-          const seq = state.seq + 1;
-          const event: EventDoc = {
-            _id: EventLog.eventId(projectId, seq),
-            projectId,
-            seq,
-            key: key ?? `~${projectId}:${seq}`,
-            requestHash: hash,
-            type: next.type,
-            data: next.data,
-            order: next.order,
-            createdAt: new Date(),
-          };
-          if (ctx.origin !== undefined) event.origin = ctx.origin;
-          try {
-            await this.log.append(event);
-          } catch (error) {
-            this.states.delete(projectId);
-            if (!isDuplicateKey(error)) throw error;
-            const previous = key === undefined ? null : await this.log.findByKey(key);
-            if (previous !== null) return this.replayed(previous, hash);
-            continue; // another node took this seq: reload and re-check
-          }
-          await this.projectAfterAppend(event, state);
-          const wire = toServerEvent(event);
-          setImmediate(() => this.bus.publish(wire));
-          return event.data;
-        }
-        throw new ProtocolError('UNAVAILABLE', 'Too much contention on this project; retry');
-      }),
+      this.inOrder(ctx, () => this.resolveProject(findProject, key), (projectId) =>
+        new Promise<unknown>((resolve, reject) => {
+          const pending: PendingMutation = { hash, key, origin: ctx.origin, touches, plan, resolve, reject };
+          this.queue.enqueueBatch(projectId, pending, (items) => this.commitBatch(projectId, items), MAX_BATCH);
+        }),
+      ),
     );
+  }
+
+  /**
+   * Group commit: plans every queued mutation of a project against one in-memory view, stores all
+   * their events with one ordered insert, projects them with one bulk write, then acks and publishes
+   * them in seq order. A seq taken by another node, or a key applied meanwhile, re-plans the rest.
+   */
+  private async commitBatch(projectId: string, items: PendingMutation[]): Promise<void> {
+    let remaining = items;
+    for (let attempt = 0; remaining.length > 0; attempt += 1) {
+      if (attempt >= MAX_SEQ_RETRIES) {
+        for (const item of remaining) item.reject(new ProtocolError('UNAVAILABLE', 'Too much contention on this project; retry'));
+        return;
+      }
+      try {
+        remaining = await this.commitOnce(projectId, remaining);
+      } catch (error) {
+        this.states.delete(projectId);
+        for (const item of remaining) item.reject(toStorageError(error));
+        return;
+      }
+    }
+  }
+
+  /** One round of a batch; returns the mutations that must be planned again. */
+  private async commitOnce(projectId: string, items: PendingMutation[]): Promise<PendingMutation[]> {
+    const state = await this.verifiedState(projectId);
+    const keys = items.flatMap((item) => (item.key === undefined ? [] : [item.key]));
+    const previous = new Map((await this.log.findByKeys(keys)).map((event) => [event.key, event]));
+    const view = await this.loadView(state, items);
+    const planned: { item: PendingMutation; event: EventDoc }[] = [];
+    const later: PendingMutation[] = [];
+    const keysInBatch = new Set<string>();
+    for (const item of items) {
+      const earlier = item.key === undefined ? undefined : previous.get(item.key);
+      if (earlier !== undefined) {
+        settle(item, () => this.replayed(earlier, item.hash));
+        continue;
+      }
+      if (item.key !== undefined && keysInBatch.has(item.key)) {
+        later.push(item); // the same id twice in one batch: answer it once the first is stored
+        continue;
+      }
+      let next: Plan;
+      try {
+        next = item.plan(view);
+      } catch (error) {
+        item.reject(error);
+        continue;
+      }
+      const seq = view.seq + 1;
+      const event: EventDoc = {
+        _id: EventLog.eventId(projectId, seq),
+        projectId,
+        seq,
+        key: item.key ?? `~${projectId}:${seq}`,
+        requestHash: item.hash,
+        type: next.type,
+        data: next.data,
+        order: next.order,
+        createdAt: new Date(),
+      };
+      if (item.origin !== undefined) event.origin = item.origin;
+      if (item.key !== undefined) keysInBatch.add(item.key);
+      advance(view, event);
+      planned.push({ item, event });
+    }
+    if (planned.length === 0) return later;
+    const { inserted, error } = await this.log.appendMany(planned.map((p) => p.event));
+    const committed = planned.slice(0, inserted);
+    if (committed.length > 0) await this.finish(projectId, state, committed);
+    if (error === undefined) return later;
+    this.states.delete(projectId);
+    const rest = planned.slice(inserted).map((p) => p.item);
+    if (isDuplicateKey(error)) return [...rest, ...later]; // another node took a seq, or a key: plan again
+    const failure = toStorageError(error);
+    for (const item of rest) item.reject(failure);
+    return later;
+  }
+
+  /** Projects stored events, moves this node's head, acks, and publishes them in order. */
+  private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
+    const events = committed.map((c) => c.event);
+    const last = events[events.length - 1]!;
+    try {
+      await this.projector.applyBatch(events);
+      state.seq = last.seq;
+      state.order = last.order;
+    } catch (error) {
+      // The events are durable; the projection is repaired by the next catch-up.
+      this.states.delete(projectId);
+      this.logger.warn(`projection of ${projectId} up to seq ${last.seq} deferred: ${(error as Error).message}`);
+    }
+    for (const { item, event } of committed) item.resolve(event.data);
+    const wires = events.map(toServerEvent);
+    setImmediate(() => {
+      for (const wire of wires) this.bus.publish(wire);
+    });
+  }
+
+  /** This node's head of the project, checked against the log (one indexed read) so a stale cache is refreshed. */
+  private async verifiedState(projectId: string): Promise<ProjectState & { epoch: string }> {
+    const cached = this.states.get(projectId);
+    if (cached !== undefined && (await this.log.latestSeq(projectId)) === cached.seq) return cached;
+    return this.freshState(projectId, true);
+  }
+
+  /** The view a batch plans against: head, order and the workspaces it touches (one read). */
+  private async loadView(state: ProjectState & { epoch: string }, items: PendingMutation[]): Promise<BatchView> {
+    const ids = [...new Set(items.flatMap((item) => item.touches))];
+    const docs = ids.length === 0 ? [] : await this.models.Workspace.find({ _id: { $in: ids } }).lean<WorkspaceDoc[]>().exec();
+    const workspaces = new Map<string, Workspace | null>();
+    for (const doc of docs) {
+      const position = state.order.indexOf(doc._id);
+      if (position >= 0) workspaces.set(doc._id, toWorkspace(doc, position));
+    }
+    return { epoch: state.epoch, seq: state.seq, order: state.order, workspaces, now: new Date().toISOString() };
   }
 
   /** The project a mutation belongs to; for a retried request whose workspace is gone, the project of its event. */
@@ -265,34 +370,24 @@ export class WorkspaceService {
   private async inOrder<T>(
     ctx: ReadContext,
     findProject: () => Promise<string> | string,
-    task: (projectId: string) => Promise<T>,
+    enqueue: (projectId: string) => Promise<T>,
   ): Promise<T> {
     if (ctx.sequencer === undefined) {
       const projectId = await findProject();
-      return this.queue.run(projectId, () => task(projectId));
+      ctx.authorize?.(projectId);
+      return enqueue(projectId);
     }
     const turn = ctx.sequencer.turn();
     let queued: Promise<T>;
     try {
       await turn.ready;
       const projectId = await findProject();
-      queued = this.queue.run(projectId, () => task(projectId));
+      ctx.authorize?.(projectId);
+      queued = enqueue(projectId);
     } finally {
       turn.release();
     }
     return queued;
-  }
-
-  private async projectAfterAppend(event: EventDoc, state: ProjectState): Promise<void> {
-    try {
-      await this.projector.apply(event);
-      state.seq = event.seq;
-      state.order = event.order;
-    } catch (error) {
-      // The event is durable; the projection is repaired by the next catch-up.
-      this.states.delete(event.projectId);
-      this.logger.warn(`projection of ${event._id} deferred: ${(error as Error).message}`);
-    }
   }
 
   private replayed(previous: EventDoc, hash: string): unknown {
@@ -340,19 +435,6 @@ export class WorkspaceService {
     return doc.projectId;
   }
 
-  private async currentWorkspace(id: string, state: ProjectState, expectedVersion: number | undefined): Promise<Workspace> {
-    const position = state.order.indexOf(id);
-    const doc = position < 0 ? null : await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
-    if (doc === null) throw notFound(id);
-    const workspace = toWorkspace(doc, position);
-    if (expectedVersion !== undefined && expectedVersion !== workspace.version) {
-      throw new ProtocolError('CONFLICT', `Workspace is at version ${workspace.version}, not ${expectedVersion}`, {
-        details: { workspace },
-      });
-    }
-    return workspace;
-  }
-
   private async orderedWorkspaces(projectId: string, order: string[]): Promise<Workspace[]> {
     const docs = await this.models.Workspace.find({ projectId }).lean<WorkspaceDoc[]>().exec();
     const byId = new Map(docs.map((doc) => [doc._id, doc]));
@@ -365,11 +447,47 @@ export class WorkspaceService {
   }
 
   private async guard<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.isAvailable()) throw new ProtocolError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later');
     try {
       return await task();
     } catch (error) {
       throw toStorageError(error);
     }
+  }
+}
+
+function currentWorkspace(view: BatchView, id: string, expectedVersion: number | undefined): Workspace {
+  const workspace = view.workspaces.get(id);
+  if (workspace === undefined || workspace === null) throw notFound(id);
+  if (expectedVersion !== undefined && expectedVersion !== workspace.version) {
+    throw new ProtocolError('CONFLICT', `Workspace is at version ${workspace.version}, not ${expectedVersion}`, {
+      details: { workspace },
+    });
+  }
+  return workspace;
+}
+
+/** Moves a batch view past one planned event. */
+function advance(view: BatchView, event: EventDoc): void {
+  view.seq = event.seq;
+  view.order = event.order;
+  if (event.type === 'workspace.deleted') view.workspaces.set((event.data as { id: string }).id, null);
+  else if (event.type === 'workspace.created' || event.type === 'workspace.updated') {
+    const workspace = (event.data as { workspace: Workspace }).workspace;
+    view.workspaces.set(workspace.id, workspace);
+  }
+  if (event.type !== 'workspace.updated') {
+    for (const [id, workspace] of view.workspaces) {
+      if (workspace !== null) view.workspaces.set(id, { ...workspace, position: view.order.indexOf(id) });
+    }
+  }
+}
+
+function settle(item: PendingMutation, result: () => unknown): void {
+  try {
+    item.resolve(result());
+  } catch (error) {
+    item.reject(error);
   }
 }
 

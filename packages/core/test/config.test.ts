@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ AUTH_MODE: 'none' });
     expect(config).toMatchObject({
       PORT: 3000,
       WS_PORT: 3001,
@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       MAX_MESSAGE_BYTES: 1_048_576,
     });
     expect(config.MONGODB_URI).toBeUndefined();
-    expect(loadConfig({ NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 's'.repeat(32) }).LOG_FORMAT).toBe('json');
   });
 
   it.each([
@@ -31,7 +31,7 @@ describe('loadConfig', () => {
   ])('refuses %s=%s with a message naming the variable but not the value', (name, value) => {
     let error: unknown;
     try {
-      loadConfig({ [name]: value });
+      loadConfig({ AUTH_MODE: 'none', [name]: value });
     } catch (caught) {
       error = caught;
     }
@@ -41,7 +41,15 @@ describe('loadConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    expect(loadConfig({ MONGODB_URI: '', REDIS_URL: ' ' }).MONGODB_URI).toBeUndefined();
+    expect(loadConfig({ AUTH_MODE: 'none', MONGODB_URI: '', REDIS_URL: ' ' }).MONGODB_URI).toBeUndefined();
+  });
+
+  it('requires an authentication setting, and refuses AUTH_MODE=none in production', () => {
+    expect(() => loadConfig({})).toThrow(/AUTH_JWT_SECRET.*AUTH_MODE=none/s);
+    expect(() => loadConfig({ AUTH_MODE: 'jwt' })).toThrow(/AUTH_MODE/);
+    expect(() => loadConfig({ AUTH_MODE: 'none', NODE_ENV: 'production' })).toThrow(/AUTH_MODE/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'short' })).toThrow(/AUTH_JWT_SECRET/);
+    expect(loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32) }).AUTH_MODE).toBe('jwt');
   });
 });
 

@@ -157,6 +157,31 @@ describe('WorkspaceService', () => {
     expect((await core.service.list(p)).seq).toBe(3);
   });
 
+  it('commits many concurrent mutations of one project together: all applied, seqs gapless, duplicates once', async () => {
+    const p = project();
+    const created = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => core.service.create({ projectId: p, name: `w${i}`, position: 0 }, { subject: 's', requestId: `c${i}` })),
+    );
+    const updates = await Promise.all([
+      ...created.map(({ workspace }, i) => core.service.update({ id: workspace.id, patch: { data: { i } } }, { subject: 's', requestId: `u${i}` })),
+      // the same request id twice in flight: applied once, both answered alike
+      core.service.update({ id: created[0]!.workspace.id, patch: { name: 'dup' } }, { subject: 's', requestId: 'dup' }),
+      core.service.update({ id: created[0]!.workspace.id, patch: { name: 'dup' } }, { subject: 's', requestId: 'dup' }),
+    ]);
+    expect(updates[40]).toEqual(updates[41]);
+    const list = await core.service.list(p);
+    expect(list.seq).toBe(81);
+    expect(list.workspaces).toHaveLength(40);
+    expect(list.workspaces.map((w) => w.position)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    const events = await core.models.Event.find({ projectId: p }).sort({ seq: 1 }).lean();
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 81 }, (_, i) => i + 1));
+    for (const [i, { workspace }] of created.entries()) {
+      const stored = list.workspaces.find((w) => w.id === workspace.id)!;
+      expect(stored.data).toEqual({ i });
+      expect(stored.version).toBe(i === 0 ? 3 : 2);
+    }
+  });
+
   it('lets exactly one of many concurrent same-version updates win', async () => {
     const p = project();
     const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);

@@ -26,6 +26,11 @@ export class InProcessBus implements EventBus {
     };
   }
 
+  /** An in-process bus never loses messages, so it never calls the listener. */
+  onReconnect(_listener: () => void): () => void {
+    return () => {};
+  }
+
   /** Number of projects with at least one listener (for leak checks). */
   get projectCount(): number {
     return this.listeners.size;

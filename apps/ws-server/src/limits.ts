@@ -1,0 +1,43 @@
+import { DEFAULT_JSON_LIMITS, ProtocolError, checkJsonObject, type ClientMessage, type JsonLimits } from '@app/protocol';
+
+/** Per-connection limits, all configurable (see README "Limits and security"). */
+export interface ConnectionLimits {
+  /** Send buffer past which the peer is a slow consumer (close 1013). */
+  maxBufferedBytes: number;
+  /** Events held for one subscription while it is prepared or repaired (close 1013 past it). */
+  maxPendingEvents: number;
+  maxSubscriptions: number;
+  ratePerSec: number;
+  rateBurst: number;
+  /** Consecutive RATE_LIMITED replies before the connection is closed with 1008. */
+  maxStrikes: number;
+  /** Close a connection without subscriptions that sent nothing for this long; 0 disables. */
+  idleTimeoutMs: number;
+  /** Limits on workspace `data`, at most the protocol's. */
+  data: JsonLimits;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxPendingEvents: 10_000,
+  maxSubscriptions: 100,
+  ratePerSec: 50,
+  rateBurst: 100,
+  maxStrikes: 200,
+  idleTimeoutMs: 300_000,
+  data: DEFAULT_JSON_LIMITS,
+};
+
+/** Applies the server's data limits when they are stricter than the protocol's. */
+export function checkDataLimits(message: ClientMessage, limits: JsonLimits): void {
+  if (limits === DEFAULT_JSON_LIMITS) return;
+  const data =
+    message.type === 'workspace.create' ? message.data.data : message.type === 'workspace.update' ? message.data.patch.data : undefined;
+  if (data === undefined) return;
+  const issue = checkJsonObject(data, limits);
+  if (issue === undefined) return;
+  const prefix = message.type === 'workspace.create' ? ['data', 'data'] : ['data', 'patch', 'data'];
+  throw new ProtocolError('INVALID_MESSAGE', 'Message does not match the schema', {
+    details: { issues: [{ path: [...prefix, ...issue.path], message: issue.message }] },
+  });
+}

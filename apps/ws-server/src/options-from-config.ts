@@ -1,0 +1,41 @@
+import { authenticatorFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
+import { DEFAULT_JSON_LIMITS } from '@app/protocol';
+import type { WsServerOptions } from './server.js';
+import { parseOrigins } from './upgrade.js';
+
+function list(value: string | undefined): Set<string> {
+  return new Set((value ?? '').split(',').map((v) => v.trim()).filter((v) => v !== ''));
+}
+
+/** Maps the environment settings to server options: the one place that knows both. */
+export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; logger: Logger; metrics?: Metrics }): WsServerOptions {
+  if (config.AUTH_MODE === 'none') {
+    deps.logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): anyone who can reach this server can read and write every project. Development only. ***');
+  }
+  return {
+    ...deps,
+    port: config.WS_PORT,
+    host: config.HOST,
+    heartbeatMs: config.HEARTBEAT_MS,
+    maxMessageBytes: config.MAX_MESSAGE_BYTES,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS,
+    authenticator: authenticatorFromConfig(config),
+    allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
+    maxConnections: config.MAX_CONNECTIONS,
+    maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
+    trustedProxies: list(config.TRUSTED_PROXIES),
+    limits: {
+      maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+      maxSubscriptions: config.MAX_SUBSCRIPTIONS,
+      ratePerSec: config.RATE_LIMIT_PER_SEC,
+      rateBurst: config.RATE_LIMIT_BURST,
+      maxStrikes: config.RATE_LIMIT_MAX_STRIKES,
+      idleTimeoutMs: config.IDLE_TIMEOUT_MS,
+      data:
+        config.MAX_DATA_BYTES === DEFAULT_JSON_LIMITS.maxBytes && config.MAX_DATA_DEPTH === DEFAULT_JSON_LIMITS.maxDepth
+          ? DEFAULT_JSON_LIMITS
+          : { ...DEFAULT_JSON_LIMITS, maxBytes: config.MAX_DATA_BYTES, maxDepth: config.MAX_DATA_DEPTH },
+    },
+  };
+}

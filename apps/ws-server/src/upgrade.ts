@@ -1,0 +1,112 @@
+import type { IncomingMessage } from 'node:http';
+import { tokenFromRequest, type Authenticator, type Metrics, type Principal } from '@app/core';
+import { ProtocolError } from '@app/protocol';
+
+export interface UpgradeGuardOptions {
+  authenticator: Authenticator;
+  /** Exact origins allowed for browser upgrades; undefined allows any. */
+  allowedOrigins: ReadonlySet<string> | undefined;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  /** Addresses of proxies whose X-Forwarded-For is trusted. */
+  trustedProxies: ReadonlySet<string>;
+  metrics?: Metrics | undefined;
+}
+
+export type UpgradeDecision =
+  | { ok: true; principal: Principal; ip: string; release: () => void }
+  | { ok: false; status: number; message: string; reason: string; retryAfterSec?: number };
+
+/** Normalises an origin (scheme, host, port) for exact comparison; undefined when it is not a URL origin. */
+export function normalizeOrigin(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    return url.origin === 'null' ? undefined : url.origin.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseOrigins(list: string | undefined): ReadonlySet<string> | undefined {
+  if (list === undefined) return undefined;
+  const origins = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => normalizeOrigin(entry) ?? entry);
+  return new Set(origins);
+}
+
+/**
+ * Decides about an upgrade before the WebSocket exists: origin (403), connection caps (429 / 503),
+ * token (401). Slots are reserved synchronously, so concurrent handshakes cannot pass a cap.
+ */
+export class UpgradeGuard {
+  private readonly perIp = new Map<string, number>();
+  private total = 0;
+
+  constructor(private readonly options: UpgradeGuardOptions) {}
+
+  get counts(): { total: number; ips: number } {
+    return { total: this.total, ips: this.perIp.size };
+  }
+
+  clientIp(request: IncomingMessage): string {
+    const remote = request.socket.remoteAddress ?? 'unknown';
+    if (!this.options.trustedProxies.has(remote)) return remote;
+    const forwarded = request.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    return first !== undefined && first !== '' ? first : remote;
+  }
+
+  async check(request: IncomingMessage): Promise<UpgradeDecision> {
+    const origin = request.headers.origin;
+    if (origin !== undefined && this.options.allowedOrigins !== undefined) {
+      const normalized = normalizeOrigin(origin);
+      if (normalized === undefined || !this.options.allowedOrigins.has(normalized)) {
+        return this.refuse(403, 'Origin not allowed', 'origin');
+      }
+    }
+    const ip = this.clientIp(request);
+    if (this.total >= this.options.maxConnections) return this.refuse(503, 'Server is at its connection limit', 'max-connections', 5);
+    const fromIp = this.perIp.get(ip) ?? 0;
+    if (fromIp >= this.options.maxConnectionsPerIp) return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
+    this.total += 1;
+    this.perIp.set(ip, fromIp + 1);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.total -= 1;
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, left);
+    };
+    try {
+      const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
+      return { ok: true, principal, ip, release };
+    } catch (error) {
+      release();
+      const message = error instanceof ProtocolError ? error.message : 'Unauthorized';
+      return this.refuse(401, message, 'unauthorized');
+    }
+  }
+
+  private refuse(status: number, message: string, reason: string, retryAfterSec?: number): UpgradeDecision {
+    this.options.metrics?.upgradesRefused.inc({ reason });
+    return retryAfterSec === undefined ? { ok: false, status, message, reason } : { ok: false, status, message, reason, retryAfterSec };
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/** The raw HTTP response that refuses an upgrade (ws's abortHandshake, with a JSON body). */
+export function refusalResponse(decision: Extract<UpgradeDecision, { ok: false }>): string {
+  const code = decision.status === 401 ? 'UNAUTHORIZED' : decision.status === 403 ? 'FORBIDDEN' : decision.status === 429 ? 'RATE_LIMITED' : 'UNAVAILABLE';
+  const body = JSON.stringify({ code, message: decision.message });
+  const retry = decision.retryAfterSec === undefined ? '' : `Retry-After: ${decision.retryAfterSec}\r\n`;
+  return (
+    `HTTP/1.1 ${decision.status} ${STATUS_TEXT[decision.status] ?? 'Error'}\r\n` +
+    `Connection: close\r\nContent-Type: application/json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}

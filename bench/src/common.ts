@@ -1,0 +1,176 @@
+// Shared by the driver, the load generator and the baseline servers: clock, histogram, /proc readers.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** Which server a load generator talks to: ours and the raw ws baseline share the JSON protocol. */
+export type ServerKind = 'raw' | 'sio' | 'ours';
+
+export const SERVER_LABELS: Record<ServerKind, string> = { raw: 'raw ws', sio: 'Socket.IO', ours: 'ours' };
+
+/**
+ * Milliseconds on CLOCK_MONOTONIC. It is system-wide, so a timestamp taken in the publisher's
+ * process can be subtracted from one taken in a receiver's process (sub-microsecond resolution).
+ */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Log-bucketed histogram of milliseconds (about 1% relative precision, 1 µs to 10 min), small
+ * enough to send over IPC and merge across processes. Exact count, sum, min and max.
+ */
+export class Histogram {
+  static readonly RATIO = 1.01;
+  static readonly MIN_MS = 0.001;
+  static readonly BUCKETS = 2100;
+  private static readonly LOG_RATIO = Math.log(Histogram.RATIO);
+
+  counts = new Map<number, number>();
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+
+  record(ms: number): void {
+    if (!Number.isFinite(ms)) return;
+    const index =
+      ms <= Histogram.MIN_MS
+        ? 0
+        : Math.min(Histogram.BUCKETS - 1, Math.ceil(Math.log(ms / Histogram.MIN_MS) / Histogram.LOG_RATIO));
+    this.counts.set(index, (this.counts.get(index) ?? 0) + 1);
+    this.count += 1;
+    this.sum += ms;
+    if (ms < this.min) this.min = ms;
+    if (ms > this.max) this.max = ms;
+  }
+
+  merge(other: HistogramJson): void {
+    for (const [index, n] of other.counts) this.counts.set(index, (this.counts.get(index) ?? 0) + n);
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.count > 0) {
+      this.min = Math.min(this.min, other.min);
+      this.max = Math.max(this.max, other.max);
+    }
+  }
+
+  /** Upper bound of the bucket holding the q-quantile (clamped to the exact max). */
+  quantile(q: number): number | null {
+    if (this.count === 0) return null;
+    const rank = Math.max(1, Math.ceil(q * this.count));
+    let seen = 0;
+    for (const index of [...this.counts.keys()].sort((a, b) => a - b)) {
+      seen += this.counts.get(index)!;
+      if (seen >= rank) return Math.min(this.max, Math.max(this.min, Histogram.MIN_MS * Histogram.RATIO ** index));
+    }
+    return this.max;
+  }
+
+  summary(): LatencySummary {
+    return {
+      count: this.count,
+      p50: this.quantile(0.5),
+      p99: this.quantile(0.99),
+      max: this.count === 0 ? null : this.max,
+      mean: this.count === 0 ? null : this.sum / this.count,
+    };
+  }
+
+  toJSON(): HistogramJson {
+    return { counts: [...this.counts.entries()], count: this.count, sum: this.sum, min: this.min, max: this.max };
+  }
+}
+
+export interface HistogramJson {
+  counts: [number, number][];
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number | null;
+  p99: number | null;
+  max: number | null;
+  mean: number | null;
+}
+
+/** Exact quantile of a list of samples (nearest rank). */
+export function exactQuantile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export function exactSummary(samples: number[]): LatencySummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: exactQuantile(sorted, 0.5),
+    p99: exactQuantile(sorted, 0.99),
+    max: sorted.length === 0 ? null : sorted[sorted.length - 1]!,
+    mean: sorted.length === 0 ? null : sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux (USER_HZ), fixed at 100 on every mainstream kernel.
+
+/** CPU time (user + system) of a process in milliseconds, from /proc/<pid>/stat; null when gone. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime is field 14, stime field 15.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/** VmRSS and VmHWM (peak RSS) of a process in KiB, from /proc/<pid>/status. */
+export function processMemoryKiB(pid: number): { rss: number; peak: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: field('VmRSS'), peak: field('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** Resets VmHWM to the current RSS (Linux clear_refs "5"), so each scenario reports its own peak. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Event data the load generator puts in every update: `sentAt` (nowMs at send) gives send-to-receive
+ * latency, `updateNo` (the update's index) lets a receiver match the event with its update's ack.
+ */
+export const SENT_AT_KEY = Buffer.from('"sentAt":');
+export const UPDATE_NO_KEY = Buffer.from('"updateNo":');
+
+/** Reads the number after `key` in a frame without parsing the JSON; NaN when absent. */
+export function extractNumber(frame: Buffer, key: Buffer): number {
+  const at = frame.indexOf(key);
+  if (at < 0) return NaN;
+  const start = at + key.length;
+  let end = start;
+  while (end < frame.length) {
+    const c = frame[end]!;
+    // digits, '.', '-', '+', 'e', 'E'
+    if ((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69) end += 1;
+    else break;
+  }
+  return end === start ? NaN : Number(frame.toString('latin1', start, end));
+}

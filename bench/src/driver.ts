@@ -1,0 +1,625 @@
+// `pnpm bench`: starts the database, forks the load generator processes, then for each server
+// (raw ws baseline, Socket.IO baseline, ours) starts it as its own process, runs every scenario
+// against it, and stops it. Prints a table per scenario with a row per server and the ratios to
+// both baselines, checks the issue's targets (reported, never asserted), and saves the results as
+// JSON under bench/results/. Timings are never asserted: the exit code only reflects crashes.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  Histogram,
+  SERVER_LABELS,
+  nowMs,
+  processCpuMs,
+  processMemoryKiB,
+  resetPeakRss,
+  sleep,
+  type HistogramJson,
+  type LatencySummary,
+  type ServerKind,
+} from './common.js';
+import type { BareWriteResult, ConnectResult, PingResult, PublishResult, ReceiverStats } from './loadgen.js';
+import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
+import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
+import { printReport, type ConnectionStep, type Results, type ServerResult } from './report.js';
+
+interface EmbeddedDb {
+  uri: string;
+  kind: string;
+  pid?: number;
+  stop(): Promise<void>;
+}
+interface EmbeddedDbModule {
+  startDatabase(options: { dataDir?: string }): Promise<EmbeddedDb>;
+  freePort(): Promise<number>;
+}
+
+const options: Options = parseOptions(process.argv.slice(2), process.env);
+const runStarted = nowMs();
+const runId = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+const embedded = (await import(pathToFileURL(join(ROOT, 'scripts', 'embedded-db.mjs')).href)) as EmbeddedDbModule;
+
+function log(line: string): void {
+  const elapsed = ((nowMs() - runStarted) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[bench ${elapsed}s] ${line}\n`);
+}
+
+function machine(): Results['machine'] {
+  let kernel = '';
+  try {
+    kernel = execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not essential
+  }
+  let memTotalKiB = Math.round(totalmem() / 1024);
+  try {
+    memTotalKiB = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? memTotalKiB);
+  } catch {
+    // not Linux
+  }
+  return {
+    nproc: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memTotalMiB: Math.round(memTotalKiB / 1024),
+    node: process.version,
+    kernel,
+    loadAvgAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  };
+}
+
+/** The code measured: commit and how many files differ from it (read-only git). */
+function gitState(): Results['git'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((line) => line.trim() !== '');
+    return { commit, changedFiles: dirty.length };
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes the run owns, stopped on exit and on SIGINT/SIGTERM.
+const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations');
+let db: EmbeddedDb | undefined;
+let dataDir: string | undefined;
+let server: ServerHandle | undefined;
+const receivers: LoadWorker[] = [];
+let control: LoadWorker | undefined;
+const dbName = `bench_${runId.replace(/-/g, '_')}`;
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await server?.stop().catch(() => {});
+    if (db !== undefined && control !== undefined && process.env['BENCH_KEEP_DB'] !== '1' && db.kind === 'external') {
+      await control.call({ cmd: 'dropDatabase', uri: db.uri, dbName }).catch(() => {});
+    }
+    await Promise.all([...receivers, ...(control ? [control] : [])].map((worker) => worker.stop().catch(() => {})));
+    await db?.stop().catch(() => {});
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers over the workers.
+
+function split(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+async function connectSpread(url: string, kind: ServerKind, count: number, projectId: string | undefined, timeoutMs: number): Promise<ConnectResult> {
+  const shares = split(count, receivers.length);
+  const results = await Promise.all(
+    receivers.map((worker, i) =>
+      shares[i]! === 0
+        ? Promise.resolve<ConnectResult>({ opened: 0, failed: 0, subscribed: 0, ms: 0 })
+        : worker.call<ConnectResult>({
+            cmd: 'connect',
+            url,
+            kind,
+            count: shares[i]!,
+            projectId,
+            concurrency: options.connectConcurrency,
+            timeoutMs,
+          }),
+    ),
+  );
+  const merged: ConnectResult = { opened: 0, failed: 0, subscribed: 0, ms: 0 };
+  for (const result of results) {
+    merged.opened += result.opened;
+    merged.failed += result.failed;
+    merged.subscribed += result.subscribed;
+    merged.ms = Math.max(merged.ms, result.ms);
+    if (result.firstError !== undefined) merged.firstError ??= result.firstError;
+  }
+  return merged;
+}
+
+const closeReceivers = (): Promise<unknown> => Promise.all(receivers.map((worker) => worker.call({ cmd: 'closeAll' })));
+const resetReceivers = (): Promise<unknown> => Promise.all(receivers.map((worker) => worker.call({ cmd: 'reset' })));
+
+/** Polls the receivers until `expected` events arrived, progress stalls for `stallMs`, or the deadline passes. */
+async function waitDelivered(expected: number, deadline: number, stallMs = 10_000): Promise<void> {
+  let last = -1;
+  let lastProgress = nowMs();
+  while (nowMs() < deadline) {
+    const counts = await Promise.all(receivers.map((worker) => worker.call<{ received: number }>({ cmd: 'count' })));
+    const total = counts.reduce((sum, c) => sum + c.received, 0);
+    if (total >= expected) return;
+    if (total !== last) {
+      last = total;
+      lastProgress = nowMs();
+    } else if (nowMs() - lastProgress > stallMs) {
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+interface MergedStats {
+  delivered: number;
+  open: number;
+  closedUnexpectedly: number;
+  minPerConnection: number;
+  lastRecvAt: number | null;
+  latency: LatencySummary;
+}
+
+async function receiverStats(): Promise<MergedStats> {
+  const all = await Promise.all(receivers.map((worker) => worker.call<ReceiverStats>({ cmd: 'stats' })));
+  const hist = new Histogram();
+  const merged: MergedStats = { delivered: 0, open: 0, closedUnexpectedly: 0, minPerConnection: Infinity, lastRecvAt: null, latency: hist.summary() };
+  for (const stats of all) {
+    hist.merge(stats.hist);
+    merged.delivered += stats.received;
+    merged.open += stats.open;
+    merged.closedUnexpectedly += stats.closedUnexpectedly;
+    if (stats.connections > 0) merged.minPerConnection = Math.min(merged.minPerConnection, stats.minPerConnection);
+    if (stats.lastRecvAt !== null) merged.lastRecvAt = Math.max(merged.lastRecvAt ?? 0, stats.lastRecvAt);
+  }
+  if (merged.minPerConnection === Infinity) merged.minPerConnection = 0;
+  merged.latency = hist.summary();
+  return merged;
+}
+
+/** CPU and memory accounting of the server (and the database, for ours) around a measured phase. */
+function meter(pid: number): {
+  stop(): { cpuMs: number; dbCpuMs: number | null; loadgenCpuMs: number; wallMs: number; peakRssKiB: number; rssKiB: number };
+} {
+  resetPeakRss(pid);
+  const started = nowMs();
+  const cpu0 = processCpuMs(pid) ?? 0;
+  const dbPid = server?.kind === 'ours' ? db?.pid : undefined;
+  const db0 = dbPid === undefined ? null : processCpuMs(dbPid);
+  const generators = [...receivers, ...(control ? [control] : [])].map((worker) => worker.pid);
+  const loadgenCpu = (): number => generators.reduce((sum, workerPid) => sum + (processCpuMs(workerPid) ?? 0), 0);
+  const loadgen0 = loadgenCpu();
+  return {
+    stop() {
+      const cpu1 = processCpuMs(pid) ?? cpu0;
+      const db1 = dbPid === undefined ? null : processCpuMs(dbPid);
+      const memory = processMemoryKiB(pid);
+      return {
+        cpuMs: cpu1 - cpu0,
+        dbCpuMs: db0 === null || db1 === null ? null : db1 - db0,
+        loadgenCpuMs: loadgenCpu() - loadgen0,
+        wallMs: nowMs() - started,
+        peakRssKiB: memory?.peak ?? NaN,
+        rssKiB: memory?.rss ?? NaN,
+      };
+    },
+  };
+}
+
+/**
+ * Waits (at most `maxMs`) until the server and the database are idle, so work left over from one
+ * scenario (requests still queued after a time bound) does not leak into the next.
+ */
+async function settle(pid: number, maxMs = options.quick ? 5_000 : 30_000): Promise<void> {
+  const deadline = nowMs() + maxMs;
+  const pids = [pid, ...(server?.kind === 'ours' && db?.pid !== undefined ? [db.pid] : [])];
+  const sampleMs = options.quick ? 250 : 500;
+  while (nowMs() < deadline) {
+    const before = pids.map((p) => processCpuMs(p) ?? 0);
+    await sleep(sampleMs);
+    const busy = pids.map((p, i) => ((processCpuMs(p) ?? 0) - before[i]!) / sampleMs);
+    if (busy.every((share) => share < 0.1)) return;
+  }
+}
+
+async function gcServer(pid: number): Promise<void> {
+  const pause = options.quick ? 150 : 400;
+  process.kill(pid, 'SIGUSR2');
+  await sleep(pause);
+  process.kill(pid, 'SIGUSR2');
+  await sleep(pause);
+}
+
+function perSecond(count: number, fromMs: number | null, toMs: number | null): number | null {
+  if (fromMs === null || toMs === null || toMs <= fromMs || count === 0) return null;
+  return (count * 1000) / (toMs - fromMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios. Each is bounded by options.scenarioTimeoutSec and returns plain JSON.
+
+const scenarioMs = (): number => options.scenarioTimeoutSec * 1000;
+
+async function idleMemory(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['idle']>> {
+  // Warm-up: load every connection code path once.
+  await connectSpread(handle.url, handle.kind, Math.min(100, options.idleConnections), undefined, scenarioMs());
+  await closeReceivers();
+  await gcServer(handle.pid);
+  await sleep(options.quick ? 200 : 500);
+  const before = processMemoryKiB(handle.pid)!.rss;
+  resetPeakRss(handle.pid);
+  const connected = await connectSpread(handle.url, handle.kind, options.idleConnections, undefined, scenarioMs());
+  await sleep(options.quick ? 500 : 2_000);
+  await gcServer(handle.pid);
+  await sleep(options.quick ? 200 : 500);
+  const after = processMemoryKiB(handle.pid)!;
+  await closeReceivers();
+  return {
+    connections: connected.opened,
+    failed: connected.failed,
+    firstError: connected.firstError ?? null,
+    connectMs: connected.ms,
+    rssBeforeKiB: before,
+    rssAfterKiB: after.rss,
+    peakRssKiB: after.peak,
+    kibPerConnection: connected.opened > 0 ? (after.rss - before) / connected.opened : null,
+  };
+}
+
+async function pingRoundTrip(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['ping']>> {
+  const m = meter(handle.pid);
+  const result = await control!.call<PingResult>({
+    cmd: 'ping',
+    url: handle.url,
+    kind: handle.kind,
+    count: options.pings,
+    warmup: Math.min(200, options.pings),
+    timeoutMs: scenarioMs(),
+    cpuPid: handle.pid,
+  });
+  const usage = m.stop();
+  return {
+    count: result.count,
+    timedOut: result.timedOut,
+    perSec: result.ms > 0 ? (result.count * 1000) / result.ms : null,
+    rtt: result.rtt,
+    cpuUsPerPing: result.count > 0 && result.cpuMs !== null ? (result.cpuMs * 1000) / result.count : null,
+    peakRssKiB: usage.peakRssKiB,
+  };
+}
+
+async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['fanout']>> {
+  const deadline = nowMs() + scenarioMs();
+  const projectId = `fanout-${handle.kind}-${runId}`;
+  const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
+    cmd: 'prepare',
+    url: handle.url,
+    kind: handle.kind,
+    projectId,
+    workspaces: 1,
+    timeoutMs: 30_000,
+  });
+  const connected = await connectSpread(handle.url, handle.kind, options.fanoutSubscribers, projectId, scenarioMs());
+  await resetReceivers();
+  await sleep(200);
+  const m = meter(handle.pid);
+  const published = await control!.call<PublishResult>({
+    cmd: 'publish',
+    url: handle.url,
+    kind: handle.kind,
+    workspaceIds,
+    count: options.fanoutUpdates,
+    inFlight: options.fanoutInFlight,
+    payloadBytes: options.payloadBytes,
+    connections: 1,
+    timeoutMs: Math.max(1_000, deadline - nowMs()),
+  });
+  const expected = connected.subscribed * published.acked;
+  await waitDelivered(expected, deadline);
+  const usage = m.stop();
+  const stats = await receiverStats();
+  await closeReceivers();
+  return {
+    subscribers: connected.subscribed,
+    connectFailed: connected.failed,
+    firstError: connected.firstError ?? published.firstError ?? null,
+    updatesSent: published.sent,
+    updatesAcked: published.acked,
+    updateErrors: published.errors,
+    expected,
+    delivered: stats.delivered,
+    complete: stats.delivered === expected && expected > 0,
+    closedUnexpectedly: stats.closedUnexpectedly,
+    timedOut: published.timedOut || nowMs() >= deadline,
+    durationMs: stats.lastRecvAt !== null && published.firstSendAt !== null ? stats.lastRecvAt - published.firstSendAt : null,
+    eventsPerSec: perSecond(stats.delivered, published.firstSendAt, stats.lastRecvAt),
+    updatesPerSec: perSecond(published.acked, published.firstSendAt, published.lastAckAt),
+    latency: stats.latency,
+    ackLatency: published.ack,
+    cpuMs: usage.cpuMs,
+    cpuUsPerEvent: stats.delivered > 0 ? (usage.cpuMs * 1000) / stats.delivered : null,
+    dbCpuMs: usage.dbCpuMs,
+    loadgenCpuMs: usage.loadgenCpuMs,
+    wallMs: usage.wallMs,
+    peakRssKiB: usage.peakRssKiB,
+  };
+}
+
+async function durableMutations(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['mutations']>> {
+  const deadline = nowMs() + scenarioMs();
+  const projectId = `mutations-${runId}`;
+  const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
+    cmd: 'prepare',
+    url: handle.url,
+    kind: handle.kind,
+    projectId,
+    workspaces: Math.max(1, options.mutationWorkspaces),
+    timeoutMs: 60_000,
+  });
+  const m = meter(handle.pid);
+  const published = await control!.call<PublishResult>({
+    cmd: 'publish',
+    url: handle.url,
+    kind: handle.kind,
+    workspaceIds,
+    count: options.mutations,
+    inFlight: options.mutationInFlight,
+    payloadBytes: options.payloadBytes,
+    connections: options.mutationConnections,
+    timeoutMs: Math.max(1_000, deadline - nowMs()),
+  });
+  const usage = m.stop();
+  return {
+    sent: published.sent,
+    acked: published.acked,
+    errors: published.errors,
+    firstError: published.firstError ?? null,
+    timedOut: published.timedOut,
+    ackedPerSec: perSecond(published.acked, published.firstSendAt, published.lastAckAt),
+    ackLatency: published.ack,
+    cpuUsPerMutation: published.acked > 0 ? (usage.cpuMs * 1000) / published.acked : null,
+    dbCpuUsPerMutation: usage.dbCpuMs === null || published.acked === 0 ? null : (usage.dbCpuMs * 1000) / published.acked,
+    peakRssKiB: usage.peakRssKiB,
+  };
+}
+
+async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['connections']>> {
+  const deadline = nowMs() + scenarioMs();
+  const projectId = `connections-${handle.kind}-${runId}`;
+  const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
+    cmd: 'prepare',
+    url: handle.url,
+    kind: handle.kind,
+    projectId,
+    workspaces: 1,
+    timeoutMs: 30_000,
+  });
+  const steps: ConnectionStep[] = [];
+  let subscribed = 0;
+  let maxPassed = 0;
+  let stopReason = 'all steps passed';
+  resetPeakRss(handle.pid);
+  for (const target of options.connectionSteps) {
+    if (nowMs() >= deadline) {
+      stopReason = 'scenario time bound reached';
+      break;
+    }
+    const added = await connectSpread(handle.url, handle.kind, target - subscribed, projectId, Math.max(1_000, deadline - nowMs()));
+    subscribed += added.subscribed;
+    if (subscribed < target) {
+      const why = added.firstError ?? `scenario time bound (${options.scenarioTimeoutSec} s) reached while subscribing`;
+      steps.push({ target, subscribed, passed: false, reason: `only ${subscribed} of ${target} subscribed: ${why}` });
+      stopReason = `only ${subscribed} of ${target} subscribed: ${why}`;
+      break;
+    }
+    await Promise.all(receivers.map((worker) => worker.call({ cmd: 'reset', detail: true })));
+    const m = meter(handle.pid);
+    const stepDeadline = Math.min(deadline, nowMs() + 60_000 + (options.connectionUpdates / Math.max(0.1, options.connectionRate)) * 1000);
+    const published = await control!.call<PublishResult>({
+      cmd: 'publish',
+      url: handle.url,
+      kind: handle.kind,
+      workspaceIds,
+      count: options.connectionUpdates,
+      inFlight: 1,
+      ratePerSec: options.connectionRate,
+      payloadBytes: options.payloadBytes,
+      connections: 1,
+      timeoutMs: Math.max(1_000, stepDeadline - nowMs()),
+      returnAckTimes: true,
+    });
+    const expected = subscribed * published.acked;
+    await waitDelivered(expected, stepDeadline, 5_000);
+    const usage = m.stop();
+    const stats = await receiverStats();
+    const fanoutHist = new Histogram();
+    for (const part of await Promise.all(receivers.map((worker) => worker.call<HistogramJson>({ cmd: 'ackRelative', ackAt: published.ackAt ?? [] })))) {
+      fanoutHist.merge(part);
+    }
+    const fanoutLatency = fanoutHist.summary();
+    const p99 = options.connectionLatency === 'fanout' ? fanoutLatency.p99 : stats.latency.p99;
+    const complete = stats.delivered === expected && published.acked === options.connectionUpdates;
+    const passed = complete && stats.closedUnexpectedly === 0 && p99 !== null && p99 < options.connectionP99Ms;
+    const reason = passed
+      ? 'ok'
+      : !complete
+        ? `delivered ${stats.delivered}/${expected}, acked ${published.acked}/${options.connectionUpdates}`
+        : stats.closedUnexpectedly > 0
+          ? `${stats.closedUnexpectedly} connections closed`
+          : `p99 (${options.connectionLatency}) ${p99?.toFixed(1)} ms >= ${options.connectionP99Ms} ms`;
+    steps.push({
+      target,
+      subscribed,
+      passed,
+      reason,
+      delivered: stats.delivered,
+      expected,
+      latency: stats.latency,
+      fanoutLatency,
+      ackLatency: published.ack,
+      cpuUsPerEvent: stats.delivered > 0 ? (usage.cpuMs * 1000) / stats.delivered : null,
+      rssKiB: usage.rssKiB,
+      publisherMaxLagMs: published.maxLagMs,
+    });
+    if (!passed) {
+      stopReason = `failed at ${target}: ${reason}`;
+      break;
+    }
+    maxPassed = subscribed;
+  }
+  const memory = processMemoryKiB(handle.pid);
+  await closeReceivers();
+  return { maxPassed, stopReason, steps, peakRssKiB: memory?.peak ?? NaN };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run.
+
+const results: Results = {
+  runId,
+  startedAt: new Date().toISOString(),
+  quick: options.quick,
+  command: `pnpm bench ${process.argv.slice(2).join(' ')}`.trim(),
+  options,
+  machine: machine(),
+  git: gitState(),
+  redisUrlSet: process.env['REDIS_URL'] !== undefined && process.env['REDIS_URL'] !== '',
+  database: null,
+  bare: null,
+  servers: {},
+  durationSec: 0,
+};
+
+try {
+  log(`machine: ${results.machine.nproc} CPUs (${results.machine.cpuModel}), ${results.machine.memTotalMiB} MiB, node ${results.machine.node}`);
+  if (results.machine.loadAvgAtStart[0]! > 0.5) {
+    log(`note: load average ${results.machine.loadAvgAtStart.join(' ')} at start: other processes use the CPUs, expect noisy timings`);
+  }
+  if (results.git !== null) log(`code: commit ${results.git.commit}, ${results.git.changedFiles} changed or new file(s) in the working tree`);
+  if (results.redisUrlSet) log('REDIS_URL is set: ours runs with the Redis event bus');
+  log(`servers: ${options.servers.join(', ')}; scenarios: ${options.scenarios.join(', ')}${options.quick ? ' (quick sizes)' : ''}`);
+  if (needsDb) {
+    dataDir = process.env['MONGODB_URI'] ? undefined : mkdtempSync(join(tmpdir(), 'app-bench-db-'));
+    db = await embedded.startDatabase(dataDir === undefined ? {} : { dataDir });
+    results.database = { kind: db.kind, dbName };
+    log(`database: ${db.kind} at ${db.uri} (db ${dbName})`);
+  }
+  for (let i = 0; i < options.workers; i += 1) receivers.push(new LoadWorker(`receiver-${i + 1}`));
+  control = new LoadWorker('control');
+  log(`load generator: ${receivers.length} receiver process(es) + 1 control process`);
+
+  if (db !== undefined && options.scenarios.includes('mutations') && options.servers.includes('ours')) {
+    log(`bare mongoose writes: ${options.bareWrites} updateOne + ${options.bareWrites} insertOne, ${options.bareInFlight} in flight`);
+    const dbCpu0 = db.pid === undefined ? null : processCpuMs(db.pid);
+    results.bare = await control.call<BareWriteResult>({
+      cmd: 'bareWrite',
+      uri: db.uri,
+      dbName,
+      count: options.bareWrites,
+      inFlight: options.bareInFlight,
+      payloadBytes: options.payloadBytes,
+      maxPoolSize: options.bareMaxPoolSize,
+      timeoutMs: scenarioMs(),
+    });
+    const dbCpu1 = db.pid === undefined ? null : processCpuMs(db.pid);
+    if (dbCpu0 !== null && dbCpu1 !== null) results.bare.dbCpuMs = dbCpu1 - dbCpu0;
+    log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
+  }
+
+  const scenarioTasks: { [K in Scenario]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+    idle: idleMemory,
+    ping: pingRoundTrip,
+    fanout: fanOut,
+    mutations: durableMutations,
+    connections: connectionSteps,
+  };
+  for (const kind of options.servers) {
+    const entry: ServerResult = { kind, label: SERVER_LABELS[kind], pid: 0, errors: [], loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))) };
+    results.servers[kind] = entry;
+    const logLines: string[] = [];
+    const launch = async (scenario: Scenario | undefined): Promise<ServerHandle> => {
+      const port = await embedded.freePort();
+      // With a process per scenario, ours also gets a fresh database, so one scenario's data does not slow the next.
+      const name = scenario === undefined ? dbName : `${dbName}_${scenario}`;
+      log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port}${kind === 'ours' ? ` (database ${name})` : ''}`);
+      const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: name });
+      entry.pid = handle.pid;
+      return handle;
+    };
+    const shutdown = async (): Promise<void> => {
+      if (server === undefined) return;
+      logLines.push(...server.output.filter((line) => /error|warn/i.test(line)).slice(-5));
+      await server.stop();
+      server = undefined;
+    };
+    for (const name of SCENARIOS) {
+      if (!options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (options.restartPerScenario) await shutdown();
+      server ??= await launch(options.restartPerScenario ? name : undefined);
+      const started = nowMs();
+      log(`${SERVER_LABELS[kind]}: ${name}`);
+      try {
+        (entry as Record<Scenario, unknown>)[name] = await scenarioTasks[name](server);
+      } catch (error) {
+        entry.errors.push(`${name}: ${(error as Error).message}`);
+        log(`  ${name} failed: ${(error as Error).message}`);
+        await closeReceivers().catch(() => {});
+      }
+      log(`  ${name} done in ${((nowMs() - started) / 1000).toFixed(1)} s${summaryLine(entry, name)}`);
+      if (!server.alive()) throw new Error(`${SERVER_LABELS[kind]} exited during ${name}:\n${server.output.slice(-20).join('\n')}`);
+      if (!options.restartPerScenario) await settle(server.pid);
+    }
+    await shutdown();
+    entry.peakRssKiB = Math.max(
+      ...[entry.idle?.peakRssKiB, entry.ping?.peakRssKiB, entry.fanout?.peakRssKiB, entry.mutations?.peakRssKiB, entry.connections?.peakRssKiB].filter(
+        (value): value is number => typeof value === 'number' && Number.isFinite(value),
+      ),
+      0,
+    );
+    if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
+  }
+} finally {
+  results.durationSec = (nowMs() - runStarted) / 1000;
+  await cleanup();
+}
+
+const file = options.out ?? join(BENCH_DIR, 'results', `${runId}.json`);
+mkdirSync(join(file, '..'), { recursive: true });
+printReport(results);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+log(`results saved to ${relative(ROOT, file)} (run took ${results.durationSec.toFixed(0)} s)`);
+
+function summaryLine(entry: ServerResult, name: string): string {
+  const f = (value: number | null | undefined, digits = 1): string => (value === null || value === undefined ? '-' : value.toFixed(digits));
+  switch (name) {
+    case 'idle':
+      return entry.idle ? `: ${f(entry.idle.kibPerConnection)} KiB/connection over ${entry.idle.connections}` : '';
+    case 'ping':
+      return entry.ping ? `: p50 ${f(entry.ping.rtt.p50, 3)} ms, p99 ${f(entry.ping.rtt.p99, 3)} ms` : '';
+    case 'fanout':
+      return entry.fanout
+        ? `: ${f(entry.fanout.eventsPerSec, 0)} events/s, p99 ${f(entry.fanout.latency.p99)} ms, ${f(entry.fanout.cpuUsPerEvent, 2)} µs CPU/event, ${entry.fanout.delivered}/${entry.fanout.expected} delivered`
+        : '';
+    case 'mutations':
+      return entry.mutations ? `: ${f(entry.mutations.ackedPerSec, 0)} acked/s, p99 ${f(entry.mutations.ackLatency.p99)} ms` : '';
+    case 'connections':
+      return entry.connections ? `: held ${entry.connections.maxPassed} (${entry.connections.stopReason})` : '';
+    default:
+      return '';
+  }
+}

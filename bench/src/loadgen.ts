@@ -1,0 +1,437 @@
+// A load generator process, forked by the driver (`node --import tsx src/loadgen.ts` with IPC).
+// Receiver workers hold many subscribed connections and record send-to-receive latency of every
+// event; one control worker publishes updates, runs the ping round trips, the durable mutations
+// and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
+import { BenchClient, type EventSink } from './client.js';
+import { Histogram, UPDATE_NO_KEY, exactSummary, extractNumber, nowMs, processCpuMs, sleep, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
+
+export type Command =
+  | { cmd: 'connect'; url: string; kind: ServerKind; count: number; projectId?: string | undefined; concurrency: number; timeoutMs: number }
+  | { cmd: 'reset'; detail?: boolean }
+  | { cmd: 'ackRelative'; ackAt: number[] }
+  | { cmd: 'stats' }
+  | { cmd: 'count' }
+  | { cmd: 'closeAll' }
+  | { cmd: 'prepare'; url: string; kind: ServerKind; projectId: string; workspaces: number; timeoutMs: number }
+  | {
+      cmd: 'publish';
+      url: string;
+      kind: ServerKind;
+      workspaceIds: string[];
+      count: number;
+      inFlight: number;
+      ratePerSec?: number | undefined;
+      payloadBytes: number;
+      connections: number;
+      timeoutMs: number;
+      /** Return each update's ack time (index = updateNo), for ack-to-receive latency. */
+      returnAckTimes?: boolean;
+    }
+  | { cmd: 'ping'; url: string; kind: ServerKind; count: number; warmup: number; timeoutMs: number; cpuPid?: number | undefined }
+  | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
+  | { cmd: 'dropDatabase'; uri: string; dbName: string };
+
+export interface ConnectResult {
+  opened: number;
+  failed: number;
+  subscribed: number;
+  ms: number;
+  firstError?: string;
+}
+
+export interface ReceiverStats {
+  received: number;
+  connections: number;
+  open: number;
+  closedUnexpectedly: number;
+  minPerConnection: number;
+  maxPerConnection: number;
+  firstRecvAt: number | null;
+  lastRecvAt: number | null;
+  hist: HistogramJson;
+}
+
+export interface PublishResult {
+  sent: number;
+  acked: number;
+  errors: number;
+  firstError?: string;
+  firstSendAt: number | null;
+  lastSendAt: number | null;
+  lastAckAt: number | null;
+  timedOut: boolean;
+  ack: LatencySummary;
+  /** How far behind its schedule the paced sender fell at worst (ms); 0 in closed loop. */
+  maxLagMs: number;
+  ackAt?: number[];
+}
+
+export interface PingResult {
+  /** CPU of process `cpuPid` (the server) over the measured pings only. */
+  cpuMs: number | null;
+  count: number;
+  ms: number;
+  timedOut: boolean;
+  rtt: LatencySummary;
+}
+
+export interface BareWriteResult {
+  updateOne: { count: number; ms: number; perSec: number; latency: LatencySummary };
+  insertOne: { count: number; ms: number; perSec: number; latency: LatencySummary };
+  timedOut: boolean;
+}
+
+const clients: BenchClient[] = [];
+let hist = new Histogram();
+let received = 0;
+let firstRecvAt: number | null = null;
+let lastRecvAt: number | null = null;
+
+/** In detail mode: (updateNo, receive time) of every event, to compute ack-to-receive latency later. */
+let detail: { updateNo: number[]; recvAt: number[] } | undefined;
+
+const sink: EventSink = (sentAt, frame) => {
+  const now = nowMs();
+  received += 1;
+  firstRecvAt ??= now;
+  lastRecvAt = now;
+  hist.record(now - sentAt);
+  if (detail !== undefined) {
+    detail.updateNo.push(extractNumber(frame, UPDATE_NO_KEY));
+    detail.recvAt.push(now);
+  }
+};
+
+/** Fan-out latency without the write: receive time minus the publisher's ack time of the same update. */
+function ackRelative(ackAt: number[]): HistogramJson {
+  const relative = new Histogram();
+  if (detail === undefined) return relative.toJSON();
+  for (let i = 0; i < detail.recvAt.length; i += 1) {
+    const acked = ackAt[detail.updateNo[i]!];
+    if (acked !== undefined && acked !== null && Number.isFinite(acked)) relative.record(Math.max(0, detail.recvAt[i]! - acked));
+  }
+  return relative.toJSON();
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function connectMany(command: Extract<Command, { cmd: 'connect' }>): Promise<ConnectResult> {
+  const started = nowMs();
+  const deadline = started + command.timeoutMs;
+  let next = 0;
+  let opened = 0;
+  let failed = 0;
+  let subscribed = 0;
+  let firstError: string | undefined;
+  const lane = async (): Promise<void> => {
+    while (next < command.count && nowMs() < deadline) {
+      next += 1;
+      try {
+        const client = await BenchClient.connect(command.url, command.kind, {
+          timeoutMs: Math.max(1_000, Math.min(30_000, deadline - nowMs())),
+          sink,
+        });
+        clients.push(client);
+        opened += 1;
+        if (command.projectId !== undefined) {
+          await client.request('subscribe', { projectId: command.projectId }, Math.max(1_000, Math.min(60_000, deadline - nowMs())));
+          subscribed += 1;
+        }
+      } catch (error) {
+        failed += 1;
+        firstError ??= describe(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, command.concurrency) }, lane));
+  const result: ConnectResult = { opened, failed, subscribed, ms: nowMs() - started };
+  if (firstError !== undefined) result.firstError = firstError;
+  return result;
+}
+
+function reset(withDetail = false): void {
+  detail = withDetail ? { updateNo: [], recvAt: [] } : undefined;
+  hist = new Histogram();
+  received = 0;
+  firstRecvAt = null;
+  lastRecvAt = null;
+  for (const client of clients) client.events = 0;
+}
+
+function stats(): ReceiverStats {
+  let min = Infinity;
+  let max = 0;
+  let open = 0;
+  let closedUnexpectedly = 0;
+  for (const client of clients) {
+    min = Math.min(min, client.events);
+    max = Math.max(max, client.events);
+    if (client.isOpen) open += 1;
+    else if (!client.closedByUs) closedUnexpectedly += 1;
+  }
+  return {
+    received,
+    connections: clients.length,
+    open,
+    closedUnexpectedly,
+    minPerConnection: clients.length === 0 ? 0 : min,
+    maxPerConnection: max,
+    firstRecvAt,
+    lastRecvAt,
+    hist: hist.toJSON(),
+  };
+}
+
+async function closeAll(): Promise<{ closed: number }> {
+  const all = clients.splice(0);
+  for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map((client) => client.close()));
+  return { closed: all.length };
+}
+
+async function prepare(command: Extract<Command, { cmd: 'prepare' }>): Promise<{ workspaceIds: string[] }> {
+  const client = await BenchClient.connect(command.url, command.kind, { timeoutMs: command.timeoutMs });
+  try {
+    const workspaceIds: string[] = [];
+    for (let i = 0; i < command.workspaces; i += 1) {
+      const ack = (await client.request('workspace.create', { projectId: command.projectId, name: `bench ${i}` }, command.timeoutMs)) as {
+        workspace: { id: string };
+      };
+      workspaceIds.push(ack.workspace.id);
+    }
+    return { workspaceIds };
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * Sends `count` workspace.update requests, each carrying `sentAt`, over `connections` connections:
+ * closed loop with `inFlight` outstanding, or open loop at `ratePerSec` (then `inFlight` is not a cap).
+ */
+async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<PublishResult> {
+  const senders: BenchClient[] = [];
+  const deadline = nowMs() + command.timeoutMs;
+  try {
+    for (let i = 0; i < Math.max(1, command.connections); i += 1) {
+      senders.push(await BenchClient.connect(command.url, command.kind, { timeoutMs: command.timeoutMs }));
+    }
+    const prompt = 'x'.repeat(Math.max(0, command.payloadBytes));
+    const ack = new Histogram();
+    const result: PublishResult = {
+      sent: 0,
+      acked: 0,
+      errors: 0,
+      firstSendAt: null,
+      lastSendAt: null,
+      lastAckAt: null,
+      timedOut: false,
+      ack: ack.summary(),
+      maxLagMs: 0,
+    };
+    const ackAt = command.returnAckTimes === true ? new Array<number>(command.count).fill(NaN) : undefined;
+    const sendOne = (): Promise<void> => {
+      const n = result.sent;
+      result.sent += 1;
+      const client = senders[n % senders.length]!;
+      const workspaceId = command.workspaceIds[n % command.workspaceIds.length]!;
+      const sentAt = nowMs();
+      result.firstSendAt ??= sentAt;
+      result.lastSendAt = sentAt;
+      const data = { sentAt, updateNo: n, prompt };
+      return client.request('workspace.update', { id: workspaceId, patch: { data } }, Math.max(1_000, deadline - sentAt)).then(
+        () => {
+          const now = nowMs();
+          result.acked += 1;
+          result.lastAckAt = now;
+          ack.record(now - sentAt);
+          if (ackAt !== undefined) ackAt[n] = now;
+        },
+        (error: unknown) => {
+          result.errors += 1;
+          result.firstError ??= describe(error);
+        },
+      );
+    };
+    const outstanding = new Set<Promise<void>>();
+    const track = (promise: Promise<void>): void => {
+      outstanding.add(promise);
+      void promise.finally(() => outstanding.delete(promise));
+    };
+    if (command.ratePerSec !== undefined && command.ratePerSec > 0) {
+      const intervalMs = 1000 / command.ratePerSec;
+      const start = nowMs();
+      while (result.sent < command.count) {
+        const due = start + result.sent * intervalMs;
+        const now = nowMs();
+        if (now >= deadline) {
+          result.timedOut = true;
+          break;
+        }
+        if (now < due) {
+          await sleep(Math.max(0, due - now));
+          continue;
+        }
+        result.maxLagMs = Math.max(result.maxLagMs, now - due);
+        track(sendOne());
+      }
+    } else {
+      const lane = async (): Promise<void> => {
+        while (result.sent < command.count) {
+          if (nowMs() >= deadline) {
+            result.timedOut = true;
+            return;
+          }
+          await sendOne();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, command.inFlight) }, lane));
+    }
+    // Wait for the last acks, bounded by the deadline.
+    while (outstanding.size > 0 && nowMs() < deadline) await Promise.race([...outstanding, sleep(100)]);
+    if (outstanding.size > 0) result.timedOut = true;
+    result.ack = ack.summary();
+    if (ackAt !== undefined) result.ackAt = ackAt;
+    return result;
+  } finally {
+    await Promise.all(senders.map((client) => client.close()));
+  }
+}
+
+async function pingLoop(command: Extract<Command, { cmd: 'ping' }>): Promise<PingResult> {
+  const client = await BenchClient.connect(command.url, command.kind, { timeoutMs: command.timeoutMs });
+  const deadline = nowMs() + command.timeoutMs;
+  try {
+    for (let i = 0; i < command.warmup && nowMs() < deadline; i += 1) await client.request('ping', {}, 10_000);
+    const samples: number[] = [];
+    const cpu0 = command.cpuPid === undefined ? null : processCpuMs(command.cpuPid);
+    const started = nowMs();
+    let timedOut = false;
+    for (let i = 0; i < command.count; i += 1) {
+      if (nowMs() >= deadline) {
+        timedOut = true;
+        break;
+      }
+      const sentAt = nowMs();
+      await client.request('ping', {}, 10_000);
+      samples.push(nowMs() - sentAt);
+    }
+    const ms = nowMs() - started;
+    const cpu1 = command.cpuPid === undefined ? null : processCpuMs(command.cpuPid);
+    const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+    return { cpuMs, count: samples.length, ms, timedOut, rtt: exactSummary(samples) };
+  } finally {
+    await client.close();
+  }
+}
+
+/** The limit to compare durable mutations against: single-document writes with mongoose on the same database. */
+async function bareWrite(command: Extract<Command, { cmd: 'bareWrite' }>): Promise<BareWriteResult> {
+  const mongoose = (await import('mongoose')).default;
+  const connection = mongoose.createConnection(command.uri, {
+    dbName: command.dbName,
+    bufferCommands: false,
+    autoIndex: false,
+    maxPoolSize: command.maxPoolSize,
+    serverSelectionTimeoutMS: 10_000,
+    writeConcern: { w: 'majority', j: true },
+  });
+  await connection.asPromise();
+  const schema = new mongoose.Schema(
+    { _id: String, n: Number, data: mongoose.Schema.Types.Mixed, updatedAt: Date },
+    { versionKey: false, minimize: false, collection: 'bench_bare_writes' },
+  );
+  const Doc = connection.model('BenchBareWrite', schema);
+  const deadline = nowMs() + command.timeoutMs;
+  const prompt = 'x'.repeat(Math.max(0, command.payloadBytes));
+  let timedOut = false;
+  const run = async (op: (n: number) => Promise<unknown>): Promise<{ count: number; ms: number; perSec: number; latency: LatencySummary }> => {
+    const latency = new Histogram();
+    let next = 0;
+    let done = 0;
+    const started = nowMs();
+    const lane = async (): Promise<void> => {
+      while (next < command.count) {
+        if (nowMs() >= deadline) {
+          timedOut = true;
+          return;
+        }
+        const n = next;
+        next += 1;
+        const t = nowMs();
+        await op(n);
+        latency.record(nowMs() - t);
+        done += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, command.inFlight) }, lane));
+    const ms = nowMs() - started;
+    return { count: done, ms, perSec: ms > 0 ? (done * 1000) / ms : 0, latency: latency.summary() };
+  };
+  try {
+    await Doc.deleteMany({});
+    await Doc.create({ _id: 'one', n: 0, data: {}, updatedAt: new Date() });
+    const update = (n: number): Promise<unknown> =>
+      Doc.updateOne({ _id: 'one' }, { $set: { n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() } }).exec();
+    for (let i = 0; i < 50; i += 1) await update(i); // warm-up: connection pool, collection
+    const updateOne = await run(update);
+    const insertOne = await run((n) => Doc.create({ _id: `doc-${n}`, n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() }));
+    return { updateOne, insertOne, timedOut };
+  } finally {
+    await Doc.collection.drop().catch(() => {});
+    await connection.close();
+  }
+}
+
+async function dropDatabase(command: Extract<Command, { cmd: 'dropDatabase' }>): Promise<{ dropped: boolean }> {
+  const mongoose = (await import('mongoose')).default;
+  const connection = mongoose.createConnection(command.uri, { dbName: command.dbName, serverSelectionTimeoutMS: 10_000 });
+  try {
+    await connection.asPromise();
+    await connection.dropDatabase();
+    return { dropped: true };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function handle(command: Command): Promise<unknown> {
+  switch (command.cmd) {
+    case 'connect':
+      return connectMany(command);
+    case 'reset':
+      reset(command.detail ?? false);
+      return {};
+    case 'ackRelative':
+      return ackRelative(command.ackAt);
+    case 'stats':
+      return stats();
+    case 'count':
+      return { received };
+    case 'closeAll':
+      return closeAll();
+    case 'prepare':
+      return prepare(command);
+    case 'publish':
+      return publish(command);
+    case 'ping':
+      return pingLoop(command);
+    case 'bareWrite':
+      return bareWrite(command);
+    case 'dropDatabase':
+      return dropDatabase(command);
+  }
+}
+
+if (process.send === undefined) {
+  process.stderr.write('loadgen.ts is a worker: the driver forks it with an IPC channel\n');
+  process.exit(2);
+}
+process.on('message', (message: { reqId: number; command: Command }) => {
+  handle(message.command).then(
+    (result) => process.send!({ reqId: message.reqId, ok: true, result }),
+    (error: unknown) => process.send!({ reqId: message.reqId, ok: false, error: describe(error) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,360 @@
+// Result shape, the printed tables (Markdown, so a run can be pasted into docs/performance.md) and
+// the issue's targets as ratios. Targets are reported as met / not met; nothing is asserted.
+import { SERVER_LABELS, type LatencySummary, type ServerKind } from './common.js';
+import type { BareWriteResult } from './loadgen.js';
+import type { Options } from './options.js';
+
+export interface ConnectionStep {
+  target: number;
+  subscribed: number;
+  passed: boolean;
+  reason: string;
+  delivered?: number;
+  expected?: number;
+  /** Update sent -> event received (includes the server's write). */
+  latency?: LatencySummary;
+  /** Update acked at the publisher -> event received: the fan-out alone. */
+  fanoutLatency?: LatencySummary;
+  /** Update sent -> ack received at the publisher. */
+  ackLatency?: LatencySummary;
+  cpuUsPerEvent?: number | null;
+  rssKiB?: number;
+  publisherMaxLagMs?: number;
+}
+
+export interface ServerResult {
+  kind: ServerKind;
+  label: string;
+  pid: number;
+  errors: string[];
+  /** 1, 5 and 15 minute load averages when the server started (other work on the machine skews timings). */
+  loadAvgAtStart: number[];
+  idle?: {
+    connections: number;
+    failed: number;
+    firstError: string | null;
+    connectMs: number;
+    rssBeforeKiB: number;
+    rssAfterKiB: number;
+    peakRssKiB: number;
+    kibPerConnection: number | null;
+  };
+  ping?: {
+    count: number;
+    timedOut: boolean;
+    perSec: number | null;
+    rtt: LatencySummary;
+    cpuUsPerPing: number | null;
+    peakRssKiB: number;
+  };
+  fanout?: {
+    subscribers: number;
+    connectFailed: number;
+    firstError: string | null;
+    updatesSent: number;
+    updatesAcked: number;
+    updateErrors: number;
+    expected: number;
+    delivered: number;
+    complete: boolean;
+    closedUnexpectedly: number;
+    timedOut: boolean;
+    durationMs: number | null;
+    eventsPerSec: number | null;
+    updatesPerSec: number | null;
+    latency: LatencySummary;
+    ackLatency: LatencySummary;
+    cpuMs: number;
+    cpuUsPerEvent: number | null;
+    dbCpuMs: number | null;
+    /** CPU of all load generator processes over the phase, and the phase's wall time: the generator saturates near wallMs x workers. */
+    loadgenCpuMs: number;
+    wallMs: number;
+    peakRssKiB: number;
+  };
+  mutations?: {
+    sent: number;
+    acked: number;
+    errors: number;
+    firstError: string | null;
+    timedOut: boolean;
+    ackedPerSec: number | null;
+    ackLatency: LatencySummary;
+    cpuUsPerMutation: number | null;
+    dbCpuUsPerMutation: number | null;
+    peakRssKiB: number;
+  };
+  connections?: { maxPassed: number; stopReason: string; steps: ConnectionStep[]; peakRssKiB: number };
+  peakRssKiB?: number;
+  serverLog?: string[];
+}
+
+export interface TargetResult {
+  target: string;
+  ratio: number | null;
+  required: string;
+  met: boolean | null;
+}
+
+export interface Results {
+  runId: string;
+  startedAt: string;
+  quick: boolean;
+  command: string;
+  options: Options;
+  machine: { nproc: number; cpuModel: string; memTotalMiB: number; node: string; kernel: string; loadAvgAtStart: number[] };
+  git: { commit: string; changedFiles: number } | null;
+  redisUrlSet: boolean;
+  database: { kind: string; dbName: string } | null;
+  bare: (BareWriteResult & { dbCpuMs?: number }) | null;
+  servers: Record<string, ServerResult>;
+  durationSec: number;
+  targets?: TargetResult[];
+}
+
+const dash = '-';
+
+function num(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return dash;
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function mib(kib: number | null | undefined): string {
+  return kib === null || kib === undefined || !Number.isFinite(kib) ? dash : num(kib / 1024, 1);
+}
+
+function ratio(value: number | null | undefined, base: number | null | undefined): number | null {
+  if (value === null || value === undefined || base === null || base === undefined || !Number.isFinite(value) || !Number.isFinite(base) || base === 0) {
+    return null;
+  }
+  return value / base;
+}
+
+function times(value: number | null): string {
+  return value === null ? dash : `${value.toFixed(2)}x`;
+}
+
+function table(title: string, note: string, header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
+  return [
+    `### ${title}`,
+    ...(note === '' ? [] : [note]),
+    '',
+    line(header),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...rows.map(line),
+    '',
+  ].join('\n');
+}
+
+/** Ratio columns of one metric against both baselines. */
+function versus(results: Results, pick: (server: ServerResult) => number | null | undefined, server: ServerResult): string[] {
+  return [
+    times(ratio(pick(server), results.servers['raw'] ? pick(results.servers['raw']) : null)),
+    times(ratio(pick(server), results.servers['sio'] ? pick(results.servers['sio']) : null)),
+  ];
+}
+
+export function computeTargets(results: Results): TargetResult[] {
+  const ours = results.servers['ours'];
+  const raw = results.servers['raw'];
+  const sio = results.servers['sio'];
+  const check = (target: string, value: number | null, required: string, ok: (r: number) => boolean): TargetResult => ({
+    target,
+    ratio: value,
+    required,
+    met: value === null ? null : ok(value),
+  });
+  return [
+    check('fan-out: server CPU per delivered event vs raw ws', ratio(ours?.fanout?.cpuUsPerEvent, raw?.fanout?.cpuUsPerEvent), '<= 0.5x', (r) => r <= 0.5),
+    check('fan-out: delivered events/s vs raw ws', ratio(ours?.fanout?.eventsPerSec, raw?.fanout?.eventsPerSec), '>= 2x', (r) => r >= 2),
+    check('fan-out: delivered events/s vs Socket.IO', ratio(ours?.fanout?.eventsPerSec, sio?.fanout?.eventsPerSec), '>= 2x', (r) => r >= 2),
+    check('idle memory per connection vs raw ws', ratio(ours?.idle?.kibPerConnection, raw?.idle?.kibPerConnection), '<= 1.2x', (r) => r <= 1.2),
+    check('ping round trip p99 vs raw ws', ratio(ours?.ping?.rtt.p99, raw?.ping?.rtt.p99), '<= 1.2x', (r) => r <= 1.2),
+    check(
+      'durable mutations/s vs bare mongoose updateOne/s',
+      ratio(ours?.mutations?.ackedPerSec, results.bare?.updateOne.perSec),
+      '>= 1x',
+      (r) => r >= 1,
+    ),
+  ];
+}
+
+export function renderReport(results: Results): string {
+  const o = results.options;
+  const servers = Object.values(results.servers);
+  const out: string[] = [];
+  const m = results.machine;
+  out.push(
+    `## Bench ${results.runId}${results.quick ? ' (quick)' : ''}: ${m.nproc} CPUs (${m.cpuModel}), ${m.memTotalMiB} MiB, node ${m.node}, database ${results.database?.kind ?? 'none'}`,
+    '',
+    `Code: ${results.git === null ? 'unknown' : `commit ${results.git.commit} + ${results.git.changedFiles} changed file(s)`}; load average at start ${m.loadAvgAtStart.join(' ')}` +
+      `${results.redisUrlSet ? '; REDIS_URL set (ours on the Redis bus)' : ''}; run took ${Math.round(results.durationSec)} s.`,
+    '',
+  );
+
+  out.push(
+    table(
+      `Idle memory per connection (${o.idleConnections} connections)`,
+      'RSS of the server process after GC, before and after opening the connections.',
+      ['server', 'connections', 'KiB/connection', 'RSS before MiB', 'RSS after MiB', 'vs raw ws', 'vs Socket.IO'],
+      servers
+        .filter((s) => s.idle)
+        .map((s) => [
+          s.label,
+          `${s.idle!.connections}${s.idle!.failed > 0 ? ` (${s.idle!.failed} failed)` : ''}`,
+          num(s.idle!.kibPerConnection),
+          mib(s.idle!.rssBeforeKiB),
+          mib(s.idle!.rssAfterKiB),
+          ...versus(results, (x) => x.idle?.kibPerConnection, s),
+        ]),
+    ),
+  );
+
+  out.push(
+    table(
+      `Request/ack round trip (1 client, ${o.pings} sequential pings)`,
+      '',
+      ['server', 'pings', 'p50 ms', 'p99 ms', 'max ms', 'pings/s', 'CPU µs/ping', 'p99 vs raw ws', 'p99 vs Socket.IO'],
+      servers
+        .filter((s) => s.ping)
+        .map((s) => [
+          s.label,
+          String(s.ping!.count),
+          num(s.ping!.rtt.p50, 3),
+          num(s.ping!.rtt.p99, 3),
+          num(s.ping!.rtt.max, 3),
+          num(s.ping!.perSec, 0),
+          num(s.ping!.cpuUsPerPing, 1),
+          ...versus(results, (x) => x.ping?.rtt.p99, s),
+        ]),
+    ),
+  );
+
+  out.push(
+    table(
+      `Fan-out (${o.fanoutSubscribers} subscribers in one project, ${o.fanoutUpdates} updates, ${o.fanoutInFlight} in flight)`,
+      'Latency is send (timestamp in the update) to receive, over every delivered event. CPU is the server process (utime+stime); CPU % is of one core over the phase (the load generator figure sums its processes).',
+      [
+        'server',
+        'delivered',
+        'updates acked',
+        'events/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'CPU µs/event',
+        'CPU % server / loadgen',
+        'peak RSS MiB',
+        'events/s vs raw ws',
+        'vs Socket.IO',
+        'CPU/event vs raw ws',
+        'vs Socket.IO',
+      ],
+      servers
+        .filter((s) => s.fanout)
+        .map((s) => {
+          const f = s.fanout!;
+          return [
+            s.label,
+            `${f.delivered}/${f.expected}${f.complete ? '' : ' (incomplete)'}`,
+            `${f.updatesAcked}/${f.updatesSent}${f.updateErrors > 0 ? ` (${f.updateErrors} errors)` : ''}`,
+            num(f.eventsPerSec, 0),
+            num(f.latency.p50),
+            num(f.latency.p99),
+            num(f.latency.max),
+            num(f.cpuUsPerEvent, 2),
+            f.wallMs > 0 ? `${num((100 * f.cpuMs) / f.wallMs, 0)} / ${num((100 * f.loadgenCpuMs) / f.wallMs, 0)}` : dash,
+            mib(f.peakRssKiB),
+            ...versus(results, (x) => x.fanout?.eventsPerSec, s),
+            ...versus(results, (x) => x.fanout?.cpuUsPerEvent, s),
+          ];
+        }),
+    ),
+  );
+
+  const ours = results.servers['ours'];
+  if (ours?.mutations || results.bare) {
+    const bareRate = results.bare?.updateOne.perSec;
+    const rows: string[][] = [];
+    if (ours?.mutations) {
+      const mu = ours.mutations;
+      rows.push([
+        `ours: workspace.update acked (${o.mutationConnections} connections, ${o.mutationWorkspaces} workspaces)`,
+        `${mu.acked}${mu.errors > 0 ? ` (${mu.errors} errors)` : ''}`,
+        num(mu.ackedPerSec, 0),
+        num(mu.ackLatency.p50),
+        num(mu.ackLatency.p99),
+        num(mu.cpuUsPerMutation, 0),
+        num(mu.dbCpuUsPerMutation, 0),
+        times(ratio(mu.ackedPerSec, bareRate)),
+      ]);
+    }
+    if (results.bare) {
+      const bare = results.bare;
+      for (const [name, r] of [
+        ['bare mongoose updateOne (one document)', bare.updateOne],
+        ['bare mongoose insertOne', bare.insertOne],
+      ] as const) {
+        rows.push([name, String(r.count), num(r.perSec, 0), num(r.latency.p50), num(r.latency.p99), dash, dash, times(ratio(r.perSec, bareRate))]);
+      }
+    }
+    out.push(
+      table(
+        `Durable mutations (${o.mutationInFlight} in flight; bare writes ${o.bareInFlight} in flight, pool ${o.bareMaxPoolSize}, w:majority j:true)`,
+        'The bare single-document write rate on the same database is the limit to compare against.',
+        ['writer', 'acked', 'per s', 'p50 ms', 'p99 ms', 'server CPU µs/op', 'db CPU µs/op', 'vs bare updateOne'],
+        rows,
+      ),
+    );
+  }
+
+  const bounded = o.connectionLatency === 'fanout' ? 'ack -> receive' : 'send -> receive';
+  out.push(
+    table(
+      `Connections held with fan-out p99 (${bounded}) < ${o.connectionP99Ms} ms (steps ${o.connectionSteps.join(', ')}; ${o.connectionUpdates} updates at ${o.connectionRate}/s per step)`,
+      'Each step adds subscribed connections to one project, then sends paced updates; a step passes when every event arrived and the bounded p99 stayed under the limit. ' +
+        'Per step: subscribers: p99 ack -> receive / p99 send -> receive (ms); x marks the failed step.',
+      ['server', 'held', 'per step', 'stopped because', 'vs raw ws', 'vs Socket.IO'],
+      servers
+        .filter((s) => s.connections)
+        .map((s) => [
+          s.label,
+          String(s.connections!.maxPassed),
+          s.connections!.steps
+            .map((step) => `${step.subscribed}: ${num(step.fanoutLatency?.p99)} / ${num(step.latency?.p99)}${step.passed ? '' : ' x'}`)
+            .join(', '),
+          s.connections!.stopReason,
+          ...versus(results, (x) => x.connections?.maxPassed, s),
+        ]),
+    ),
+  );
+
+  out.push(
+    table(
+      'Server process totals',
+      'Peak RSS is VmHWM, reset before each scenario (clear_refs); the largest per-scenario peak is shown.',
+      ['server', 'peak RSS MiB', 'vs raw ws', 'vs Socket.IO', 'errors'],
+      servers.map((s) => [s.label, mib(s.peakRssKiB), ...versus(results, (x) => x.peakRssKiB, s), s.errors.length === 0 ? 'none' : s.errors.join('; ')]),
+    ),
+  );
+
+  const targets = results.targets ?? computeTargets(results);
+  out.push(
+    table(
+      'Targets (issue 5), as ratios measured in this run',
+      '',
+      ['target', 'measured', 'required', 'status'],
+      targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),
+    ),
+  );
+  return out.join('\n');
+}
+
+export function printReport(results: Results): void {
+  results.targets = computeTargets(results);
+  process.stdout.write(`\n${renderReport(results)}\n`);
+}
+
+export { SERVER_LABELS };

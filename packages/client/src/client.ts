@@ -1,0 +1,308 @@
+import {
+  TERMINAL_CLOSE_CODES,
+  errorFromFrame,
+  parseRequestData,
+  ProtocolError,
+  type AckData,
+  type RequestData,
+  type RequestType,
+  type ServerEvent,
+} from '@app/protocol';
+import { Backoff, backoffDelay } from './backoff.js';
+import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
+import { Emitter } from './emitter.js';
+import { ClientError, type RequestError } from './errors.js';
+import { connectionUrl, resolveOptions, type ClientOptions, type RequestOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { PendingRequests, type PendingRequest, type ReplyCallbacks } from './pending-requests.js';
+import { Subscriptions, type SubscribeAck, type SubscriptionHandlers } from './subscriptions.js';
+
+/** `connecting` (first attempt) -> `open` (after `hello`) -> `reconnecting` (after a drop) -> ... -> `closed`. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface ClientEvents {
+  /** The connection state changed. */
+  state: (state: ConnectionState) => void;
+  /** A connection became usable (after `hello`); resubscribes and resends have been sent. */
+  open: (hello: HelloData) => void;
+  /** A connection ended (before a reconnect, or a terminal close). */
+  disconnect: (info: CloseInfo) => void;
+  /** Every event of the client's subscriptions, in order, once (after the project's own handlers). */
+  event: (event: ServerEvent) => void;
+  /** A terminal close (`ClientError` `TERMINAL_CLOSE`), an `error` frame answering no request, a failed token. */
+  error: (error: RequestError) => void;
+}
+
+type Reply<TType extends RequestType> = Promise<AckData<TType>>;
+
+/** The reconnecting client; made by `createClient`. */
+export class Client {
+  readonly #options: ResolvedOptions;
+  readonly #emitter = new Emitter<ClientEvents>();
+  readonly #pending = new PendingRequests();
+  readonly #backoff: Backoff;
+  readonly #outbox: Outbox<PendingRequest>;
+  readonly #subscriptions: Subscriptions;
+  #state: ConnectionState = 'connecting';
+  #connection: Connection | undefined;
+  #attempt = 0;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #closeError: ClientError | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ClientOptions) {
+    this.#options = resolveOptions(options);
+    const { reconnect, queue } = this.#options;
+    this.#backoff = new Backoff(reconnect);
+    this.#outbox = new Outbox<PendingRequest>({
+      ...queue,
+      onExpire: (request) => {
+        const error = `${request.type} waited offline longer than ${queue.maxAgeMs} ms`;
+        this.#pending.reject(request.id, new ClientError('QUEUE_EXPIRED', error, { details: { id: request.id } }));
+      },
+    });
+    this.#subscriptions = new Subscriptions({
+      subscribe: (data, onAck, onError) =>
+        this.#internalRequest('subscribe', data, { resolve: (ack) => onAck(ack as SubscribeAck), reject: onError }),
+      unsubscribe: (projectId) => this.#internalRequest('unsubscribe', { projectId }, { resolve() {}, reject() {} }),
+      isOpen: () => this.#connection?.isOpen === true,
+      onApplied: (event) => this.#emitter.emit('event', event),
+      onUnmanaged: (event) => this.#emitter.emit('event', event),
+      retryDelayMs: (attempt) => backoffDelay(attempt, reconnect, Math.random()),
+    });
+    this.#connect();
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** `hello` of the current connection, if one is open. */
+  get hello(): HelloData | undefined {
+    return this.#connection?.hello;
+  }
+
+  /** Why the client closed on its own (`TERMINAL_CLOSE`), if it did. */
+  get closeError(): ClientError | undefined {
+    return this.#closeError;
+  }
+
+  /** Listens to a client event; returns the function that stops listening. */
+  on<TName extends keyof ClientEvents>(name: TName, listener: ClientEvents[TName]): () => void {
+    return this.#emitter.on(name, listener);
+  }
+
+  /**
+   * Sends a request and resolves with its typed ack data (for `ping`, the pong's `{ ts }`). Rejects with
+   * `ProtocolError` (the server's `code`, `message`, `details`) or `ClientError` (`TIMEOUT`, `QUEUE_FULL`, ...).
+   * While disconnected the request waits in the offline queue; a mutation on the wire when the connection
+   * drops is resent with the same id after the reconnect.
+   */
+  request<TType extends RequestType>(
+    type: TType,
+    data: RequestData<TType>,
+    options: RequestOptions = {},
+  ): Promise<AckData<TType>> {
+    if (this.#state === 'closed') return Promise.reject(this.#closedError());
+    const checked = parseRequestData(type, data);
+    if (!checked.ok) return Promise.reject(checked.error);
+    const id = options.id ?? globalThis.crypto.randomUUID();
+    if (this.#pending.has(id)) {
+      return Promise.reject(new ProtocolError('INVALID_MESSAGE', `Request id ${id} is already in use`));
+    }
+    const frame = JSON.stringify(data === undefined ? { type, id } : { type, id, data });
+    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
+    const request: PendingRequest = { id, type, frame, timeoutMs, internal: false };
+    const reply = this.#pending.add(request) as Promise<AckData<TType>>;
+    if (this.#connection?.isOpen === true && this.#state === 'open') {
+      this.#transmit(request);
+    } else if (!this.#outbox.push(request)) {
+      const max = this.#options.queue.maxSize;
+      this.#pending.reject(id, new ClientError('QUEUE_FULL', `The offline queue is full (${max} requests)`));
+    }
+    return reply;
+  }
+
+  createWorkspace(data: RequestData<'workspace.create'>, options?: RequestOptions): Reply<'workspace.create'> {
+    return this.request('workspace.create', data, options);
+  }
+
+  updateWorkspace(data: RequestData<'workspace.update'>, options?: RequestOptions): Reply<'workspace.update'> {
+    return this.request('workspace.update', data, options);
+  }
+
+  deleteWorkspace(data: RequestData<'workspace.delete'>, options?: RequestOptions): Reply<'workspace.delete'> {
+    return this.request('workspace.delete', data, options);
+  }
+
+  reorderWorkspaces(data: RequestData<'workspace.reorder'>, options?: RequestOptions): Reply<'workspace.reorder'> {
+    return this.request('workspace.reorder', data, options);
+  }
+
+  listWorkspaces(data: RequestData<'workspace.list'>, options?: RequestOptions): Reply<'workspace.list'> {
+    return this.request('workspace.list', data, options);
+  }
+
+  /** Round trip to the server; resolves with the server time. */
+  ping(options?: RequestOptions): Promise<AckData<'ping'>> {
+    return this.request('ping', undefined, options);
+  }
+
+  /**
+   * Follows a project: `onSnapshot` first, then every event once and in order, across reconnects.
+   * Returns the function that unsubscribes (idempotent).
+   */
+  subscribe(projectId: string, handlers: SubscriptionHandlers): () => void {
+    if (this.#state === 'closed') {
+      const error = this.#closedError();
+      queueMicrotask(() => handlers.onError?.(error));
+      return () => {};
+    }
+    return this.#subscriptions.add(projectId, handlers);
+  }
+
+  /** Closes the connection and stops reconnecting; pending and queued requests reject with `CLOSED`. */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
+    if (this.#state === 'closed') return (this.#closing = Promise.resolve()); // after a terminal close
+    const connection = this.#shutDown(new ClientError('CLOSED', 'The client was closed'), undefined);
+    this.#closing = connection === undefined ? Promise.resolve() : connection.close(1000, 'client closed');
+    return this.#closing;
+  }
+
+  #closedError(): ClientError {
+    return this.#closeError ?? new ClientError('CLOSED', 'The client was closed');
+  }
+
+  /** Stops everything; returns the connection still to be closed, if any. */
+  #shutDown(error: ClientError, terminal: ClientError | undefined): Connection | undefined {
+    this.#closeError = terminal;
+    this.#attempt += 1; // voids a token still being fetched
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#outbox.drain();
+    this.#pending.rejectAll(error);
+    this.#subscriptions.close(terminal);
+    this.#setState('closed');
+    return connection;
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#emitter.emit('state', state);
+  }
+
+  #connect(): void {
+    const attempt = ++this.#attempt;
+    let url: string | Promise<string>;
+    try {
+      url = connectionUrl(this.#options);
+    } catch (error) {
+      return this.#tokenFailed(error);
+    }
+    if (typeof url === 'string') return this.#open(url);
+    url.then(
+      (value) => attempt === this.#attempt && this.#open(value),
+      (error: unknown) => attempt === this.#attempt && this.#tokenFailed(error),
+    );
+  }
+
+  #tokenFailed(cause: unknown): void {
+    this.#emitter.emit('error', new ClientError('TOKEN_FAILED', 'The token function failed', { cause }));
+    this.#scheduleReconnect();
+  }
+
+  #open(url: string): void {
+    const connection: Connection = new Connection({
+      url,
+      WebSocket: this.#options.WebSocket,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      closeTimeoutMs: this.#options.closeTimeoutMs,
+      keepAlive: this.#options.keepAlive,
+      onOpen: (hello) => this.#connectionOnOpen(connection, hello),
+      onMessage: (message) => this.#connectionOnMessage(connection, message),
+      onInvalidFrame: (error) => this.#emitter.emit('error', error),
+      onClose: (info) => this.#connectionOnClose(connection, info),
+    });
+    this.#connection = connection;
+  }
+
+  #connectionOnOpen(connection: Connection, hello: HelloData): void {
+    if (connection !== this.#connection) return;
+    this.#backoff.opened();
+    // Order on the wire: resubscribes, then resent and queued requests (oldest first), then new ones.
+    this.#subscriptions.connected();
+    for (const request of this.#outbox.drain()) this.#transmit(request);
+    this.#setState('open');
+    this.#emitter.emit('open', hello);
+  }
+
+  #connectionOnMessage(connection: Connection, message: IncomingMessage): void {
+    if (connection !== this.#connection) return;
+    if (message.type === 'ack' || message.type === 'pong' || message.type === 'error') {
+      if (this.#pending.settle(message)) return;
+      if (message.type === 'error') this.#emitter.emit('error', errorFromFrame(message));
+      return; // a late reply (after a timeout) or a reply to a request of another client
+    }
+    this.#subscriptions.handleEvent(message);
+  }
+
+  #connectionOnClose(connection: Connection, info: CloseInfo): void {
+    if (connection !== this.#connection) return;
+    this.#connection = undefined;
+    this.#outbox.requeue(this.#pending.disconnected());
+    this.#subscriptions.disconnected();
+    const terminal = TERMINAL_CLOSE_CODES.has(info.code);
+    if (!terminal) this.#setState('reconnecting');
+    this.#emitter.emit('disconnect', info);
+    if (!terminal) return this.#scheduleReconnect();
+    const reason = info.reason === '' ? '' : ` (${info.reason})`;
+    const message = `The server closed the connection with ${info.code}${reason}; not reconnecting`;
+    const error = new ClientError('TERMINAL_CLOSE', message, { closeCode: info.code, details: { reason: info.reason } });
+    this.#shutDown(error, error);
+    this.#emitter.emit('error', error);
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === 'closed') return;
+    this.#setState('reconnecting');
+    const delay = this.#backoff.next();
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#connect();
+    }, delay);
+  }
+
+  /** Writes a request. A failed write counts as lost on the wire: the close that follows requeues it. */
+  #transmit(request: PendingRequest): void {
+    const max = this.#connection?.hello?.maxMessageBytes ?? Infinity;
+    if (request.frame.length * 3 > max && new TextEncoder().encode(request.frame).length > max) {
+      const error = `The ${request.type} frame is larger than the server's limit of ${max} bytes`;
+      this.#pending.reject(request.id, new ClientError('TOO_LARGE', error));
+      return;
+    }
+    this.#connection?.send(request.frame);
+    this.#pending.sent(request.id);
+  }
+
+  #internalRequest<TType extends 'subscribe' | 'unsubscribe'>(
+    type: TType,
+    data: RequestData<TType>,
+    callbacks: ReplyCallbacks,
+  ): void {
+    const id = globalThis.crypto.randomUUID();
+    const frame = JSON.stringify({ type, id, data });
+    const request: PendingRequest = { id, type, frame, timeoutMs: this.#options.requestTimeoutMs, internal: true };
+    this.#pending.track(request, callbacks);
+    this.#transmit(request);
+  }
+}
+
+/** Creates a client and starts connecting. In Node pass `WebSocket` (the `ws` class). */
+export function createClient(options: ClientOptions): Client {
+  return new Client(options);
+}

@@ -1,0 +1,36 @@
+export { createClient, Client, type ClientEvents, type ConnectionState } from './client.js';
+export type { CloseInfo, HelloData } from './connection.js';
+export { CLIENT_ERROR_CODES, ClientError, isRetryable, type ClientErrorCode, type RequestError } from './errors.js';
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_PONG_TIMEOUT_MS,
+  DEFAULT_QUEUE,
+  DEFAULT_RECONNECT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type ClientOptions,
+  type KeepAliveMode,
+  type KeepAliveOptions,
+  type QueueOptions,
+  type ReconnectOptions,
+  type RequestOptions,
+  type TokenProvider,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './options.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export type { SubscriptionHandlers } from './subscriptions.js';
+// The protocol types an app needs, so it can depend on @app/client alone.
+export {
+  CLOSE_CODES,
+  MUTATION_TYPES,
+  ProtocolError,
+  type AckData,
+  type ErrorCode,
+  type EventType,
+  type RequestData,
+  type RequestType,
+  type ServerEvent,
+  type ServerEventOf,
+  type Workspace,
+} from '@app/protocol';

@@ -1,0 +1,173 @@
+/**
+ * The smallest WebSocket surface the client uses: the standard browser API. Both the global
+ * `WebSocket` of browsers and the `ws` package's class satisfy it.
+ */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** `WebSocket` in browsers, `import WebSocket from 'ws'` in Node. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** A token, or a function giving a fresh one before every connection attempt (e.g. a short-lived ticket). */
+export type TokenProvider = string | (() => string | undefined | Promise<string | undefined>);
+
+/** How the client notices a dead connection. */
+export type KeepAliveMode =
+  /** `server-ping` when the socket exposes `.on('ping')` (the `ws` package), else `client-ping`. */
+  | 'auto'
+  /** Expect the server's WebSocket pings; reconnect after 2 x `heartbeatMs` (from `hello`) of silence. */
+  | 'server-ping'
+  /** Send a `ping` request after `intervalMs` of silence; reconnect if nothing arrives within `pongTimeoutMs`. */
+  | 'client-ping'
+  | 'off';
+
+export interface ClientOptions {
+  /** `ws://host:3001/`. */
+  url: string;
+  /** Sent as the `access_token` query parameter. */
+  token?: TokenProvider | undefined;
+  /** WebSocket class; defaults to `globalThis.WebSocket`. In Node pass the `ws` package's default export. */
+  WebSocket?: WebSocketConstructor | undefined;
+  /** Default wait for a reply once a request is on the wire. Default 10 000. */
+  requestTimeoutMs?: number | undefined;
+  /** Longest wait for the socket to open and `hello` to arrive. Default 10 000. */
+  connectTimeoutMs?: number | undefined;
+  /** How long `close()` waits for the closing handshake before dropping the socket. Default 2 000. */
+  closeTimeoutMs?: number | undefined;
+  reconnect?: ReconnectOptions | undefined;
+  queue?: QueueOptions | undefined;
+  keepAlive?: KeepAliveOptions | undefined;
+}
+
+/** Delay before attempt n (0-based): `minDelayMs + random() * (min(maxDelayMs, baseDelayMs * 2^n) - minDelayMs)`. */
+export interface ReconnectOptions {
+  /** Default 0 (pure full jitter). */
+  minDelayMs?: number | undefined;
+  /** Default 500. */
+  baseDelayMs?: number | undefined;
+  /** Default 30 000. */
+  maxDelayMs?: number | undefined;
+  /** A connection that stayed up this long resets the attempt count. Default 10 000. */
+  stableAfterMs?: number | undefined;
+}
+
+/** Bounds of the queue of requests made while disconnected. */
+export interface QueueOptions {
+  /** Default 1 000. */
+  maxSize?: number | undefined;
+  /** Default 60 000. */
+  maxAgeMs?: number | undefined;
+}
+
+export interface KeepAliveOptions {
+  /** Default `auto`. */
+  mode?: KeepAliveMode | undefined;
+  /** Silence before a `client-ping`. Default: `heartbeatMs` from `hello`. */
+  intervalMs?: number | undefined;
+  /** Wait for any frame after a `client-ping`. Default 10 000. */
+  pongTimeoutMs?: number | undefined;
+}
+
+/** Per-request options of `request()` and the convenience methods. */
+export interface RequestOptions {
+  /** Wait for the reply once the request is on the wire. Default: the client's `requestTimeoutMs`. */
+  timeoutMs?: number | undefined;
+  /** Request id (idempotency key of mutations). Default: `crypto.randomUUID()`. */
+  id?: string | undefined;
+}
+
+export interface ResolvedOptions {
+  url: string;
+  token: TokenProvider | undefined;
+  WebSocket: WebSocketConstructor;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+  reconnect: Required<{ [K in keyof ReconnectOptions]: number }>;
+  queue: Required<{ [K in keyof QueueOptions]: number }>;
+  keepAlive: { mode: KeepAliveMode; intervalMs: number | undefined; pongTimeoutMs: number };
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+export const DEFAULT_RECONNECT = { minDelayMs: 0, baseDelayMs: 500, maxDelayMs: 30_000, stableAfterMs: 10_000 } as const;
+export const DEFAULT_QUEUE = { maxSize: 1_000, maxAgeMs: 60_000 } as const;
+export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
+
+function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(`createClient: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return value;
+}
+
+/** Fills in defaults and checks values; throws a `TypeError` naming the bad option. */
+export function resolveOptions(options: ClientOptions): ResolvedOptions {
+  try {
+    new URL(options.url);
+  } catch {
+    throw new TypeError(`createClient: url is not a valid URL`);
+  }
+  const WebSocketClass =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor | undefined }).WebSocket;
+  if (WebSocketClass === undefined) {
+    throw new TypeError('createClient: no global WebSocket; in Node pass the `ws` class as the WebSocket option');
+  }
+  const r = options.reconnect ?? {};
+  const q = options.queue ?? {};
+  const k = options.keepAlive ?? {};
+  const reconnect = {
+    minDelayMs: positive('reconnect.minDelayMs', r.minDelayMs, DEFAULT_RECONNECT.minDelayMs, true),
+    baseDelayMs: positive('reconnect.baseDelayMs', r.baseDelayMs, DEFAULT_RECONNECT.baseDelayMs),
+    maxDelayMs: positive('reconnect.maxDelayMs', r.maxDelayMs, DEFAULT_RECONNECT.maxDelayMs),
+    stableAfterMs: positive('reconnect.stableAfterMs', r.stableAfterMs, DEFAULT_RECONNECT.stableAfterMs, true),
+  };
+  if (reconnect.minDelayMs > reconnect.maxDelayMs) {
+    throw new TypeError('createClient: reconnect.minDelayMs must not exceed reconnect.maxDelayMs');
+  }
+  return {
+    url: options.url,
+    token: options.token,
+    WebSocket: WebSocketClass,
+    requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
+    connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
+    closeTimeoutMs: positive('closeTimeoutMs', options.closeTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, true),
+    reconnect,
+    queue: {
+      maxSize: positive('queue.maxSize', q.maxSize, DEFAULT_QUEUE.maxSize, true),
+      maxAgeMs: positive('queue.maxAgeMs', q.maxAgeMs, DEFAULT_QUEUE.maxAgeMs, true),
+    },
+    keepAlive: {
+      mode: k.mode ?? 'auto',
+      intervalMs: k.intervalMs === undefined ? undefined : positive('keepAlive.intervalMs', k.intervalMs, 0),
+      pongTimeoutMs: positive('keepAlive.pongTimeoutMs', k.pongTimeoutMs, DEFAULT_PONG_TIMEOUT_MS),
+    },
+  };
+}
+
+/** The URL of the next connection attempt; asks a token function for a fresh token (may throw or reject). */
+export function connectionUrl(options: Pick<ResolvedOptions, 'url' | 'token'>): string | Promise<string> {
+  const { url, token } = options;
+  if (typeof token !== 'function') return urlWithToken(url, token);
+  const value = token();
+  return typeof value === 'string' || value === undefined
+    ? urlWithToken(url, value)
+    : value.then((fresh) => urlWithToken(url, fresh));
+}
+
+/** The connection URL with the token in the `access_token` query parameter. */
+export function urlWithToken(url: string, token: string | undefined): string {
+  if (token === undefined || token === '') return url;
+  const withToken = new URL(url);
+  withToken.searchParams.set('access_token', token);
+  return withToken.toString();
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `pnpm bench [--quick] [--name=value ...]`: runs the benchmark driver of the @app/bench package
+// (bench/src/driver.ts), which starts the embedded database (or uses MONGODB_URI), the servers
+// and the load generator processes itself. Not part of `pnpm test`. `pnpm bench --help` lists sizes.
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'bench');
+const args = process.argv.slice(2).filter((arg) => arg !== '--');
+const child = spawn(process.execPath, ['--import', 'tsx', 'src/driver.ts', ...args], { cwd: benchDir, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
