@@ -74,6 +74,7 @@ export class Connection {
   /** When the keep-alive ping went out; cleared by any frame received after it. */
   #pingSentAt: number | undefined;
   #refusedWithStatus: number | undefined;
+  #graceUsed = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -212,13 +213,13 @@ export class Connection {
     const idle = now - this.#lastActivityAt;
     if (this.#mode === 'server-ping') {
       const limit = 2 * hello.heartbeatMs;
-      if (idle >= limit) return this.abort(`No ping from the server for ${Math.round(idle)} ms`);
+      if (idle >= limit) return this.#expire(`No ping from the server for ${Math.round(idle)} ms`);
       return this.#arm(limit - idle);
     }
     const { pongTimeoutMs, intervalMs = hello.heartbeatMs } = this.#options.keepAlive;
     if (this.#pingSentAt !== undefined) {
       const waited = now - this.#pingSentAt;
-      if (waited >= pongTimeoutMs) return this.abort(`No pong within ${pongTimeoutMs} ms`);
+      if (waited >= pongTimeoutMs) return this.#expire(`No pong within ${pongTimeoutMs} ms`);
       return this.#arm(pongTimeoutMs - waited);
     }
     if (idle < intervalMs) return this.#arm(intervalMs - idle);
@@ -227,7 +228,18 @@ export class Connection {
     this.#arm(pongTimeoutMs);
   };
 
+  /**
+   * A deadline passed. After a stalled event loop, timers run before the I/O that piled up, so look once more
+   * a tick later (after that I/O) before giving up on the connection.
+   */
+  #expire(reason: string): void {
+    if (this.#graceUsed) return this.abort(reason);
+    this.#graceUsed = true;
+    this.#timer = setTimeout(this.#check, 1);
+  }
+
   #arm(delayMs: number): void {
+    this.#graceUsed = false;
     this.#timer = setTimeout(this.#check, Math.max(1, delayMs));
   }
 
