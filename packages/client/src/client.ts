@@ -198,9 +198,11 @@ export class Client {
 
   #connect(): void {
     const attempt = ++this.#attempt;
+    const { urls, token } = this.#options;
     let url: string | Promise<string>;
     try {
-      url = connectionUrl(this.#options);
+      // Each attempt takes the next server in turn: failover when a node goes away.
+      url = connectionUrl({ url: urls[(attempt - 1) % urls.length]!, token });
     } catch (error) {
       return this.#tokenFailed(error);
     }

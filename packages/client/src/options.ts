@@ -29,8 +29,11 @@ export type KeepAliveMode =
   | 'off';
 
 export interface ClientOptions {
-  /** `ws://host:3001/`. */
-  url: string;
+  /**
+   * `ws://host:3001/`, or several servers of one deployment: each connection attempt takes the next
+   * one in turn, so a client fails over to another node when its node goes away.
+   */
+  url: string | readonly string[];
   /** Sent as the `access_token` query parameter. */
   token?: TokenProvider | undefined;
   /** WebSocket class; defaults to `globalThis.WebSocket`. In Node pass the `ws` package's default export. */
@@ -84,7 +87,8 @@ export interface RequestOptions {
 }
 
 export interface ResolvedOptions {
-  url: string;
+  /** Every server URL, tried in turn. */
+  urls: readonly string[];
   token: TokenProvider | undefined;
   WebSocket: WebSocketConstructor;
   requestTimeoutMs: number;
@@ -112,10 +116,14 @@ function positive(name: string, value: number | undefined, fallback: number, all
 
 /** Fills in defaults and checks values; throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
-  try {
-    new URL(options.url);
-  } catch {
-    throw new TypeError(`createClient: url is not a valid URL`);
+  const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+  if (urls.length === 0) throw new TypeError('createClient: url must name at least one server');
+  for (const url of urls) {
+    try {
+      new URL(url);
+    } catch {
+      throw new TypeError(`createClient: url is not a valid URL`);
+    }
   }
   const WebSocketClass =
     options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor | undefined }).WebSocket;
@@ -135,7 +143,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     throw new TypeError('createClient: reconnect.minDelayMs must not exceed reconnect.maxDelayMs');
   }
   return {
-    url: options.url,
+    urls,
     token: options.token,
     WebSocket: WebSocketClass,
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
@@ -155,7 +163,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
 }
 
 /** The URL of the next connection attempt; asks a token function for a fresh token (may throw or reject). */
-export function connectionUrl(options: Pick<ResolvedOptions, 'url' | 'token'>): string | Promise<string> {
+export function connectionUrl(options: { url: string; token: TokenProvider | undefined }): string | Promise<string> {
   const { url, token } = options;
   if (typeof token !== 'function') return urlWithToken(url, token);
   const value = token();

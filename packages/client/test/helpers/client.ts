@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import { createClient, type Client, type ClientEvents, type ClientOptions } from '../../src/index.js';
 
 /** Options for fast tests: tiny reconnect delays, the `ws` class. */
-export function testClient(url: string, options: Partial<ClientOptions> = {}): Client {
+export function testClient(url: string | readonly string[], options: Partial<ClientOptions> = {}): Client {
   return createClient({
     url,
     WebSocket,
