@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { busOptionsFromConfig, createCore, type Core } from './core.js';
 
 /** Reads the configuration or ends the process with a message naming each bad variable. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
@@ -65,4 +66,27 @@ export async function retry<T>(task: () => Promise<T>, options: { attempts: numb
       await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     }
   }
+}
+
+/**
+ * The start of every process: settings (exit naming a bad variable), the logger, and the core
+ * connected to MONGODB_URI (retried while the database is not reachable yet).
+ */
+export async function bootstrap(): Promise<{ config: Config; logger: Logger; core: Core }> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const mongodbUri = config.MONGODB_URI;
+  if (mongodbUri === undefined) {
+    logger.error('MONGODB_URI is not set: start through `pnpm start` (embedded database) or set it');
+    process.exit(1);
+  }
+  const core = await retry(
+    () => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, ...busOptionsFromConfig(config) }),
+    {
+      attempts: 30,
+      delayMs: 1_000,
+      onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
+    },
+  );
+  return { config, logger, core };
 }

@@ -1,5 +1,6 @@
 import { createAuthenticator } from '@app/core';
 import WebSocket from 'ws';
+import { upgradeStatus } from '../helpers/upgrade-status.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 import { TestPeer } from '../helpers/test-peer.js';
@@ -17,23 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-/** The HTTP status of a refused upgrade (or 101 when it was accepted). */
-function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url, options);
-    socket.on('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('open', () => {
-      resolve(101);
-      socket.close();
-    });
-    socket.on('error', () => {});
-  });
-}
 
 describe('authentication at the upgrade', () => {
   it('refuses missing, malformed, wrongly signed, expired, not-yet-valid and subject-less tokens with 401', async () => {

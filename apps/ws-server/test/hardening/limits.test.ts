@@ -7,6 +7,7 @@ import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_JSON_LIMITS } from '@app/protocol';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 import { TestPeer, type Frame } from '../helpers/test-peer.js';
+import { upgradeStatus } from '../helpers/upgrade-status.js';
 
 const mongodbUri = inject('mongodbUri');
 let server: TestServer | undefined;
@@ -98,20 +99,7 @@ describe('connection caps', () => {
   it('refuses upgrades past the per-IP cap with 429 and past the total cap with 503, and frees slots on close', async () => {
     server = await startServer(mongodbUri, { maxConnectionsPerIp: 3, maxConnections: 1_000 });
     const url = server.url;
-    const status = (): Promise<number> =>
-      new Promise((resolve) => {
-        const socket = new WebSocket(url);
-        socket.on('unexpected-response', (_req, res) => {
-          resolve(res.statusCode ?? 0);
-          res.resume();
-          socket.terminate();
-        });
-        socket.on('open', () => {
-          resolve(101);
-          socket.close();
-        });
-        socket.on('error', () => {});
-      });
+    const status = (): Promise<number> => upgradeStatus(url);
     const held = await Promise.all([connect(url), connect(url), connect(url)]);
     expect(await status()).toBe(429);
     await held[0]!.close();
