@@ -272,6 +272,9 @@ export class WorkspaceService {
       const earlier = item.key === undefined ? undefined : previous.get(item.key);
       if (earlier !== undefined) {
         settle(item, () => this.replayed(earlier, item.hash));
+        // Its node may have crashed between storing and publishing: announce it again (subscribers drop repeats).
+        const wire = toServerEvent(earlier);
+        setImmediate(() => this.bus.publish(wire));
         continue;
       }
       if (item.key !== undefined && keysInBatch.has(item.key)) {
