@@ -1,6 +1,9 @@
 import type { EventDoc, Models } from './db/models.js';
 
 /** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
+/** Most primary-key reads in flight for one range read. */
+const READ_CHUNK = 64;
+
 export class EventLog {
   constructor(private readonly models: Models) {}
 
@@ -30,19 +33,47 @@ export class EventLog {
     }
   }
 
+  /** One equality read per key, in parallel (an `$in` is a full scan on FerretDB's SQLite backend). */
   async findByKeys(keys: string[]): Promise<EventDoc[]> {
-    if (keys.length === 0) return [];
-    return this.models.Event.find({ key: { $in: keys } }).lean<EventDoc[]>().exec();
+    const found = await Promise.all(keys.map((key) => this.findByKey(key)));
+    return found.filter((event): event is EventDoc => event !== null);
+  }
+
+  async findById(projectId: string, seq: number): Promise<EventDoc | null> {
+    return this.models.Event.findById(EventLog.eventId(projectId, seq)).lean<EventDoc>().exec();
+  }
+
+  /** Whether the project has an event with this seq (a primary-key read). */
+  async exists(projectId: string, seq: number): Promise<boolean> {
+    return (await this.models.Event.findById(EventLog.eventId(projectId, seq)).select({ _id: 1 }).lean().exec()) !== null;
   }
 
   async findByKey(key: string): Promise<EventDoc | null> {
     return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
   }
 
-  /** Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. */
+  /**
+   * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. Seqs are dense, so this reads
+   * by primary key (`<projectId>:<seq>`) in growing parallel chunks and stops at the first missing
+   * seq: every MongoDB-compatible server answers those from its `_id` index (FerretDB v1 answers
+   * range and sort queries on other fields with a full scan).
+   */
   async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
-    const seq = uptoSeq === undefined ? { $gt: afterSeq } : { $gt: afterSeq, $lte: uptoSeq };
-    return this.models.Event.find({ projectId, seq }).sort({ seq: 1 }).limit(limit).lean<EventDoc[]>().exec();
+    const out: EventDoc[] = [];
+    const last = uptoSeq ?? Number.POSITIVE_INFINITY;
+    let next = afterSeq + 1;
+    let chunk = uptoSeq === undefined ? 1 : READ_CHUNK;
+    while (out.length < limit && next <= last) {
+      const count = Math.min(chunk, limit - out.length, last - next + 1);
+      const docs = await Promise.all(Array.from({ length: count }, (_, i) => this.findById(projectId, next + i)));
+      for (const doc of docs) {
+        if (doc === null) return out;
+        out.push(doc);
+      }
+      next += count;
+      chunk = Math.min(READ_CHUNK, chunk * 4);
+    }
+    return out;
   }
 
   async latestSeq(projectId: string): Promise<number> {

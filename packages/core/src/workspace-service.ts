@@ -341,14 +341,16 @@ export class WorkspaceService {
   /** This node's head of the project, checked against the log (one indexed read) so a stale cache is refreshed. */
   private async verifiedState(projectId: string): Promise<ProjectState & { epoch: string }> {
     const cached = this.states.get(projectId);
-    if (cached !== undefined && (await this.log.latestSeq(projectId)) === cached.seq) return cached;
+    if (cached !== undefined && !(await this.log.exists(projectId, cached.seq + 1))) return cached;
     return this.freshState(projectId, true);
   }
 
   /** The view a batch plans against: head, order and the workspaces it touches (one read). */
   private async loadView(state: ProjectState & { epoch: string }, items: PendingMutation[]): Promise<BatchView> {
     const ids = [...new Set(items.flatMap((item) => item.touches))];
-    const docs = ids.length === 0 ? [] : await this.models.Workspace.find({ _id: { $in: ids } }).lean<WorkspaceDoc[]>().exec();
+    // One primary-key read per workspace, in parallel (an `$in` is a full scan on FerretDB v1).
+    const found = await Promise.all(ids.map((id) => this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec()));
+    const docs = found.filter((doc): doc is WorkspaceDoc => doc !== null);
     const workspaces = new Map<string, Workspace | null>();
     for (const doc of docs) {
       const position = state.order.indexOf(doc._id);
