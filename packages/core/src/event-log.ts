@@ -33,10 +33,35 @@ export class EventLog {
     }
   }
 
-  /** One equality read per key, in parallel (an `$in` is a full scan on FerretDB's SQLite backend). */
+  /** Events of idempotency keys, through the `requests` index (primary-key reads, in parallel). */
   async findByKeys(keys: string[]): Promise<EventDoc[]> {
     const found = await Promise.all(keys.map((key) => this.findByKey(key)));
     return found.filter((event): event is EventDoc => event !== null);
+  }
+
+  /** The event of an idempotency key, via its `requests` entry; null when the key was not applied (or not yet indexed). */
+  async findByKey(key: string): Promise<EventDoc | null> {
+    const request = await this.models.Request.findById(key).lean().exec();
+    if (request === null) return null;
+    return this.findById(request.projectId, request.seq);
+  }
+
+  /** The slow path: search the log itself for a key (after a unique-key refusal the index did not explain). */
+  async scanForKey(key: string): Promise<EventDoc | null> {
+    return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
+  }
+
+  /** Records where the keys of these events were applied; repeats are harmless. */
+  async indexKeys(events: EventDoc[]): Promise<void> {
+    const records = events.filter((event) => event.key.startsWith('[')).map((event) => ({ _id: event.key, projectId: event.projectId, seq: event.seq }));
+    if (records.length === 0) return;
+    try {
+      await this.models.Request.collection.insertMany(records as never[], { ordered: false });
+    } catch (error) {
+      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+      const list = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+      if (!((error as { code?: unknown }).code === 11000 || (list.length > 0 && list.every((e) => (e as { code?: unknown }).code === 11000)))) throw error;
+    }
   }
 
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
@@ -46,10 +71,6 @@ export class EventLog {
   /** Whether the project has an event with this seq (a primary-key read). */
   async exists(projectId: string, seq: number): Promise<boolean> {
     return (await this.models.Event.findById(EventLog.eventId(projectId, seq)).select({ _id: 1 }).lean().exec()) !== null;
-  }
-
-  async findByKey(key: string): Promise<EventDoc | null> {
-    return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
   }
 
   /**

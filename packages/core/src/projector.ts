@@ -34,6 +34,7 @@ export class Projector {
   async applyBatch(events: EventDoc[]): Promise<void> {
     const last = events[events.length - 1];
     if (last === undefined) return;
+    await this.log.indexKeys(events);
     const latest = new Map<string, EventDoc>();
     for (const event of events) {
       const id = workspaceIdOf(event);

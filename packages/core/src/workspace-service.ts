@@ -69,6 +69,8 @@ interface PendingMutation {
 }
 
 const MAX_SEQ_RETRIES = 8;
+/** Workspace ids whose project is remembered. */
+const PROJECT_CACHE_SIZE = 100_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
 
@@ -79,6 +81,7 @@ export class WorkspaceService {
   private readonly queue = new KeyedQueue();
   /** This node's view of each project's head; a stale one is caught by the seq uniqueness of `_id`. */
   private readonly states = new Map<string, ProjectState & { epoch: string }>();
+  private readonly projectOfWorkspace = new Map<string, string>();
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
@@ -262,21 +265,11 @@ export class WorkspaceService {
   /** One round of a batch; returns the mutations that must be planned again. */
   private async commitOnce(projectId: string, items: PendingMutation[]): Promise<PendingMutation[]> {
     const state = await this.verifiedState(projectId);
-    const keys = items.flatMap((item) => (item.key === undefined ? [] : [item.key]));
-    const previous = new Map((await this.log.findByKeys(keys)).map((event) => [event.key, event]));
     const view = await this.loadView(state, items);
     const planned: { item: PendingMutation; event: EventDoc }[] = [];
     const later: PendingMutation[] = [];
     const keysInBatch = new Set<string>();
     for (const item of items) {
-      const earlier = item.key === undefined ? undefined : previous.get(item.key);
-      if (earlier !== undefined) {
-        settle(item, () => this.replayed(earlier, item.hash));
-        // Its node may have crashed between storing and publishing: announce it again (subscribers drop repeats).
-        const wire = toServerEvent(earlier);
-        setImmediate(() => this.bus.publish(wire));
-        continue;
-      }
       if (item.key !== undefined && keysInBatch.has(item.key)) {
         later.push(item); // the same id twice in one batch: answer it once the first is stored
         continue;
@@ -285,7 +278,10 @@ export class WorkspaceService {
       try {
         next = item.plan(view);
       } catch (error) {
-        item.reject(error);
+        // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
+        const earlier = item.key === undefined ? null : await this.log.findByKey(item.key);
+        if (earlier !== null) this.replayApplied(item, earlier);
+        else item.reject(error);
         continue;
       }
       const seq = view.seq + 1;
@@ -312,10 +308,27 @@ export class WorkspaceService {
     if (error === undefined) return later;
     this.states.delete(projectId);
     const rest = planned.slice(inserted).map((p) => p.item);
-    if (isDuplicateKey(error)) return [...rest, ...later]; // another node took a seq, or a key: plan again
+    if (isDuplicateKey(error)) {
+      // Another node took a seq (plan again), or the key was applied but not indexed yet (a crash window).
+      const refused = rest[0];
+      const stored =
+        refused?.key === undefined ? null : ((await this.log.findByKey(refused.key)) ?? (await this.log.scanForKey(refused.key)));
+      if (refused !== undefined && stored !== null) {
+        this.replayApplied(refused, stored);
+        return [...rest.slice(1), ...later];
+      }
+      return [...rest, ...later];
+    }
     const failure = toStorageError(error);
     for (const item of rest) item.reject(failure);
     return later;
+  }
+
+  /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */
+  private replayApplied(item: PendingMutation, earlier: EventDoc): void {
+    settle(item, () => this.replayed(earlier, item.hash));
+    const wire = toServerEvent(earlier);
+    setImmediate(() => this.bus.publish(wire));
   }
 
   /** Projects stored events, moves this node's head, acks, and publishes them in order. */
@@ -331,7 +344,10 @@ export class WorkspaceService {
       this.states.delete(projectId);
       this.logger.warn(`projection of ${projectId} up to seq ${last.seq} deferred: ${(error as Error).message}`);
     }
-    for (const { item, event } of committed) item.resolve(event.data);
+    for (const { item, event } of committed) {
+      if (event.type === 'workspace.created') this.rememberProject((event.data as { workspace: Workspace }).workspace.id, projectId);
+      item.resolve(event.data);
+    }
     const wires = events.map(toServerEvent);
     setImmediate(() => {
       for (const wire of wires) this.bus.publish(wire);
@@ -435,9 +451,21 @@ export class WorkspaceService {
   }
 
   private async projectOf(id: string): Promise<string> {
+    const known = this.projectOfWorkspace.get(id);
+    if (known !== undefined) return known;
     const doc = await this.models.Workspace.findById(id).select({ projectId: 1 }).lean<Pick<WorkspaceDoc, 'projectId'>>().exec();
     if (doc === null) throw notFound(id);
+    this.rememberProject(id, doc.projectId);
     return doc.projectId;
+  }
+
+  /** A workspace never changes project, so its project is remembered (bounded: oldest forgotten first). */
+  private rememberProject(id: string, projectId: string): void {
+    if (this.projectOfWorkspace.size >= PROJECT_CACHE_SIZE) {
+      const oldest = this.projectOfWorkspace.keys().next().value;
+      if (oldest !== undefined) this.projectOfWorkspace.delete(oldest);
+    }
+    this.projectOfWorkspace.set(id, projectId);
   }
 
   private async orderedWorkspaces(projectId: string, order: string[]): Promise<Workspace[]> {

@@ -44,6 +44,26 @@ export interface EventDoc {
   createdAt: Date;
 }
 
+/**
+ * Where an idempotency key was applied: `_id` is the event's `key`, so a retry is found with one
+ * primary-key read (FerretDB v1 answers equality on other fields with a full scan). Written before
+ * the project head moves past the event, so catch-up restores any lost in a crash.
+ */
+export interface RequestDoc {
+  _id: string;
+  projectId: string;
+  seq: number;
+}
+
+const requestSchema = new Schema<RequestDoc>(
+  {
+    _id: { type: String, required: true },
+    projectId: { type: String, required: true },
+    seq: { type: Number, required: true },
+  },
+  { versionKey: false, strict: true, collection: 'requests' },
+);
+
 const projectSchema = new Schema<ProjectDoc>(
   {
     _id: { type: String, required: true },
@@ -92,6 +112,7 @@ export interface Models {
   Project: Model<ProjectDoc>;
   Workspace: Model<WorkspaceDoc>;
   Event: Model<EventDoc>;
+  Request: Model<RequestDoc>;
 }
 
 /** Registers the models on a connection and creates their collections and indexes (before serving). */
@@ -100,6 +121,7 @@ export async function createModels(connection: Connection): Promise<Models> {
     Project: connection.model<ProjectDoc>('Project', projectSchema),
     Workspace: connection.model<WorkspaceDoc>('Workspace', workspaceSchema),
     Event: connection.model<EventDoc>('Event', eventSchema),
+    Request: connection.model<RequestDoc>('Request', requestSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: unknown) => {
