@@ -174,3 +174,16 @@ export function extractNumber(frame: Buffer, key: Buffer): number {
   }
   return end === start ? NaN : Number(frame.toString('latin1', start, end));
 }
+
+/** Busy and total CPU time of the whole machine in milliseconds (all CPUs), from /proc/stat. */
+export function machineCpuMs(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const fields = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+    const idle = fields[3]! + fields[4]!;
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return { busy: ((total - idle) * 1000) / CLOCK_TICKS_PER_SECOND, total: (total * 1000) / CLOCK_TICKS_PER_SECOND };
+  } catch {
+    return null;
+  }
+}

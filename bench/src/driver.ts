@@ -11,8 +11,10 @@ import { pathToFileURL } from 'node:url';
 import {
   Histogram,
   SERVER_LABELS,
+  machineCpuMs,
   nowMs,
   processCpuMs,
+  exactSummary,
   processMemoryKiB,
   resetPeakRss,
   sleep,
@@ -86,16 +88,21 @@ const needsDb = options.servers.includes('ours') || options.scenarios.includes('
 let db: EmbeddedDb | undefined;
 let dataDir: string | undefined;
 let server: ServerHandle | undefined;
+/** Servers of the interleaved ping scenario (all at once). */
+const pingServers = new Set<ServerHandle>();
 const receivers: LoadWorker[] = [];
 let control: LoadWorker | undefined;
 const dbName = `bench_${runId.replace(/-/g, '_')}`;
+/** Every database this run wrote to (dropped at the end when the server is external, i.e. MONGODB_URI). */
+const usedDbNames = new Set<string>([dbName]);
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await server?.stop().catch(() => {});
+    await Promise.all([...pingServers].map((handle) => handle.stop().catch(() => {})));
     if (db !== undefined && control !== undefined && process.env['BENCH_KEEP_DB'] !== '1' && db.kind === 'external') {
-      await control.call({ cmd: 'dropDatabase', uri: db.uri, dbName }).catch(() => {});
+      for (const name of usedDbNames) await control.call({ cmd: 'dropDatabase', uri: db.uri, dbName: name }).catch(() => {});
     }
     await Promise.all([...receivers, ...(control ? [control] : [])].map((worker) => worker.stop().catch(() => {})));
     await db?.stop().catch(() => {});
@@ -194,7 +201,16 @@ async function receiverStats(): Promise<MergedStats> {
 
 /** CPU and memory accounting of the server (and the database, for ours) around a measured phase. */
 function meter(pid: number): {
-  stop(): { cpuMs: number; dbCpuMs: number | null; loadgenCpuMs: number; wallMs: number; peakRssKiB: number; rssKiB: number };
+  stop(): {
+    cpuMs: number;
+    dbCpuMs: number | null;
+    loadgenCpuMs: number;
+    /** CPU time of the whole machine (all CPUs) over the phase: what is left after server, database and generator is other work. */
+    machineBusyMs: number | null;
+    wallMs: number;
+    peakRssKiB: number;
+    rssKiB: number;
+  };
 } {
   resetPeakRss(pid);
   const started = nowMs();
@@ -204,6 +220,7 @@ function meter(pid: number): {
   const generators = [...receivers, ...(control ? [control] : [])].map((worker) => worker.pid);
   const loadgenCpu = (): number => generators.reduce((sum, workerPid) => sum + (processCpuMs(workerPid) ?? 0), 0);
   const loadgen0 = loadgenCpu();
+  const machine0 = machineCpuMs();
   return {
     stop() {
       const cpu1 = processCpuMs(pid) ?? cpu0;
@@ -213,6 +230,7 @@ function meter(pid: number): {
         cpuMs: cpu1 - cpu0,
         dbCpuMs: db0 === null || db1 === null ? null : db1 - db0,
         loadgenCpuMs: loadgenCpu() - loadgen0,
+        machineBusyMs: ((machine1) => (machine0 === null || machine1 === null ? null : machine1.busy - machine0.busy))(machineCpuMs()),
         wallMs: nowMs() - started,
         peakRssKiB: memory?.peak ?? NaN,
         rssKiB: memory?.rss ?? NaN,
@@ -281,26 +299,71 @@ async function idleMemory(handle: ServerHandle): Promise<NonNullable<Results['se
   };
 }
 
-async function pingRoundTrip(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['ping']>> {
-  const m = meter(handle.pid);
-  const result = await control!.call<PingResult>({
-    cmd: 'ping',
-    url: handle.url,
-    kind: handle.kind,
-    count: options.pings,
-    warmup: Math.min(200, options.pings),
-    timeoutMs: scenarioMs(),
-    cpuPid: handle.pid,
-  });
-  const usage = m.stop();
-  return {
-    count: result.count,
-    timedOut: result.timedOut,
-    perSec: result.ms > 0 ? (result.count * 1000) / result.ms : null,
-    rtt: result.rtt,
-    cpuUsPerPing: result.count > 0 && result.cpuMs !== null ? (result.cpuMs * 1000) / result.count : null,
-    peakRssKiB: usage.peakRssKiB,
-  };
+/**
+ * Ping round trips of every server, interleaved: all servers run at once and take turns in
+ * `pingRounds` batches (rotating the order), so a burst of other work on the machine hits each
+ * server alike instead of skewing one server's p99.
+ */
+async function pingInterleaved(entries: Record<string, ServerResult>): Promise<void> {
+  const kinds = options.servers;
+  const handles = new Map<ServerKind, ServerHandle>();
+  try {
+    for (const kind of kinds) {
+      const port = await embedded.freePort();
+      log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port} for the ping round trips`);
+      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping.cpuprofile` } : undefined;
+      if (kind === 'ours') usedDbNames.add(`${dbName}_ping`);
+      const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: `${dbName}_ping`, profile });
+      handles.set(kind, handle);
+      pingServers.add(handle);
+    }
+    const rounds = Math.max(1, Math.min(options.pingRounds, options.pings));
+    const acc = new Map<ServerKind, { samples: number[]; cpuMs: number; ms: number; timedOut: boolean }>(
+      kinds.map((kind) => [kind, { samples: [], cpuMs: 0, ms: 0, timedOut: false }]),
+    );
+    const deadline = nowMs() + scenarioMs();
+    log(`ping: ${options.pings} round trips per server in ${rounds} interleaved rounds`);
+    for (let round = 0; round < rounds && nowMs() < deadline; round += 1) {
+      const count = Math.floor(options.pings / rounds) + (round < options.pings % rounds ? 1 : 0);
+      for (let i = 0; i < kinds.length; i += 1) {
+        const kind = kinds[(i + round) % kinds.length]!;
+        const handle = handles.get(kind)!;
+        const result = await control!.call<PingResult>({
+          cmd: 'ping',
+          url: handle.url,
+          kind,
+          count,
+          warmup: round === 0 ? Math.min(200, options.pings) : 20,
+          timeoutMs: Math.max(1_000, deadline - nowMs()),
+          cpuPid: handle.pid,
+          returnSamples: true,
+        });
+        const into = acc.get(kind)!;
+        into.samples.push(...(result.samples ?? []));
+        into.cpuMs += result.cpuMs ?? NaN;
+        into.ms += result.ms;
+        into.timedOut ||= result.timedOut;
+      }
+    }
+    for (const kind of kinds) {
+      const { samples, cpuMs, ms, timedOut } = acc.get(kind)!;
+      const memory = processMemoryKiB(handles.get(kind)!.pid);
+      entries[kind]!.ping = {
+        count: samples.length,
+        timedOut: timedOut || samples.length < options.pings,
+        perSec: ms > 0 ? (samples.length * 1000) / ms : null,
+        rtt: exactSummary(samples),
+        cpuUsPerPing: samples.length > 0 && Number.isFinite(cpuMs) ? (cpuMs * 1000) / samples.length : null,
+        peakRssKiB: memory?.peak ?? NaN,
+      };
+      log(`  ${SERVER_LABELS[kind]}${summaryLine(entries[kind]!, 'ping')}`);
+    }
+  } finally {
+    for (const handle of handles.values()) {
+      await handle.stop();
+      pingServers.delete(handle);
+    }
+  }
 }
 
 async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['fanout']>> {
@@ -355,6 +418,7 @@ async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['server
     cpuUsPerEvent: stats.delivered > 0 ? (usage.cpuMs * 1000) / stats.delivered : null,
     dbCpuMs: usage.dbCpuMs,
     loadgenCpuMs: usage.loadgenCpuMs,
+    machineBusyMs: usage.machineBusyMs,
     wallMs: usage.wallMs,
     peakRssKiB: usage.peakRssKiB,
   };
@@ -426,6 +490,23 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
       steps.push({ target, subscribed, passed: false, reason: `only ${subscribed} of ${target} subscribed: ${why}` });
       stopReason = `only ${subscribed} of ${target} subscribed: ${why}`;
       break;
+    }
+    if (options.connectionWarmupUpdates > 0) {
+      // Unmeasured updates first: the connect burst's garbage and cold code paths should not decide the step.
+      await resetReceivers();
+      const warm = await control!.call<PublishResult>({
+        cmd: 'publish',
+        url: handle.url,
+        kind: handle.kind,
+        workspaceIds,
+        count: options.connectionWarmupUpdates,
+        inFlight: 1,
+        ratePerSec: options.connectionRate,
+        payloadBytes: options.payloadBytes,
+        connections: 1,
+        timeoutMs: Math.max(1_000, Math.min(deadline - nowMs(), 60_000)),
+      });
+      await waitDelivered(subscribed * warm.acked, Math.min(deadline, nowMs() + 30_000), 5_000);
     }
     await Promise.all(receivers.map((worker) => worker.call({ cmd: 'reset', detail: true })));
     const m = meter(handle.pid);
@@ -541,34 +622,45 @@ try {
     log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
   }
 
-  const scenarioTasks: { [K in Scenario]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+  const scenarioTasks: { [K in Exclude<Scenario, 'ping'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
     idle: idleMemory,
-    ping: pingRoundTrip,
     fanout: fanOut,
     mutations: durableMutations,
     connections: connectionSteps,
   };
   for (const kind of options.servers) {
-    const entry: ServerResult = { kind, label: SERVER_LABELS[kind], pid: 0, errors: [], loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))) };
-    results.servers[kind] = entry;
+    results.servers[kind] = { kind, label: SERVER_LABELS[kind], pid: 0, errors: [], loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))) };
+  }
+  if (options.scenarios.includes('ping')) {
+    try {
+      await pingInterleaved(results.servers);
+    } catch (error) {
+      for (const kind of options.servers) results.servers[kind]!.errors.push(`ping: ${(error as Error).message}`);
+      log(`  ping failed: ${(error as Error).message}`);
+    }
+  }
+  for (const kind of options.servers) {
+    const entry = results.servers[kind]!;
     const logLines: string[] = [];
     const launch = async (scenario: Scenario | undefined): Promise<ServerHandle> => {
       const port = await embedded.freePort();
       // With a process per scenario, ours also gets a fresh database, so one scenario's data does not slow the next.
       const name = scenario === undefined ? dbName : `${dbName}_${scenario}`;
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port}${kind === 'ours' ? ` (database ${name})` : ''}`);
-      const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: name });
+      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-${scenario ?? 'all'}.cpuprofile` } : undefined;
+      if (kind === 'ours') usedDbNames.add(name);
+      const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: name, profile });
       entry.pid = handle.pid;
       return handle;
     };
     const shutdown = async (): Promise<void> => {
       if (server === undefined) return;
-      logLines.push(...server.output.filter((line) => /error|warn/i.test(line)).slice(-5));
+      logLines.push(...server.output.filter((line) => /error|warn/i.test(line) && !line.includes('AUTHENTICATION IS OFF')).slice(-5));
       await server.stop();
       server = undefined;
     };
     for (const name of SCENARIOS) {
-      if (!options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (name === 'ping' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
       if (options.restartPerScenario) await shutdown();
       server ??= await launch(options.restartPerScenario ? name : undefined);
       const started = nowMs();
@@ -593,6 +685,10 @@ try {
     );
     if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
   }
+} catch (error) {
+  // A crash of the run itself (a server exited, the database did not start): report what was measured, exit 1.
+  results.fatal = (error as Error).stack ?? String(error);
+  log(`run aborted: ${(error as Error).message}`);
 } finally {
   results.durationSec = (nowMs() - runStarted) / 1000;
   await cleanup();
@@ -600,9 +696,12 @@ try {
 
 const file = options.out ?? join(BENCH_DIR, 'results', `${runId}.json`);
 mkdirSync(join(file, '..'), { recursive: true });
-printReport(results);
+const markdown = printReport(results);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-log(`results saved to ${relative(ROOT, file)} (run took ${results.durationSec.toFixed(0)} s)`);
+writeFileSync(file.replace(/\.json$/, '') + '.md', `${markdown}\n`);
+log(`results saved to ${relative(ROOT, file)} and the tables to ${relative(ROOT, file.replace(/\.json$/, ''))}.md (run took ${results.durationSec.toFixed(0)} s)`);
+if (results.fatal !== undefined) process.exitCode = 1;
+if (options.profile) log(`CPU profiles in ${relative(ROOT, join(BENCH_DIR, 'results', 'profiles', runId))}/ (open in Chrome DevTools > Performance)`);
 
 function summaryLine(entry: ServerResult, name: string): string {
   const f = (value: number | null | undefined, digits = 1): string => (value === null || value === undefined ? '-' : value.toFixed(digits));

@@ -27,7 +27,16 @@ export type Command =
       /** Return each update's ack time (index = updateNo), for ack-to-receive latency. */
       returnAckTimes?: boolean;
     }
-  | { cmd: 'ping'; url: string; kind: ServerKind; count: number; warmup: number; timeoutMs: number; cpuPid?: number | undefined }
+  | {
+      cmd: 'ping';
+      url: string;
+      kind: ServerKind;
+      count: number;
+      warmup: number;
+      timeoutMs: number;
+      cpuPid?: number | undefined;
+      returnSamples?: boolean | undefined;
+    }
   | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
   | { cmd: 'dropDatabase'; uri: string; dbName: string };
 
@@ -73,6 +82,7 @@ export interface PingResult {
   ms: number;
   timedOut: boolean;
   rtt: LatencySummary;
+  samples?: number[];
 }
 
 export interface BareWriteResult {
@@ -320,7 +330,9 @@ async function pingLoop(command: Extract<Command, { cmd: 'ping' }>): Promise<Pin
     const ms = nowMs() - started;
     const cpu1 = command.cpuPid === undefined ? null : processCpuMs(command.cpuPid);
     const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
-    return { cpuMs, count: samples.length, ms, timedOut, rtt: exactSummary(samples) };
+    const result: PingResult = { cpuMs, count: samples.length, ms, timedOut, rtt: exactSummary(samples) };
+    if (command.returnSamples === true) result.samples = samples;
+    return result;
   } finally {
     await client.close();
   }

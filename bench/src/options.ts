@@ -13,7 +13,8 @@ interface NumberSpec {
 
 export const NUMBER_SPECS = {
   idleConnections: { full: 5000, quick: 200, help: 'idle memory: connections opened' },
-  pings: { full: 5000, quick: 300, help: 'ping round trip: sequential pings on one connection' },
+  pings: { full: 5000, quick: 300, help: 'ping round trip: sequential pings on one connection, per server' },
+  pingRounds: { full: 10, quick: 2, help: 'ping round trip: interleaved batches (all servers run at once and take turns)' },
   fanoutSubscribers: { full: 1000, quick: 50, help: 'fan-out: subscribers in one project' },
   fanoutUpdates: { full: 2000, quick: 60, help: 'fan-out: updates sent' },
   fanoutInFlight: { full: 32, quick: 32, help: 'fan-out: updates in flight' },
@@ -26,18 +27,21 @@ export const NUMBER_SPECS = {
   bareMaxPoolSize: { full: 20, quick: 20, help: 'bare mongoose write rate: connection pool (the server uses 20)' },
   connectionRate: { full: 10, quick: 20, help: 'connections: updates per second (paced) at each step' },
   connectionUpdates: { full: 50, quick: 10, help: 'connections: updates sent at each step' },
+  connectionWarmupUpdates: { full: 10, quick: 2, help: 'connections: unmeasured updates sent first at each step' },
   connectionP99Ms: { full: 100, quick: 100, help: 'connections: a step passes while fan-out p99 stays under this' },
   payloadBytes: { full: 64, quick: 64, help: 'bytes of filler text in every update' },
   workers: { full: 2, quick: 2, help: 'receiver processes of the load generator (plus one control process)' },
   connectConcurrency: { full: 64, quick: 64, help: 'handshakes in flight per receiver process' },
+  profile: { full: 0, quick: 0, help: '1: run every server process under node --cpu-prof; profiles go to bench/results/profiles/<run>/' },
   restartPerScenario: { full: 1, quick: 0, help: '1: a fresh server process (and, for ours, a fresh database) for every scenario; 0: one process per server' },
   scenarioTimeoutSec: { full: 300, quick: 12, help: 'bound on each scenario of each server' },
 } satisfies Record<string, NumberSpec>;
 
 export type NumberOption = keyof typeof NUMBER_SPECS;
 
-export interface Options extends Record<Exclude<NumberOption, 'restartPerScenario'>, number> {
+export interface Options extends Record<Exclude<NumberOption, 'restartPerScenario' | 'profile'>, number> {
   restartPerScenario: boolean;
+  profile: boolean;
   quick: boolean;
   servers: ServerKind[];
   scenarios: Scenario[];
@@ -94,7 +98,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   const options = { quick } as Options;
   for (const [name, spec] of Object.entries(NUMBER_SPECS) as [NumberOption, NumberSpec][]) {
     const raw = take(name);
-    const value = raw === undefined ? (quick ? spec.quick : spec.full) : Number(raw);
+    const value = raw === undefined ? (quick ? spec.quick : spec.full) : raw === 'true' ? 1 : raw === 'false' ? 0 : Number(raw);
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${kebab(name)} must be a non-negative number, not ${raw}`);
     (options as unknown as Record<string, number>)[name] = value;
   }
@@ -120,5 +124,6 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (flags.size > 0) throw new Error(`unknown option(s): ${[...flags.keys()].map((f) => `--${f}`).join(', ')}\n${usage()}`);
   options.workers = Math.max(1, Math.round(options.workers));
   options.restartPerScenario = Boolean(options.restartPerScenario);
+  options.profile = Boolean(options.profile);
   return options;
 }

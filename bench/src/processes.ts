@@ -79,9 +79,18 @@ const OURS_BENCH_DEFAULTS: Record<string, string> = {
  */
 export async function startServer(
   kind: ServerKind,
-  context: { port: number; mongodbUri?: string | undefined; dbName: string },
+  context: {
+    port: number;
+    mongodbUri?: string | undefined;
+    dbName: string;
+    /** Write a V8 CPU profile (`node --cpu-prof`) of the process into this directory, named `name`. */
+    profile?: { dir: string; name: string } | undefined;
+  },
 ): Promise<ServerHandle> {
   const base = ['--expose-gc', '--import', 'tsx', '--import', PRELOAD];
+  if (context.profile !== undefined) {
+    base.unshift('--cpu-prof', `--cpu-prof-dir=${context.profile.dir}`, `--cpu-prof-name=${context.profile.name}`);
+  }
   let child: ChildProcess;
   if (kind === 'ours') {
     if (context.mongodbUri === undefined) throw new Error('ours needs a database');

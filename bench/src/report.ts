@@ -69,6 +69,8 @@ export interface ServerResult {
     dbCpuMs: number | null;
     /** CPU of all load generator processes over the phase, and the phase's wall time: the generator saturates near wallMs x workers. */
     loadgenCpuMs: number;
+    /** CPU time of the whole machine over the phase (null off Linux). */
+    machineBusyMs: number | null;
     wallMs: number;
     peakRssKiB: number;
   };
@@ -110,6 +112,8 @@ export interface Results {
   servers: Record<string, ServerResult>;
   durationSec: number;
   targets?: TargetResult[];
+  /** Set when the run stopped early (a server exited, the database did not start). */
+  fatal?: string;
 }
 
 const dash = '-';
@@ -135,6 +139,7 @@ function times(value: number | null): string {
 }
 
 function table(title: string, note: string, header: string[], rows: string[][]): string {
+  if (rows.length === 0) return '';
   const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]): string => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   return [
@@ -214,8 +219,8 @@ export function renderReport(results: Results): string {
 
   out.push(
     table(
-      `Request/ack round trip (1 client, ${o.pings} sequential pings)`,
-      '',
+      `Request/ack round trip (1 client, ${o.pings} sequential pings per server)`,
+      `The servers run at once and take turns in ${o.pingRounds} interleaved batches, so other work on the machine affects each alike. CPU is the server's per round trip.`,
       ['server', 'pings', 'p50 ms', 'p99 ms', 'max ms', 'pings/s', 'CPU µs/ping', 'p99 vs raw ws', 'p99 vs Socket.IO'],
       servers
         .filter((s) => s.ping)
@@ -235,7 +240,8 @@ export function renderReport(results: Results): string {
   out.push(
     table(
       `Fan-out (${o.fanoutSubscribers} subscribers in one project, ${o.fanoutUpdates} updates, ${o.fanoutInFlight} in flight)`,
-      'Latency is send (timestamp in the update) to receive, over every delivered event. CPU is the server process (utime+stime); CPU % is of one core over the phase (the load generator figure sums its processes).',
+      'Latency is send (timestamp in the update) to receive, over every delivered event. CPU is the server process (utime+stime). ' +
+        `CPU % is of one core over the phase: the server, the load generator (all its processes), the database (ours only), and everything else on the machine (kernel, other work); ${m.nproc * 100} % is the whole machine.`,
       [
         'server',
         'delivered',
@@ -245,7 +251,7 @@ export function renderReport(results: Results): string {
         'p99 ms',
         'max ms',
         'CPU µs/event',
-        'CPU % server / loadgen',
+        'CPU % server / loadgen / db / other',
         'peak RSS MiB',
         'events/s vs raw ws',
         'vs Socket.IO',
@@ -265,7 +271,14 @@ export function renderReport(results: Results): string {
             num(f.latency.p99),
             num(f.latency.max),
             num(f.cpuUsPerEvent, 2),
-            f.wallMs > 0 ? `${num((100 * f.cpuMs) / f.wallMs, 0)} / ${num((100 * f.loadgenCpuMs) / f.wallMs, 0)}` : dash,
+            f.wallMs > 0
+              ? [
+                  num((100 * f.cpuMs) / f.wallMs, 0),
+                  num((100 * f.loadgenCpuMs) / f.wallMs, 0),
+                  f.dbCpuMs === null ? dash : num((100 * f.dbCpuMs) / f.wallMs, 0),
+                  f.machineBusyMs === null ? dash : num((100 * (f.machineBusyMs - f.cpuMs - f.loadgenCpuMs - (f.dbCpuMs ?? 0))) / f.wallMs, 0),
+                ].join(' / ')
+              : dash,
             mib(f.peakRssKiB),
             ...versus(results, (x) => x.fanout?.eventsPerSec, s),
             ...versus(results, (x) => x.fanout?.cpuUsPerEvent, s),
@@ -313,7 +326,7 @@ export function renderReport(results: Results): string {
   const bounded = o.connectionLatency === 'fanout' ? 'ack -> receive' : 'send -> receive';
   out.push(
     table(
-      `Connections held with fan-out p99 (${bounded}) < ${o.connectionP99Ms} ms (steps ${o.connectionSteps.join(', ')}; ${o.connectionUpdates} updates at ${o.connectionRate}/s per step)`,
+      `Connections held with fan-out p99 (${bounded}) < ${o.connectionP99Ms} ms (steps ${o.connectionSteps.join(', ')}; ${o.connectionUpdates} updates at ${o.connectionRate}/s per step after ${o.connectionWarmupUpdates} unmeasured)`,
       'Each step adds subscribed connections to one project, then sends paced updates; a step passes when every event arrived and the bounded p99 stayed under the limit. ' +
         'Per step: subscribers: p99 ack -> receive / p99 send -> receive (ms); x marks the failed step.',
       ['server', 'held', 'per step', 'stopped because', 'vs raw ws', 'vs Socket.IO'],
@@ -349,12 +362,15 @@ export function renderReport(results: Results): string {
       targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),
     ),
   );
-  return out.join('\n');
+  return out.filter((part) => part !== '').join('\n');
 }
 
-export function printReport(results: Results): void {
+/** Computes the targets into `results`, prints the report and returns its Markdown. */
+export function printReport(results: Results): string {
   results.targets = computeTargets(results);
-  process.stdout.write(`\n${renderReport(results)}\n`);
+  const markdown = renderReport(results);
+  process.stdout.write(`\n${markdown}\n`);
+  return markdown;
 }
 
 export { SERVER_LABELS };
