@@ -1,19 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import type { ServerEvent } from '@app/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process.js';
 import { RedisBus } from '../src/bus/redis.js';
 import { busRepairSource, createCore } from '../src/core.js';
-import { silentLogger, testDbName } from '../src/testing.js';
+import { redisUp, silentLogger, startRedis, stopRedis, testDbName } from '../src/testing.js';
 
-const run = promisify(execFile);
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const buses: RedisBus[] = [];
@@ -41,29 +39,6 @@ function event(projectId: string, seq: number): ServerEvent {
   return { type: 'workspace.deleted', projectId, seq, data: { id: `w${seq}` } } as ServerEvent;
 }
 
-async function redisUp(): Promise<boolean> {
-  try {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], { timeout: 2_000 });
-    return stdout.trim() === 'PONG';
-  } catch {
-    return false;
-  }
-}
-
-async function stopRedis(): Promise<void> {
-  await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave'], { timeout: 5_000 }).catch(() => {});
-  await vi.waitFor(async () => expect(await redisUp()).toBe(false), { timeout: 10_000, interval: 50 });
-}
-
-async function startRedis(): Promise<void> {
-  if (await redisUp()) return;
-  await run(
-    'redis-server',
-    ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'],
-    { timeout: 10_000 },
-  );
-  await vi.waitFor(async () => expect(await redisUp()).toBe(true), { timeout: 10_000, interval: 50 });
-}
 
 async function numsub(channel: string): Promise<number> {
   const reply = (await adminClient().pubsub('NUMSUB', channel)) as [string, number];

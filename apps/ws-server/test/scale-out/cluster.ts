@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { expect, vi } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
 import { TestPeer, type Frame } from '../helpers/test-peer.js';
 
-const run = promisify(execFile);
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A channel prefix no other test (or deployment) uses, so tests never need FLUSHALL. */
@@ -13,36 +10,7 @@ export function uniquePrefix(name: string): string {
   return `t-${name}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function redisUp(): Promise<boolean> {
-  try {
-    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'ping'], { timeout: 2_000 });
-    return stdout.trim() === 'PONG';
-  } catch {
-    return false;
-  }
-}
-
-export async function redisCli(...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', ...args], { timeout: 5_000 });
-  return stdout.trim();
-}
-
-/** Stops the shared Redis. Callers must `startRedis()` in a finally / afterAll. */
-export async function stopRedis(): Promise<void> {
-  await run('redis-cli', ['-h', '127.0.0.1', '-p', '6379', 'shutdown', 'nosave'], { timeout: 5_000 }).catch(() => {});
-  await vi.waitFor(async () => expect(await redisUp()).toBe(false), { timeout: 10_000, interval: 50 });
-}
-
-/** Starts the shared Redis again (no-op when it is up) and waits until it answers. */
-export async function startRedis(): Promise<void> {
-  if (await redisUp()) return;
-  await run(
-    'redis-server',
-    ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'],
-    { timeout: 10_000 },
-  );
-  await vi.waitFor(async () => expect(await redisUp()).toBe(true), { timeout: 10_000, interval: 50 });
-}
+export { redisCli, redisUp, startRedis, stopRedis } from '@app/core/testing';
 
 export interface Cluster {
   nodes: ServerProcess[];
