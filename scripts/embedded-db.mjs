@@ -70,11 +70,17 @@ export function freePort() {
   });
 }
 
-function waitForPort(port, child, timeoutMs) {
+/**
+ * Resolves once 127.0.0.1:<port> accepts connections; rejects when `child` exits first or the time is
+ * up. `describe()` adds context (e.g. the child's last output) to the error. Also used by the bench.
+ */
+export function waitForPort(port, child, { timeoutMs, name = 'database process', describe = () => '' }) {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolveReady, reject) => {
     const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`database process exited with code ${child.exitCode}`));
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening${describe()}`));
+      }
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
@@ -82,7 +88,7 @@ function waitForPort(port, child, timeoutMs) {
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`database did not listen on 127.0.0.1:${port} in ${timeoutMs} ms`));
+        if (Date.now() > deadline) reject(new Error(`${name} did not listen on 127.0.0.1:${port} in ${timeoutMs} ms${describe()}`));
         else setTimeout(attempt, 50);
       });
     };
@@ -130,7 +136,7 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
   }
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
   child.once('error', () => {});
-  await waitForPort(listenPort, child, 20_000);
+  await waitForPort(listenPort, child, { timeoutMs: 20_000 });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;

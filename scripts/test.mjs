@@ -45,7 +45,7 @@ for (const dir of withTests) {
   }
   const results = JSON.parse(readFileSync(file, 'utf8'));
   passed += results.numPassedTests ?? 0;
-  failed += (results.numFailedTests ?? 0) + (results.numRuntimeErrorSuites ?? 0) * 0;
+  failed += results.numFailedTests ?? 0;
   if (results.success === false && (results.numFailedTests ?? 0) === 0) failed += 1; // a suite that crashed before its tests ran
 }
 if (missing.length > 0 && process.argv.length <= 2) console.log(`[test] no results from: ${missing.join(', ')}`);

@@ -366,17 +366,23 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
   }
 }
 
-async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['fanout']>> {
-  const deadline = nowMs() + scenarioMs();
-  const projectId = `fanout-${handle.kind}-${runId}`;
+/** Has the control process create `workspaces` workspaces in a fresh project of the server; returns their ids. */
+async function prepare(handle: ServerHandle, projectId: string, workspaces: number, timeoutMs: number): Promise<string[]> {
   const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
     cmd: 'prepare',
     url: handle.url,
     kind: handle.kind,
     projectId,
-    workspaces: 1,
-    timeoutMs: 30_000,
+    workspaces,
+    timeoutMs,
   });
+  return workspaceIds;
+}
+
+async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['fanout']>> {
+  const deadline = nowMs() + scenarioMs();
+  const projectId = `fanout-${handle.kind}-${runId}`;
+  const workspaceIds = await prepare(handle, projectId, 1, 30_000);
   const connected = await connectSpread(handle.url, handle.kind, options.fanoutSubscribers, projectId, scenarioMs());
   await resetReceivers();
   await sleep(200);
@@ -427,14 +433,7 @@ async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['server
 async function durableMutations(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['mutations']>> {
   const deadline = nowMs() + scenarioMs();
   const projectId = `mutations-${runId}`;
-  const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
-    cmd: 'prepare',
-    url: handle.url,
-    kind: handle.kind,
-    projectId,
-    workspaces: Math.max(1, options.mutationWorkspaces),
-    timeoutMs: 60_000,
-  });
+  const workspaceIds = await prepare(handle, projectId, Math.max(1, options.mutationWorkspaces), 60_000);
   const m = meter(handle.pid);
   const published = await control!.call<PublishResult>({
     cmd: 'publish',
@@ -465,14 +464,7 @@ async function durableMutations(handle: ServerHandle): Promise<NonNullable<Resul
 async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['connections']>> {
   const deadline = nowMs() + scenarioMs();
   const projectId = `connections-${handle.kind}-${runId}`;
-  const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
-    cmd: 'prepare',
-    url: handle.url,
-    kind: handle.kind,
-    projectId,
-    workspaces: 1,
-    timeoutMs: 30_000,
-  });
+  const workspaceIds = await prepare(handle, projectId, 1, 30_000);
   const steps: ConnectionStep[] = [];
   let subscribed = 0;
   let maxPassed = 0;

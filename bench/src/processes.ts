@@ -40,28 +40,10 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-function waitForPort(port: number, child: ChildProcess, output: string[], timeoutMs: number): Promise<void> {
-  const deadline = nowMs() + timeoutMs;
-  return new Promise((resolveReady, reject) => {
-    const attempt = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening:\n${output.join('\n')}`));
-        return;
-      }
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolveReady();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (nowMs() > deadline) reject(new Error(`server did not listen on 127.0.0.1:${port} in ${timeoutMs} ms:\n${output.join('\n')}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
+interface EmbeddedDbHelpers {
+  waitForPort(port: number, child: ChildProcess, options: { timeoutMs: number; name?: string; describe?: () => string }): Promise<void>;
 }
+const { waitForPort } = (await import(pathToFileURL(join(ROOT, 'scripts', 'embedded-db.mjs')).href)) as EmbeddedDbHelpers;
 
 /** Settings of ours that would otherwise refuse a load generator (all connections come from one IP); env can override each. */
 const OURS_BENCH_DEFAULTS: Record<string, string> = {
@@ -129,7 +111,7 @@ export async function startServer(
   child.stderr!.on('data', collect);
   child.once('error', (error) => output.push(`spawn error: ${error.message}`));
   try {
-    await waitForPort(context.port, child, output, 90_000);
+    await waitForPort(context.port, child, { timeoutMs: 90_000, name: 'server', describe: () => `:\n${output.join('\n')}` });
   } catch (error) {
     await stopChild(child, 5_000);
     throw error;

@@ -1,4 +1,5 @@
 import type { EventDoc, Models } from './db/models.js';
+import { onlyDuplicateKeys } from './db/errors.js';
 
 /** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
 /** Most primary-key reads in flight for one range read. */
@@ -33,12 +34,6 @@ export class EventLog {
     }
   }
 
-  /** Events of idempotency keys, through the `requests` index (primary-key reads, in parallel). */
-  async findByKeys(keys: string[]): Promise<EventDoc[]> {
-    const found = await Promise.all(keys.map((key) => this.findByKey(key)));
-    return found.filter((event): event is EventDoc => event !== null);
-  }
-
   /** The event of an idempotency key, via its `requests` entry; null when the key was not applied (or not yet indexed). */
   async findByKey(key: string): Promise<EventDoc | null> {
     const request = await this.models.Request.findById(key).lean().exec();
@@ -58,9 +53,7 @@ export class EventLog {
     try {
       await this.models.Request.collection.insertMany(records as never[], { ordered: false });
     } catch (error) {
-      const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-      const list = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
-      if (!((error as { code?: unknown }).code === 11000 || (list.length > 0 && list.every((e) => (e as { code?: unknown }).code === 11000)))) throw error;
+      if (!onlyDuplicateKeys(error)) throw error;
     }
   }
 
@@ -95,11 +88,6 @@ export class EventLog {
       chunk = Math.min(READ_CHUNK, chunk * 4);
     }
     return out;
-  }
-
-  async latestSeq(projectId: string): Promise<number> {
-    const last = await this.models.Event.findOne({ projectId }).sort({ seq: -1 }).select({ seq: 1 }).lean<Pick<EventDoc, 'seq'>>().exec();
-    return last?.seq ?? 0;
   }
 
   /** Ids of projects that have events (used by the start-up repair). */

@@ -1,6 +1,6 @@
 import type { Workspace } from '@app/protocol';
 import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from './db/models.js';
-import { isDuplicateKey } from './db/errors.js';
+import { onlyDuplicateKeys } from './db/errors.js';
 import type { EventLog } from './event-log.js';
 
 /** A project's state as the write path needs it. */
@@ -22,10 +22,6 @@ export class Projector {
     private readonly models: Models,
     private readonly log: EventLog,
   ) {}
-
-  async apply(event: EventDoc): Promise<void> {
-    await this.applyBatch([event]);
-  }
 
   /**
    * Applies consecutive events of one project: one write per touched workspace (its last event wins,
@@ -97,11 +93,4 @@ function toDoc(event: EventDoc): Omit<WorkspaceDoc, '_id'> {
   };
   if (workspace.video !== undefined) doc.video = workspace.video;
   return doc;
-}
-
-function onlyDuplicateKeys(error: unknown): boolean {
-  if (isDuplicateKey(error)) return true;
-  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
-  return list.length > 0 && list.every((e) => (e as { code?: unknown }).code === 11000);
 }

@@ -195,15 +195,14 @@ export class WorkspaceService {
   /** One workspace with its position. */
   get(id: string, ctx: ReadContext = {}): Promise<Workspace> {
     return this.guard(async () => {
-      const doc = await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
-      if (doc === null) throw notFound(id);
-      ctx.authorize?.(doc.projectId);
-      return this.queue.run(doc.projectId, async () => {
-        const state = await this.freshState(doc.projectId, false);
+      const projectId = await this.projectOf(id);
+      ctx.authorize?.(projectId);
+      return this.queue.run(projectId, async () => {
+        const state = await this.freshState(projectId, false);
         const position = state.order.indexOf(id);
-        const fresh = await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
-        if (fresh === null || position < 0) throw notFound(id);
-        return toWorkspace(fresh, position);
+        const doc = position < 0 ? null : await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
+        if (doc === null) throw notFound(id);
+        return toWorkspace(doc, position);
       });
     });
   }

@@ -5,6 +5,14 @@ export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
+/** True when a (bulk) write failed only because of E11000 refusals, i.e. everything else went in. */
+export function onlyDuplicateKeys(error: unknown): boolean {
+  if (isDuplicateKey(error)) return true;
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
+  return list.length > 0 && list.every((e) => (e as { code?: unknown }).code === 11000);
+}
+
 const UNAVAILABLE_NAMES = new Set([
   'MongoServerSelectionError',
   'MongoNetworkError',
