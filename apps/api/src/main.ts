@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     dbName: config.MONGODB_DB,
     logger,
     dbTimeoutMs: config.DB_TIMEOUT_MS,
+    projectionDelayMs: config.PROJECTION_DELAY_MS,
     ...busOptionsFromConfig(config),
   });
   if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');

@@ -19,6 +19,8 @@ export const configSchema = z.object({
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').default('wsrt'),
   BUS_RESYNC_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /** How long after a commit the read model (workspace documents, project heads) is written; 0: right away. */
+  PROJECTION_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   HEARTBEAT_MS: positiveMs.default(DEFAULT_HEARTBEAT_MS),

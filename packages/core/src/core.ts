@@ -21,6 +21,8 @@ export interface CoreOptions {
   redisPrefix?: string | undefined;
   /** BUS_RESYNC_MS: how often each node checks the event log for events a lossy bus missed (0: never). */
   busResyncMs?: number | undefined;
+  /** PROJECTION_DELAY_MS: how long after a commit the read model is written. */
+  projectionDelayMs?: number | undefined;
 }
 
 /** What a node needs to repair what the bus missed: read stored events, and how often to check. */
@@ -93,6 +95,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       bus,
       logger: options.logger.child({ module: 'core' }),
       isAvailable: () => connection.readyState === 1,
+      ...(options.projectionDelayMs === undefined ? {} : { projectionDelayMs: options.projectionDelayMs }),
     });
     repairSources.set(bus, {
       fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq),

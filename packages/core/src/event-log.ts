@@ -61,11 +61,6 @@ export class EventLog {
     return this.models.Event.findById(EventLog.eventId(projectId, seq)).lean<EventDoc>().exec();
   }
 
-  /** Whether the project has an event with this seq (a primary-key read). */
-  async exists(projectId: string, seq: number): Promise<boolean> {
-    return (await this.models.Event.findById(EventLog.eventId(projectId, seq)).select({ _id: 1 }).lean().exec()) !== null;
-  }
-
   /**
    * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. Seqs are dense, so this reads
    * by primary key (`<projectId>:<seq>`) in growing parallel chunks and stops at the first missing

@@ -81,7 +81,7 @@ export async function bootstrap(): Promise<{ config: Config; logger: Logger; cor
     process.exit(1);
   }
   const core = await retry(
-    () => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, ...busOptionsFromConfig(config) }),
+    () => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, projectionDelayMs: config.PROJECTION_DELAY_MS, ...busOptionsFromConfig(config) }),
     {
       attempts: 30,
       delayMs: 1_000,

@@ -1,21 +1,45 @@
 import type { Workspace } from '@app/protocol';
 import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from './db/models.js';
-import { onlyDuplicateKeys } from './db/errors.js';
 import type { EventLog } from './event-log.js';
 
-/** A project's state as the write path needs it. */
+/** A live workspace and the seq of the event that last wrote it. */
+export interface WorkspaceEntry {
+  /** `position` here is not kept current: it is the index in the project's `order`. */
+  workspace: Workspace;
+  seq: number;
+}
+
+/** A project as this node knows it: the fold of its event log up to `seq`. */
 export interface ProjectState {
   epoch: string | undefined;
   seq: number;
   order: string[];
+  workspaces: Map<string, WorkspaceEntry>;
+  /** Workspaces changed (or found stale in the database) since the read model was last written. */
+  dirty: Set<string>;
+  /** The project head in the database is behind `seq`. */
+  headDirty: boolean;
+}
+
+/** What one write of the read model stores, taken from a state at one seq. */
+export interface ProjectionSnapshot {
+  projectId: string;
+  seq: number;
+  order: string[];
+  lastSeqs: Record<string, number>;
+  /** Dirty workspaces: the entry to store, or null to delete the document. */
+  changes: Map<string, WorkspaceEntry | null>;
 }
 
 const CATCH_UP_BATCH = 500;
 
 /**
- * Projects events into the read model (workspaces + project order). Every step is idempotent and
- * guarded by seq, so re-applying an event after a crash is harmless: this is what makes the write path
- * crash-consistent without transactions (event first, projection second, repair on start).
+ * The read model: one document per workspace and one head per project (`seq`, `order`, and the seq
+ * that last wrote each workspace). It is derived from the event log and written after the ack,
+ * coalesced, with `_id`-only filters and no guards, so a late or concurrent writer may leave a
+ * document older than the head says. Loading therefore trusts a workspace document only when its
+ * `lastSeq` is the one the head names (otherwise it takes the workspace from that event), then folds
+ * the events after the head: the result always equals the fold of the log.
  */
 export class Projector {
   constructor(
@@ -23,65 +47,174 @@ export class Projector {
     private readonly log: EventLog,
   ) {}
 
-  /**
-   * Applies consecutive events of one project: one write per touched workspace (its last event wins,
-   * guarded by `lastSeq`), then one move of the project head. Safe to repeat after a crash.
-   */
-  async applyBatch(events: EventDoc[]): Promise<void> {
-    const last = events[events.length - 1];
-    if (last === undefined) return;
-    await this.log.indexKeys(events);
-    const latest = new Map<string, EventDoc>();
-    for (const event of events) {
-      const id = workspaceIdOf(event);
-      if (id !== undefined) latest.set(id, event);
+  /** Reads a project from the read model and its log: head, workspaces, then every event past the head. */
+  async load(projectId: string): Promise<ProjectState> {
+    const head = await this.models.Project.findById(projectId).lean<ProjectDoc>().exec();
+    const state: ProjectState = {
+      epoch: head?.epoch,
+      seq: head?.seq ?? 0,
+      order: head?.order ?? [],
+      workspaces: new Map(),
+      dirty: new Set(),
+      headDirty: false,
+    };
+    if (head !== null) await this.loadWorkspaces(projectId, head, state);
+    await this.catchUp(projectId, state);
+    return state;
+  }
+
+  /** Whether the log holds events past the project's head in the read model (two primary-key reads). */
+  async lags(projectId: string): Promise<boolean> {
+    const head = await this.models.Project.findById(projectId).select({ seq: 1 }).lean<Pick<ProjectDoc, 'seq'>>().exec();
+    return (await this.log.findById(projectId, (head?.seq ?? 0) + 1)) !== null;
+  }
+
+  /** Folds stored events past `state.seq` into it; returns how many there were. */
+  async catchUp(projectId: string, state: ProjectState): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      const events = await this.log.readAfter(projectId, state.seq, CATCH_UP_BATCH);
+      if (events.length === 0) return applied;
+      // A node that crashed after storing these may not have indexed their request ids yet.
+      await this.log.indexKeys(events);
+      for (const event of events) applyEvent(state, event);
+      applied += events.length;
+      if (events.length < CATCH_UP_BATCH) return applied;
     }
-    const operations = [...latest.entries()].map(([id, event]) => {
-      const filter = { _id: id as never, lastSeq: { $lt: event.seq } };
-      if (event.type === 'workspace.deleted') return { deleteOne: { filter } };
-      return { updateOne: { filter, update: { $set: toDoc(event) }, upsert: true } };
-    });
-    if (operations.length > 0) {
-      try {
-        await this.models.Workspace.collection.bulkWrite(operations as never, { ordered: false });
-      } catch (error) {
-        // E11000 only means a workspace was already at or past that seq; anything else is a real failure.
-        if (!onlyDuplicateKeys(error)) throw error;
-      }
-    }
+  }
+
+  /** Writes a snapshot: dirty workspaces with one bulk write, then the head. Idempotent. */
+  async write(snapshot: ProjectionSnapshot): Promise<void> {
+    const operations = [...snapshot.changes].map(([id, entry]) =>
+      entry === null
+        ? { deleteOne: { filter: { _id: id } } }
+        : { updateOne: { filter: { _id: id }, update: { $set: toDoc(entry) }, upsert: true } },
+    );
+    if (operations.length > 0) await this.models.Workspace.collection.bulkWrite(operations as never, { ordered: false });
     await this.models.Project.collection.updateOne(
-      { _id: last.projectId as never, seq: { $lt: last.seq } },
-      { $set: { seq: last.seq, order: last.order } },
+      { _id: snapshot.projectId as never },
+      { $set: { seq: snapshot.seq, order: snapshot.order, lastSeqs: snapshot.lastSeqs } },
     );
   }
 
-  /** Reads the project head from the database and applies any stored events past it. */
-  async catchUp(projectId: string): Promise<ProjectState> {
-    const project = await this.models.Project.findById(projectId).lean<ProjectDoc>().exec();
-    const state: ProjectState = { epoch: project?.epoch, seq: project?.seq ?? 0, order: project?.order ?? [] };
-    for (;;) {
-      const events = await this.log.readAfter(projectId, state.seq, CATCH_UP_BATCH);
-      await this.applyBatch(events);
-      const last = events[events.length - 1];
-      if (last !== undefined) {
-        state.seq = last.seq;
-        state.order = last.order ?? [];
+  /** Stores the documents of newly created workspaces now, so every node can find their project. */
+  async insertCreated(entries: WorkspaceEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const docs = entries.map((entry) => ({ _id: entry.workspace.id, ...toDoc(entry) }));
+    await this.models.Workspace.collection.insertMany(docs as never[], { ordered: false });
+  }
+
+  private async loadWorkspaces(projectId: string, head: ProjectDoc, state: ProjectState): Promise<void> {
+    const lastSeqs = head.lastSeqs ?? {};
+    const order = head.order ?? []; // an empty array stored with $setOnInsert does not come back from FerretDB v1
+    const live = new Set(order);
+    const docs = await this.models.Workspace.find({ projectId }).lean<WorkspaceDoc[]>().exec();
+    const byId = new Map<string, WorkspaceDoc>();
+    for (const doc of docs) {
+      // A document the head does not list and no newer event wrote: left by a late writer after a delete.
+      if (!live.has(doc._id) && doc.lastSeq <= head.seq) state.dirty.add(doc._id);
+      else byId.set(doc._id, doc);
+    }
+    const stale: { id: string; seq: number }[] = [];
+    for (const id of order) {
+      const doc = byId.get(id);
+      const seq = lastSeqs[id];
+      if (doc !== undefined && (seq === undefined || doc.lastSeq === seq)) {
+        state.workspaces.set(id, { workspace: toWorkspace(doc, 0), seq: doc.lastSeq });
+      } else if (seq !== undefined) {
+        stale.push({ id, seq });
       }
-      if (events.length < CATCH_UP_BATCH) return state;
+    }
+    // The document is older or newer than the head says: take the workspace from the event the head names.
+    const events = await Promise.all(stale.map(({ seq }) => this.log.findById(projectId, seq)));
+    for (const [i, event] of events.entries()) {
+      const { id, seq } = stale[i]!;
+      const workspace = event === null ? undefined : workspaceOf(event);
+      if (workspace === undefined || workspace.id !== id) throw new Error(`event ${projectId}:${seq} named by the project head is missing`);
+      state.workspaces.set(id, { workspace, seq });
+      state.dirty.add(id);
     }
   }
 }
 
-function workspaceIdOf(event: EventDoc): string | undefined {
-  if (event.type === 'workspace.created' || event.type === 'workspace.updated') {
-    return (event.data as { workspace: Workspace }).workspace.id;
+/** Moves a state past one event (the same fold the plan of a batch makes). */
+export function applyEvent(state: ProjectState, event: Pick<EventDoc, 'seq' | 'type' | 'data'>): void {
+  const workspace = workspaceOf(event);
+  if (workspace !== undefined) {
+    state.workspaces.set(workspace.id, { workspace, seq: event.seq });
+    state.dirty.add(workspace.id);
+  } else if (event.type === 'workspace.deleted') {
+    const id = (event.data as { id: string }).id;
+    state.workspaces.delete(id);
+    state.dirty.add(id);
   }
-  if (event.type === 'workspace.deleted') return (event.data as { id: string }).id;
+  state.order = nextOrder(state.order, event);
+  state.seq = event.seq;
+  state.headDirty = true;
+}
+
+/** The project's order after an event (a new array when it changes). */
+export function nextOrder(order: string[], event: Pick<EventDoc, 'type' | 'data'>): string[] {
+  switch (event.type) {
+    case 'workspace.created': {
+      const { workspace } = event.data as { workspace: Workspace };
+      if (order.includes(workspace.id)) return order;
+      const next = [...order];
+      next.splice(Math.min(workspace.position, next.length), 0, workspace.id);
+      return next;
+    }
+    case 'workspace.deleted': {
+      const { id } = event.data as { id: string };
+      return order.filter((other) => other !== id);
+    }
+    case 'workspace.reordered':
+      return [...(event.data as { order: string[] }).order];
+    default:
+      return order;
+  }
+}
+
+/** Takes what the next write of the read model stores, and clears the dirty marks. */
+export function takeSnapshot(projectId: string, state: ProjectState): ProjectionSnapshot {
+  const changes = new Map<string, WorkspaceEntry | null>();
+  for (const id of state.dirty) changes.set(id, state.workspaces.get(id) ?? null);
+  const lastSeqs: Record<string, number> = {};
+  for (const id of state.order) {
+    const entry = state.workspaces.get(id);
+    if (entry !== undefined) lastSeqs[id] = entry.seq;
+  }
+  state.dirty = new Set();
+  state.headDirty = false;
+  return { projectId, seq: state.seq, order: state.order, lastSeqs, changes };
+}
+
+/** Puts the marks of a snapshot that could not be written back, so the next write includes them. */
+export function restoreSnapshot(state: ProjectState, snapshot: ProjectionSnapshot): void {
+  for (const id of snapshot.changes.keys()) state.dirty.add(id);
+  state.headDirty = true;
+}
+
+export function workspaceOf(event: Pick<EventDoc, 'type' | 'data'>): Workspace | undefined {
+  if (event.type === 'workspace.created' || event.type === 'workspace.updated') return (event.data as { workspace: Workspace }).workspace;
   return undefined;
 }
 
-function toDoc(event: EventDoc): Omit<WorkspaceDoc, '_id'> {
-  const workspace = (event.data as { workspace: Workspace }).workspace;
+export function toWorkspace(doc: WorkspaceDoc, position: number): Workspace {
+  const workspace: Workspace = {
+    id: doc._id,
+    projectId: doc.projectId,
+    name: doc.name,
+    position,
+    version: doc.version,
+    data: doc.data ?? {},
+    createdAt: new Date(doc.createdAt).toISOString(),
+    updatedAt: new Date(doc.updatedAt).toISOString(),
+  };
+  if (doc.video !== undefined && doc.video !== null) workspace.video = doc.video as Workspace['video'] & object;
+  return workspace;
+}
+
+function toDoc({ workspace, seq }: WorkspaceEntry): Omit<WorkspaceDoc, '_id'> {
   const doc: Omit<WorkspaceDoc, '_id'> = {
     projectId: workspace.projectId,
     name: workspace.name,
@@ -89,7 +222,7 @@ function toDoc(event: EventDoc): Omit<WorkspaceDoc, '_id'> {
     data: workspace.data,
     createdAt: new Date(workspace.createdAt),
     updatedAt: new Date(workspace.updatedAt),
-    lastSeq: event.seq,
+    lastSeq: seq,
   };
   if (workspace.video !== undefined) doc.video = workspace.video;
   return doc;

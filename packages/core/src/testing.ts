@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { createCore, type Core } from './core.js';
+import { createCore, type Core, type CoreOptions } from './core.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** A unique database name for one test file or case. */
@@ -14,13 +14,18 @@ export function silentLogger(): Logger {
 }
 
 /** A core on its own fresh database; `close()` drops the database. For tests only. */
-export async function createTestCore(mongodbUri: string, dbName = testDbName()): Promise<Core & { dbName: string }> {
-  const core = await createCore({ mongodbUri, dbName, logger: silentLogger(), dbTimeoutMs: 5_000 });
+export async function createTestCore(
+  mongodbUri: string,
+  dbName = testDbName(),
+  options: Partial<CoreOptions> = {},
+): Promise<Core & { dbName: string }> {
+  const core = await createCore({ mongodbUri, dbName, logger: silentLogger(), dbTimeoutMs: 5_000, ...options });
   const close = core.close.bind(core);
   return {
     ...core,
     dbName,
     async close() {
+      await core.service.drain(); // before the drop, so no late write of the read model creates the database again
       await core.connection.dropDatabase().catch(() => {});
       await close();
     },

@@ -9,11 +9,19 @@ import {
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
 import type { EventDoc, Models, WorkspaceDoc } from './db/models.js';
-import { isDuplicateKey, toStorageError } from './db/errors.js';
+import { isDuplicateKey, onlyDuplicateKeys, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
-import { Projector, type ProjectState } from './projector.js';
+import {
+  Projector,
+  applyEvent,
+  nextOrder,
+  restoreSnapshot,
+  takeSnapshot,
+  workspaceOf,
+  type ProjectState,
+} from './projector.js';
 import { requestHash } from './hash.js';
 
 /** Who asks, for idempotency and `origin`. */
@@ -44,25 +52,16 @@ export interface WorkspaceServiceOptions {
   maxReplayEvents?: number;
   /** False while the database is known to be unreachable: requests then fail fast with UNAVAILABLE. */
   isAvailable?: () => boolean;
+  /** How long after a commit the read model is written (commits meanwhile are written together); 0: right away. */
+  projectionDelayMs?: number;
 }
 
-type Plan = { type: ServerEvent['type']; data: Record<string, unknown>; order: string[] };
-
-/** What a batch plans against: the project head plus the workspaces it touches, advanced event by event. */
-interface BatchView {
-  epoch: string;
-  seq: number;
-  order: string[];
-  /** Touched workspaces by id (null: deleted in this batch; absent: does not exist). */
-  workspaces: Map<string, Workspace | null>;
-  now: string;
-}
+type Plan = { type: ServerEvent['type']; data: Record<string, unknown> };
 
 interface PendingMutation {
   hash: string;
   key: string | undefined;
   origin: Origin | undefined;
-  touches: string[];
   plan: (view: BatchView) => Plan;
   resolve: (data: unknown) => void;
   reject: (error: unknown) => void;
@@ -71,21 +70,63 @@ interface PendingMutation {
 const MAX_SEQ_RETRIES = 8;
 /** Workspace ids whose project is remembered. */
 const PROJECT_CACHE_SIZE = 100_000;
+/** Projects whose state is kept in memory (the least recently used clean one is dropped first). */
+const STATE_CACHE_SIZE = 1_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
+export const DEFAULT_PROJECTION_DELAY_MS = 500;
 
-/** The only write path: validate -> idempotency -> apply with version check -> seq -> store event -> project -> publish. */
+/**
+ * What a batch plans against: the project state plus the events planned so far in this batch,
+ * kept apart so a batch that fails leaves the state untouched.
+ */
+class BatchView {
+  seq: number;
+  order: string[];
+  readonly now = new Date().toISOString();
+  private readonly changed = new Map<string, Workspace | null>();
+
+  constructor(private readonly state: ProjectState) {
+    this.seq = state.seq;
+    this.order = state.order;
+  }
+
+  /** A live workspace with its current position, or undefined. */
+  workspace(id: string): Workspace | undefined {
+    const changed = this.changed.get(id);
+    const workspace = changed === undefined ? this.state.workspaces.get(id)?.workspace : changed;
+    return workspace === undefined || workspace === null ? undefined : { ...workspace, position: this.order.indexOf(id) };
+  }
+
+  advance(event: EventDoc): void {
+    this.seq = event.seq;
+    this.order = nextOrder(this.order, event);
+    const workspace = workspaceOf(event);
+    if (workspace !== undefined) this.changed.set(workspace.id, workspace);
+    else if (event.type === 'workspace.deleted') this.changed.set((event.data as { id: string }).id, null);
+  }
+}
+
+/**
+ * The only write path: validate -> idempotency -> apply with version check -> seq -> store event ->
+ * ack -> publish; the read model is written after the ack, coalesced (see `Projector`).
+ */
 export class WorkspaceService {
   readonly log: EventLog;
   private readonly projector: Projector;
   private readonly queue = new KeyedQueue();
-  /** This node's view of each project's head; a stale one is caught by the seq uniqueness of `_id`. */
-  private readonly states = new Map<string, ProjectState & { epoch: string }>();
+  /** This node's fold of each project's log (least recently used first); a stale one is caught by the seq uniqueness of `_id`. */
+  private readonly states = new Map<string, ProjectState>();
   private readonly projectOfWorkspace = new Map<string, string>();
+  /** Pending and running writes of the read model, per project. */
+  private readonly writeTimers = new Map<string, NodeJS.Timeout>();
+  private readonly writing = new Map<string, Promise<void>>();
+  private stopping = false;
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
   private readonly maxReplayEvents: number;
+  private readonly projectionDelayMs: number;
   private readonly isAvailable: () => boolean;
 
   constructor(options: WorkspaceServiceOptions) {
@@ -93,13 +134,14 @@ export class WorkspaceService {
     this.bus = options.bus;
     this.logger = options.logger;
     this.maxReplayEvents = options.maxReplayEvents ?? 10_000;
+    this.projectionDelayMs = options.projectionDelayMs ?? DEFAULT_PROJECTION_DELAY_MS;
     this.isAvailable = options.isAvailable ?? (() => true);
     this.log = new EventLog(this.models);
     this.projector = new Projector(this.models, this.log);
   }
 
   create(input: ParsedRequestData<'workspace.create'>, ctx: MutationContext): Promise<AckData<'workspace.create'>> {
-    return this.mutate('workspace.create', input, ctx, [], () => input.projectId, (view) => {
+    return this.mutate('workspace.create', input, ctx, () => input.projectId, (view) => {
       const position = Math.min(input.position ?? view.order.length, view.order.length);
       const workspace: Workspace = {
         id: randomUUID(),
@@ -111,14 +153,12 @@ export class WorkspaceService {
         createdAt: view.now,
         updatedAt: view.now,
       };
-      const order = [...view.order];
-      order.splice(position, 0, workspace.id);
-      return { type: 'workspace.created', data: { workspace }, order };
+      return { type: 'workspace.created', data: { workspace } };
     }) as Promise<AckData<'workspace.create'>>;
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
-    return this.mutate('workspace.update', input, ctx, [input.id], () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.update', input, ctx, () => this.projectOf(input.id), (view) => {
       const current = currentWorkspace(view, input.id, input.expectedVersion);
       const workspace: Workspace = {
         ...current,
@@ -127,26 +167,26 @@ export class WorkspaceService {
         version: current.version + 1,
         updatedAt: view.now,
       };
-      return { type: 'workspace.updated', data: { workspace }, order: view.order };
+      return { type: 'workspace.updated', data: { workspace } };
     }) as Promise<AckData<'workspace.update'>>;
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
-    return this.mutate('workspace.delete', input, ctx, [input.id], () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.delete', input, ctx, () => this.projectOf(input.id), (view) => {
       currentWorkspace(view, input.id, input.expectedVersion);
-      return { type: 'workspace.deleted', data: { id: input.id }, order: view.order.filter((id) => id !== input.id) };
+      return { type: 'workspace.deleted', data: { id: input.id } };
     }) as Promise<AckData<'workspace.delete'>>;
   }
 
   reorder(input: ParsedRequestData<'workspace.reorder'>, ctx: MutationContext): Promise<AckData<'workspace.reorder'>> {
-    return this.mutate('workspace.reorder', input, ctx, [], () => input.projectId, (view) => {
+    return this.mutate('workspace.reorder', input, ctx, () => input.projectId, (view) => {
       if (view.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
       if (!isPermutation(input.order, view.order)) {
         throw new ProtocolError('CONFLICT', 'order is not a permutation of the project\'s workspaces', {
           details: { order: view.order },
         });
       }
-      return { type: 'workspace.reordered', data: { order: input.order }, order: input.order };
+      return { type: 'workspace.reordered', data: { order: input.order } };
     }) as Promise<AckData<'workspace.reorder'>>;
   }
 
@@ -154,8 +194,8 @@ export class WorkspaceService {
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.freshState(projectId, false);
-        return { workspaces: await this.orderedWorkspaces(projectId, state.order), seq: state.seq };
+        const state = await this.current(projectId, false);
+        return { workspaces: orderedWorkspaces(state), seq: state.seq };
       })),
     );
   }
@@ -164,8 +204,8 @@ export class WorkspaceService {
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.freshState(projectId, true);
-        return { epoch: state.epoch, seq: state.seq, workspaces: await this.orderedWorkspaces(projectId, state.order) };
+        const state = await this.current(projectId, true);
+        return { epoch: state.epoch!, seq: state.seq, workspaces: orderedWorkspaces(state) };
       })),
     );
   }
@@ -174,8 +214,8 @@ export class WorkspaceService {
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.freshState(projectId, true);
-        const head = { epoch: state.epoch, seq: state.seq };
+        const state = await this.current(projectId, true);
+        const head = { epoch: state.epoch!, seq: state.seq };
         if ((epoch !== undefined && epoch !== state.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
         }
@@ -198,32 +238,47 @@ export class WorkspaceService {
       const projectId = await this.projectOf(id);
       ctx.authorize?.(projectId);
       return this.queue.run(projectId, async () => {
-        const state = await this.freshState(projectId, false);
-        const position = state.order.indexOf(id);
-        const doc = position < 0 ? null : await this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
-        if (doc === null) throw notFound(id);
-        return toWorkspace(doc, position);
+        const state = await this.current(projectId, false);
+        const entry = state.workspaces.get(id);
+        if (entry === undefined) throw notFound(id);
+        return { ...entry.workspace, position: state.order.indexOf(id) };
       });
     });
   }
 
-  /** Brings every project's read model up to its event log (after a crash). Returns how many projects were checked. */
+  /**
+   * Brings the read model of every project whose head lags its event log up to the log (after a
+   * crash). Returns how many projects were checked.
+   */
   async repairAll(): Promise<number> {
     const ids = await this.guard(() => this.log.projectIds());
-    for (const projectId of ids) await this.guard(() => this.queue.run(projectId, () => this.freshState(projectId, true)));
+    for (const projectId of ids) {
+      const lagging = await this.guard(() => this.projector.lags(projectId));
+      if (!lagging) continue;
+      await this.guard(() => this.queue.run(projectId, () => this.current(projectId, false)));
+      await this.guard(() => this.writeProjection(projectId, true));
+    }
     return ids.length;
   }
 
-  /** Waits for queued work (graceful shutdown). */
-  drain(): Promise<void> {
-    return this.queue.drain();
+  /** Writes now what the read model lacks of every project this node holds (instead of after the delay). */
+  async flush(): Promise<void> {
+    for (const timer of this.writeTimers.values()) clearTimeout(timer);
+    this.writeTimers.clear();
+    await Promise.all([...this.states.keys()].map((projectId) => this.writeProjection(projectId)));
+  }
+
+  /** Waits for queued work and writes what the read model still lacks (graceful shutdown); nothing is scheduled after it. */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    await this.queue.drain();
+    await this.flush();
   }
 
   private mutate(
     type: string,
     input: unknown,
     ctx: MutationContext,
-    touches: string[],
     findProject: () => Promise<string> | string,
     plan: (view: BatchView) => Plan,
   ): Promise<unknown> {
@@ -232,7 +287,7 @@ export class WorkspaceService {
     return this.guard(() =>
       this.inOrder(ctx, () => this.resolveProject(findProject, key), (projectId) =>
         new Promise<unknown>((resolve, reject) => {
-          const pending: PendingMutation = { hash, key, origin: ctx.origin, touches, plan, resolve, reject };
+          const pending: PendingMutation = { hash, key, origin: ctx.origin, plan, resolve, reject };
           this.queue.enqueueBatch(projectId, pending, (items) => this.commitBatch(projectId, items), MAX_BATCH);
         }),
       ),
@@ -241,8 +296,8 @@ export class WorkspaceService {
 
   /**
    * Group commit: plans every queued mutation of a project against one in-memory view, stores all
-   * their events with one ordered insert, projects them with one bulk write, then acks and publishes
-   * them in seq order. A seq taken by another node, or a key applied meanwhile, re-plans the rest.
+   * their events with one ordered insert, then acks and publishes them in seq order. A seq taken by
+   * another node, or a key applied meanwhile, re-plans the rest on the caught-up state.
    */
   private async commitBatch(projectId: string, items: PendingMutation[]): Promise<void> {
     let remaining = items;
@@ -254,7 +309,7 @@ export class WorkspaceService {
       try {
         remaining = await this.commitOnce(projectId, remaining);
       } catch (error) {
-        this.states.delete(projectId);
+        this.forget(projectId);
         for (const item of remaining) item.reject(toStorageError(error));
         return;
       }
@@ -263,8 +318,9 @@ export class WorkspaceService {
 
   /** One round of a batch; returns the mutations that must be planned again. */
   private async commitOnce(projectId: string, items: PendingMutation[]): Promise<PendingMutation[]> {
-    const state = await this.verifiedState(projectId);
-    const view = await this.loadView(state, items);
+    let verified = !this.states.has(projectId);
+    const state = await this.current(projectId, true, false);
+    const view = new BatchView(state);
     const planned: { item: PendingMutation; event: EventDoc }[] = [];
     const later: PendingMutation[] = [];
     const keysInBatch = new Set<string>();
@@ -277,6 +333,14 @@ export class WorkspaceService {
       try {
         next = item.plan(view);
       } catch (error) {
+        if (!verified) {
+          // Refused against the cached state: make sure it is the newest before answering.
+          verified = true;
+          if ((await this.projector.catchUp(projectId, state)) > 0) {
+            this.scheduleWrite(projectId);
+            return items;
+          }
+        }
         // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
         const earlier = item.key === undefined ? null : await this.log.findByKey(item.key);
         if (earlier !== null) this.replayApplied(item, earlier);
@@ -292,12 +356,11 @@ export class WorkspaceService {
         requestHash: item.hash,
         type: next.type,
         data: next.data,
-        order: next.order,
         createdAt: new Date(),
       };
       if (item.origin !== undefined) event.origin = item.origin;
       if (item.key !== undefined) keysInBatch.add(item.key);
-      advance(view, event);
+      view.advance(event);
       planned.push({ item, event });
     }
     if (planned.length === 0) return later;
@@ -305,22 +368,23 @@ export class WorkspaceService {
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
     if (error === undefined) return later;
-    this.states.delete(projectId);
     const rest = planned.slice(inserted).map((p) => p.item);
-    if (isDuplicateKey(error)) {
-      // Another node took a seq (plan again), or the key was applied but not indexed yet (a crash window).
-      const refused = rest[0];
-      const stored =
-        refused?.key === undefined ? null : ((await this.log.findByKey(refused.key)) ?? (await this.log.scanForKey(refused.key)));
-      if (refused !== undefined && stored !== null) {
-        this.replayApplied(refused, stored);
-        return [...rest.slice(1), ...later];
-      }
-      return [...rest, ...later];
+    if (!isDuplicateKey(error)) {
+      this.forget(projectId);
+      const failure = toStorageError(error);
+      for (const item of rest) item.reject(failure);
+      return later;
     }
-    const failure = toStorageError(error);
-    for (const item of rest) item.reject(failure);
-    return later;
+    // Another node took a seq (plan again on the caught-up state), or the key was applied already.
+    if ((await this.projector.catchUp(projectId, state)) > 0) this.scheduleWrite(projectId);
+    const refused = rest[0];
+    const stored =
+      refused?.key === undefined ? null : ((await this.log.findByKey(refused.key)) ?? (await this.log.scanForKey(refused.key)));
+    if (refused !== undefined && stored !== null) {
+      this.replayApplied(refused, stored);
+      return [...rest.slice(1), ...later];
+    }
+    return [...rest, ...later];
   }
 
   /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */
@@ -330,48 +394,110 @@ export class WorkspaceService {
     setImmediate(() => this.bus.publish(wire));
   }
 
-  /** Projects stored events, moves this node's head, acks, and publishes them in order. */
+  /**
+   * Folds stored events into this node's state, indexes their request ids and stores the documents
+   * of created workspaces, then acks and publishes them in order. The rest of the read model follows.
+   */
   private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
     const events = committed.map((c) => c.event);
-    const last = events[events.length - 1]!;
-    try {
-      await this.projector.applyBatch(events);
-      state.seq = last.seq;
-      state.order = last.order;
-    } catch (error) {
-      // The events are durable; the projection is repaired by the next catch-up.
-      this.states.delete(projectId);
-      this.logger.warn(`projection of ${projectId} up to seq ${last.seq} deferred: ${(error as Error).message}`);
+    for (const event of events) applyEvent(state, event);
+    const created = events
+      .filter((event) => event.type === 'workspace.created')
+      .map((event) => (event.data as { workspace: Workspace }).workspace.id);
+    const createdEntries = created.flatMap((id) => state.workspaces.get(id) ?? []);
+    const [indexed, stored] = await Promise.allSettled([this.log.indexKeys(events), this.projector.insertCreated(createdEntries)]);
+    // The events are durable either way: a failed index or document is restored when the project is next loaded or written.
+    if (indexed.status === 'rejected') this.logger.warn(`request ids of ${projectId} up to seq ${state.seq} not indexed yet: ${(indexed.reason as Error).message}`);
+    if (stored.status === 'fulfilled' || onlyDuplicateKeys(stored.reason)) {
+      for (const entry of createdEntries) if (state.workspaces.get(entry.workspace.id) === entry) state.dirty.delete(entry.workspace.id);
     }
-    for (const { item, event } of committed) {
-      if (event.type === 'workspace.created') this.rememberProject((event.data as { workspace: Workspace }).workspace.id, projectId);
-      item.resolve(event.data);
-    }
+    for (const id of created) this.rememberProject(id, projectId);
+    for (const { item, event } of committed) item.resolve(event.data);
+    this.scheduleWrite(projectId);
     const wires = events.map(toServerEvent);
     setImmediate(() => {
       for (const wire of wires) this.bus.publish(wire);
     });
   }
 
-  /** This node's head of the project, checked against the log (one indexed read) so a stale cache is refreshed. */
-  private async verifiedState(projectId: string): Promise<ProjectState & { epoch: string }> {
-    const cached = this.states.get(projectId);
-    if (cached !== undefined && !(await this.log.exists(projectId, cached.seq + 1))) return cached;
-    return this.freshState(projectId, true);
+  /**
+   * This node's state of a project: for reads (`verify`), caught up with the log first (one indexed
+   * read when nothing is new); for writes, as cached, since a stale seq is refused by the log itself.
+   */
+  private async current(projectId: string, createLog: boolean, verify = true): Promise<ProjectState> {
+    let state = this.states.get(projectId);
+    if (state === undefined) {
+      state = await this.projector.load(projectId);
+      this.remember(projectId, state);
+    } else {
+      this.states.delete(projectId); // most recently used last
+      this.states.set(projectId, state);
+      if (verify) await this.projector.catchUp(projectId, state);
+    }
+    if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
+    if (createLog && state.epoch === undefined) state.epoch = await this.createLog(projectId);
+    return state;
   }
 
-  /** The view a batch plans against: head, order and the workspaces it touches (one read). */
-  private async loadView(state: ProjectState & { epoch: string }, items: PendingMutation[]): Promise<BatchView> {
-    const ids = [...new Set(items.flatMap((item) => item.touches))];
-    // One primary-key read per workspace, in parallel (an `$in` is a full scan on FerretDB v1).
-    const found = await Promise.all(ids.map((id) => this.models.Workspace.findById(id).lean<WorkspaceDoc>().exec()));
-    const docs = found.filter((doc): doc is WorkspaceDoc => doc !== null);
-    const workspaces = new Map<string, Workspace | null>();
-    for (const doc of docs) {
-      const position = state.order.indexOf(doc._id);
-      if (position >= 0) workspaces.set(doc._id, toWorkspace(doc, position));
+  private remember(projectId: string, state: ProjectState): void {
+    this.states.set(projectId, state);
+    if (this.states.size <= STATE_CACHE_SIZE) return;
+    for (const [id, candidate] of this.states) {
+      if (this.states.size <= STATE_CACHE_SIZE) return;
+      const clean = !candidate.headDirty && candidate.dirty.size === 0 && !this.writing.has(id) && !this.queue.busy(id);
+      if (clean && id !== projectId) this.states.delete(id);
     }
-    return { epoch: state.epoch, seq: state.seq, order: state.order, workspaces, now: new Date().toISOString() };
+  }
+
+  /** Drops this node's state of a project after a write of unknown outcome; the next use loads it again. */
+  private forget(projectId: string): void {
+    this.states.delete(projectId);
+  }
+
+  /** Writes the project's read model after the configured delay (once per delay, however many commits). */
+  private scheduleWrite(projectId: string): void {
+    if (this.stopping || this.writeTimers.has(projectId)) return;
+    const timer = setTimeout(() => {
+      this.writeTimers.delete(projectId);
+      void this.writeProjection(projectId);
+    }, this.projectionDelayMs);
+    timer.unref();
+    this.writeTimers.set(projectId, timer);
+  }
+
+  /**
+   * Catches the state up with the log (so no older state than there is gets written), takes what is
+   * dirty, and writes it. Failures are logged and retried later unless `throwOnError`.
+   */
+  private writeProjection(projectId: string, throwOnError = false): Promise<void> {
+    const running = this.writing.get(projectId);
+    if (running !== undefined) return running.then(() => this.writeProjection(projectId, throwOnError));
+    const task = (async () => {
+      const state = this.states.get(projectId);
+      if (state === undefined || !this.isAvailable()) return;
+      const snapshot = await this.queue.run(projectId, async () => {
+        if (!state.headDirty && state.dirty.size === 0) return undefined;
+        await this.projector.catchUp(projectId, state);
+        return takeSnapshot(projectId, state);
+      });
+      if (snapshot === undefined) return;
+      try {
+        await this.projector.write(snapshot);
+      } catch (error) {
+        restoreSnapshot(state, snapshot);
+        throw error;
+      }
+    })()
+      .catch((error: unknown) => {
+        if (throwOnError) throw error;
+        this.logger.warn(`read model of ${projectId} not written yet: ${(error as Error).message}`);
+        this.scheduleWrite(projectId);
+      })
+      .finally(() => {
+        if (this.writing.get(projectId) === task) this.writing.delete(projectId);
+      });
+    this.writing.set(projectId, task);
+    return task;
   }
 
   /** The project a mutation belongs to; for a retried request whose workspace is gone, the project of its event. */
@@ -419,26 +545,13 @@ export class WorkspaceService {
     return previous.data;
   }
 
-  /** Reads the head from the database, applies stored events past it, and caches the result. */
-  private async freshState(projectId: string, createLog: true): Promise<ProjectState & { epoch: string }>;
-  private async freshState(projectId: string, createLog: false): Promise<ProjectState>;
-  private async freshState(projectId: string, createLog: boolean): Promise<ProjectState> {
-    const state = await this.projector.catchUp(projectId);
-    if (state.epoch === undefined) {
-      if (!createLog && state.seq === 0) return state;
-      state.epoch = await this.createLog(projectId, state);
-    }
-    const known = { ...state, epoch: state.epoch };
-    this.states.set(projectId, known);
-    return known;
-  }
-
-  private async createLog(projectId: string, state: ProjectState): Promise<string> {
+  /** Creates the project's head (and its epoch) if it has none; returns the epoch. */
+  private async createLog(projectId: string): Promise<string> {
     const { Project } = this.models;
     try {
       await Project.collection.updateOne(
         { _id: projectId as never },
-        { $setOnInsert: { epoch: randomUUID(), seq: state.seq, order: state.order, createdAt: new Date() } },
+        { $setOnInsert: { epoch: randomUUID(), seq: 0, order: [], lastSeqs: {}, createdAt: new Date() } },
         { upsert: true },
       );
     } catch (error) {
@@ -467,17 +580,6 @@ export class WorkspaceService {
     this.projectOfWorkspace.set(id, projectId);
   }
 
-  private async orderedWorkspaces(projectId: string, order: string[]): Promise<Workspace[]> {
-    const docs = await this.models.Workspace.find({ projectId }).lean<WorkspaceDoc[]>().exec();
-    const byId = new Map(docs.map((doc) => [doc._id, doc]));
-    const out: Workspace[] = [];
-    order.forEach((id, position) => {
-      const doc = byId.get(id);
-      if (doc !== undefined) out.push(toWorkspace(doc, position));
-    });
-    return out;
-  }
-
   private async guard<T>(task: () => Promise<T>): Promise<T> {
     if (!this.isAvailable()) throw new ProtocolError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later');
     try {
@@ -488,31 +590,24 @@ export class WorkspaceService {
   }
 }
 
+function orderedWorkspaces(state: ProjectState): Workspace[] {
+  const out: Workspace[] = [];
+  for (const id of state.order) {
+    const entry = state.workspaces.get(id);
+    if (entry !== undefined) out.push({ ...entry.workspace, position: out.length });
+  }
+  return out;
+}
+
 function currentWorkspace(view: BatchView, id: string, expectedVersion: number | undefined): Workspace {
-  const workspace = view.workspaces.get(id);
-  if (workspace === undefined || workspace === null) throw notFound(id);
+  const workspace = view.workspace(id);
+  if (workspace === undefined) throw notFound(id);
   if (expectedVersion !== undefined && expectedVersion !== workspace.version) {
     throw new ProtocolError('CONFLICT', `Workspace is at version ${workspace.version}, not ${expectedVersion}`, {
       details: { workspace },
     });
   }
   return workspace;
-}
-
-/** Moves a batch view past one planned event. */
-function advance(view: BatchView, event: EventDoc): void {
-  view.seq = event.seq;
-  view.order = event.order;
-  if (event.type === 'workspace.deleted') view.workspaces.set((event.data as { id: string }).id, null);
-  else if (event.type === 'workspace.created' || event.type === 'workspace.updated') {
-    const workspace = (event.data as { workspace: Workspace }).workspace;
-    view.workspaces.set(workspace.id, workspace);
-  }
-  if (event.type !== 'workspace.updated') {
-    for (const [id, workspace] of view.workspaces) {
-      if (workspace !== null) view.workspaces.set(id, { ...workspace, position: view.order.indexOf(id) });
-    }
-  }
 }
 
 function settle(item: PendingMutation, result: () => unknown): void {
@@ -536,21 +631,6 @@ function isPermutation(candidate: string[], current: string[]): boolean {
     seen.add(id);
   }
   return true;
-}
-
-export function toWorkspace(doc: WorkspaceDoc, position: number): Workspace {
-  const workspace: Workspace = {
-    id: doc._id,
-    projectId: doc.projectId,
-    name: doc.name,
-    position,
-    version: doc.version,
-    data: doc.data ?? {},
-    createdAt: new Date(doc.createdAt).toISOString(),
-    updatedAt: new Date(doc.updatedAt).toISOString(),
-  };
-  if (doc.video !== undefined && doc.video !== null) workspace.video = doc.video as Workspace['video'] & object;
-  return workspace;
 }
 
 export function toServerEvent(event: EventDoc): ServerEvent {

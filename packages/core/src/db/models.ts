@@ -7,9 +7,12 @@ export interface ProjectDoc {
   _id: string;
   /** Fixed when the log is created; a reset log gets a new one, so stale `sinceSeq` values are detected. */
   epoch: string;
-  /** Seq of the last event projected into workspaces and `order`. */
+  /** Seq of the last event the read model reflects (it may lag the log; loading folds the rest). */
   seq: number;
-  order: string[];
+  /** May be missing while empty (FerretDB v1 drops an empty array written by $setOnInsert). */
+  order?: string[] | undefined;
+  /** Per live workspace, the seq of the event that last wrote it: a workspace document with another `lastSeq` is not trusted. */
+  lastSeqs?: Record<string, number> | undefined;
   createdAt: Date;
 }
 
@@ -38,16 +41,16 @@ export interface EventDoc {
   requestHash?: string | undefined;
   type: string;
   data: Record<string, unknown>;
-  /** The project's full order after this event (what the projection sets). */
-  order: string[];
+  /** Written by earlier versions only; the order is derived from the events themselves. */
+  order?: string[] | undefined;
   origin?: Record<string, unknown> | undefined;
   createdAt: Date;
 }
 
 /**
  * Where an idempotency key was applied: `_id` is the event's `key`, so a retry is found with one
- * primary-key read (FerretDB v1 answers equality on other fields with a full scan). Written before
- * the project head moves past the event, so catch-up restores any lost in a crash.
+ * primary-key read (FerretDB v1 answers equality on other fields with a full scan). Written with
+ * the events, before their ack; loading a project restores any a crash lost in between.
  */
 export interface RequestDoc {
   _id: string;
@@ -70,6 +73,7 @@ const projectSchema = new Schema<ProjectDoc>(
     epoch: { type: String, required: true },
     seq: { type: Number, required: true },
     order: { type: [String], default: [] },
+    lastSeqs: { type: Schema.Types.Mixed, default: {} },
     createdAt: { type: Date, required: true },
   },
   { versionKey: false, minimize: false, strict: true, collection: 'projects' },
@@ -99,7 +103,7 @@ const eventSchema = new Schema<EventDoc>(
     requestHash: { type: String },
     type: { type: String, required: true },
     data: { type: Schema.Types.Mixed, required: true },
-    order: { type: [String], default: [] },
+    order: { type: [String], default: undefined },
     origin: { type: Schema.Types.Mixed },
     createdAt: { type: Date, required: true },
   },

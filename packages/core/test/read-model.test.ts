@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createCore, type Core } from '../src/core.js';
+import type { ProjectDoc, WorkspaceDoc } from '../src/db/models.js';
+import { createTestCore, silentLogger } from '../src/testing.js';
+
+// The read model (workspace documents, project heads) is written after the ack, coalesced. These
+// tests hold it back (a long delay) to show that nothing a client sees depends on it being current.
+const HELD_BACK = { projectionDelayMs: 60_000 };
+const ctx = { subject: 'anonymous' };
+let core: Core & { dbName: string };
+let n = 0;
+const project = () => `rm${(n += 1)}`;
+
+/** Another node on the same database. */
+function peerCore(): Promise<Core> {
+  return createCore({ mongodbUri: inject('mongodbUri'), dbName: core.dbName, logger: silentLogger(), ...HELD_BACK });
+}
+
+const workspaceDoc = (id: string) => core.models.Workspace.findById(id).lean<WorkspaceDoc>().exec();
+const head = (projectId: string) => core.models.Project.findById(projectId).lean<ProjectDoc>().exec();
+
+beforeAll(async () => {
+  core = await createTestCore(inject('mongodbUri'), undefined, HELD_BACK);
+});
+afterAll(async () => {
+  await core.close();
+});
+
+describe('read model', () => {
+  it('acks before the read model is written, then writes the commits since in one go', async () => {
+    const p = project();
+    const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
+    await core.service.update({ id: workspace.id, patch: { name: 'B' } }, ctx);
+    await core.service.update({ id: workspace.id, patch: { name: 'C' } }, ctx);
+
+    // Stored at once: the document of a new workspace (so every node finds its project). Not yet: the rest.
+    expect(await workspaceDoc(workspace.id)).toMatchObject({ name: 'A', version: 1, lastSeq: 1 });
+    expect((await head(p))?.seq).toBe(0);
+    expect(await core.service.list(p)).toMatchObject({ seq: 3, workspaces: [{ name: 'C', version: 3 }] });
+
+    await core.service.flush();
+    expect(await workspaceDoc(workspace.id)).toMatchObject({ name: 'C', version: 3, lastSeq: 3 });
+    expect(await head(p)).toMatchObject({ seq: 3, order: [workspace.id], lastSeqs: { [workspace.id]: 3 } });
+  });
+
+  it('another node reads and writes the newest state before the read model is written', async () => {
+    const p = project();
+    const other = await peerCore();
+    try {
+      const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
+      await core.service.update({ id: workspace.id, patch: { name: 'B' } }, ctx);
+      expect(await other.service.list(p)).toMatchObject({ seq: 2, workspaces: [{ name: 'B', version: 2 }] });
+
+      const second = await other.service.update({ id: workspace.id, patch: { name: 'C' }, expectedVersion: 2 }, ctx);
+      expect(second.workspace.version).toBe(3);
+      // This node's cached state says version 2: the write is checked against the log, not refused.
+      const third = await core.service.update({ id: workspace.id, patch: { name: 'D' }, expectedVersion: 3 }, ctx);
+      expect(third.workspace).toMatchObject({ name: 'D', version: 4, position: 0 });
+      await expect(other.service.update({ id: workspace.id, patch: { name: 'E' }, expectedVersion: 3 }, ctx)).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      expect(await other.service.get(workspace.id)).toMatchObject({ name: 'D', version: 4 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('trusts a workspace document only at the seq the head names, and repairs the rest when written', async () => {
+    const p = project();
+    const a = (await core.service.create({ projectId: p, name: 'A' }, ctx)).workspace;
+    const b = (await core.service.create({ projectId: p, name: 'B' }, ctx)).workspace;
+    await core.service.update({ id: a.id, patch: { name: 'A2' } }, ctx);
+    await core.service.delete({ id: b.id }, ctx);
+    await core.service.flush();
+    expect(await head(p)).toMatchObject({ seq: 4, order: [a.id], lastSeqs: { [a.id]: 3 } });
+
+    // A late writer on another node: puts back an older A, and a B that was deleted meanwhile.
+    await core.models.Workspace.collection.updateOne({ _id: a.id as never }, { $set: { name: 'A', version: 1, lastSeq: 1 } });
+    const now = new Date();
+    await core.models.Workspace.collection.insertOne({
+      _id: b.id as never,
+      ...{ projectId: p, name: 'B', version: 1, data: {}, createdAt: now, updatedAt: now, lastSeq: 2 },
+    });
+
+    const other = await peerCore();
+    try {
+      expect(await other.service.list(p)).toMatchObject({ seq: 4, workspaces: [{ id: a.id, name: 'A2', version: 2 }] });
+      await other.service.flush();
+      expect(await workspaceDoc(a.id)).toMatchObject({ name: 'A2', version: 2, lastSeq: 3 });
+      expect(await workspaceDoc(b.id)).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+});
