@@ -75,6 +75,8 @@ const STATE_CACHE_SIZE = 1_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
 export const DEFAULT_PROJECTION_DELAY_MS = 500;
+/** Longest wait between attempts to write the read model while the database fails. */
+const MAX_WRITE_RETRY_MS = 30_000;
 
 /**
  * What a batch plans against: the project state plus the events planned so far in this batch,
@@ -121,6 +123,7 @@ export class WorkspaceService {
   /** Pending and running writes of the read model, per project. */
   private readonly writeTimers = new Map<string, NodeJS.Timeout>();
   private readonly writing = new Map<string, Promise<void>>();
+  private readonly writeFailures = new Map<string, number>();
   private stopping = false;
   private readonly models: Models;
   private readonly bus: EventBus;
@@ -455,12 +458,12 @@ export class WorkspaceService {
   }
 
   /** Writes the project's read model after the configured delay (once per delay, however many commits). */
-  private scheduleWrite(projectId: string): void {
+  private scheduleWrite(projectId: string, delayMs = this.projectionDelayMs): void {
     if (this.stopping || this.writeTimers.has(projectId)) return;
     const timer = setTimeout(() => {
       this.writeTimers.delete(projectId);
       void this.writeProjection(projectId);
-    }, this.projectionDelayMs);
+    }, delayMs);
     timer.unref();
     this.writeTimers.set(projectId, timer);
   }
@@ -474,7 +477,8 @@ export class WorkspaceService {
     if (running !== undefined) return running.then(() => this.writeProjection(projectId, throwOnError));
     const task = (async () => {
       const state = this.states.get(projectId);
-      if (state === undefined || !this.isAvailable()) return;
+      if (state === undefined) return;
+      if (!this.isAvailable()) throw new Error('the database is unreachable');
       const snapshot = await this.queue.run(projectId, async () => {
         if (!state.headDirty && state.dirty.size === 0) return undefined;
         await this.projector.catchUp(projectId, state);
@@ -488,10 +492,17 @@ export class WorkspaceService {
         throw error;
       }
     })()
+      .then(() => {
+        this.writeFailures.delete(projectId);
+      })
       .catch((error: unknown) => {
         if (throwOnError) throw error;
-        this.logger.warn(`read model of ${projectId} not written yet: ${(error as Error).message}`);
-        this.scheduleWrite(projectId);
+        // Retried with a doubling delay, so an outage costs a few attempts and log lines, not one per commit.
+        const failures = (this.writeFailures.get(projectId) ?? 0) + 1;
+        this.writeFailures.set(projectId, failures);
+        const retryMs = Math.min(MAX_WRITE_RETRY_MS, Math.max(this.projectionDelayMs, 250) * 2 ** (failures - 1));
+        this.logger.warn(`read model of ${projectId} not written yet (retry in ${retryMs} ms): ${(error as Error).message}`);
+        this.scheduleWrite(projectId, retryMs);
       })
       .finally(() => {
         if (this.writing.get(projectId) === task) this.writing.delete(projectId);
