@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Sequencer, assertAccess, type Core, type Metrics, type Principal } from '@app/core';
+import { Sequencer, assertAccess, type Core, type Metrics, type MutationContext, type Principal } from '@app/core';
 import {
   CLOSE_CODES,
   ProtocolError,
@@ -15,7 +15,7 @@ import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 import type { Rooms } from './rooms.js';
-import { route } from './router.js';
+import { RequestContext, route, type RouteOptions } from './router.js';
 import { Subscription } from './subscription.js';
 
 export interface ConnectionDeps {
@@ -82,12 +82,21 @@ export class Connection {
    * reading is closed (1013) instead of growing server memory.
    */
   send(text: string | Buffer): void {
+    this.write(text, true);
+  }
+
+  /**
+   * Events are coalesced (many per turn reach one socket in a fan-out); a reply is written at once,
+   * so a request/ack round trip does not wait for the end of the turn. Both keep the socket's order:
+   * a reply sent while the socket is corked joins what is held.
+   */
+  private write(text: string | Buffer, coalesce: boolean): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
       return;
     }
-    this.deps.coalescer?.hold(this.socket);
+    if (coalesce) this.deps.coalescer?.hold(this.socket);
     this.socket.send(text, TEXT_FRAME);
   }
 
@@ -186,28 +195,31 @@ export class Connection {
   }
 
   private dispatch(message: ClientMessage, started: number): void {
-    const { principal, metrics } = this.deps;
-    const mutation = {
-      subject: principal.subject,
-      requestId: message.id,
-      origin: message.id === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId: message.id },
-      sequencer: this.sequencer,
-      authorize: principal.projects === '*' ? undefined : (projectId: string) => assertAccess(principal, projectId),
-    };
-    const task = route(
-      message,
-      { core: this.deps.core, connection: this, requestId: message.id, mutation },
-      {
-        send: (reply, code) => {
-          metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
-          this.reply(reply, code, message.type);
-        },
-        onError: (error, requestType) => this.deps.onError(error, { sessionId: this.sessionId, requestType }),
-      },
-    );
+    const ctx = new RequestContext(this.deps.core, this, message.id, this.mutationContext);
+    const task = route(message, ctx, this.replies, started);
+    if (task === undefined) return; // answered already
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
+
+  /** Subject, request id, origin and this connection's ordering, for the service (built only for requests that use it). */
+  private readonly mutationContext = (requestId: string | undefined): MutationContext => ({
+    subject: this.deps.principal.subject,
+    requestId,
+    origin: requestId === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId },
+    sequencer: this.sequencer,
+    authorize: this.deps.principal.projects === '*' ? undefined : this.authorize,
+  });
+
+  private readonly authorize = (projectId: string): void => assertAccess(this.deps.principal, projectId);
+
+  private readonly replies: RouteOptions = {
+    send: (text, message, started, errorCode) => {
+      this.deps.metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
+      this.reply(text, errorCode, message.type);
+    },
+    onError: (error, requestType) => this.deps.onError(error, { sessionId: this.sessionId, requestType }),
+  };
 
   private reply(text: string, errorCode?: string, requestType?: string): void {
     const metrics = this.deps.metrics;
@@ -219,7 +231,7 @@ export class Connection {
         metrics.messagesOut.inc({ type: requestType === 'ping' ? 'pong' : 'ack' });
       }
     }
-    this.send(text);
+    this.write(text, false);
   }
 
   /** Over the rate limit: RATE_LIMITED with the id echoed; sustained flooding closes with 1008. */
@@ -239,8 +251,12 @@ export class Connection {
   private armIdleTimer(): void {
     const { idleTimeoutMs } = this.deps.limits;
     if (idleTimeoutMs <= 0) return;
-    clearTimeout(this.idleTimer);
+    if (this.idleTimer !== undefined) {
+      this.idleTimer.refresh(); // per message: moves the timer without allocating a new one
+      return;
+    }
     this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
       if (this.subscriptions.size === 0 && this.inFlight.size === 0) this.close(1000, 'idle');
       else this.armIdleTimer();
     }, idleTimeoutMs);

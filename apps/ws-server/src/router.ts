@@ -1,4 +1,6 @@
 import { encodeAck, encodeError, encodePong, toProtocolError, type ClientMessage, type RequestType } from '@app/protocol';
+import type { Core, MutationContext } from '@app/core';
+import type { Connection } from './connection.js';
 import type { Handler, HandlerContext, HandlerTable } from './handlers/types.js';
 import { ping, subscribe, unsubscribe } from './handlers/subscribe.js';
 import {
@@ -25,28 +27,85 @@ const table = new Map<RequestType, Handler<RequestType>>(
   Object.entries(HANDLERS) as [RequestType, Handler<RequestType>][],
 );
 
+/** Where `route` sends its one reply; one per connection. */
 export interface RouteOptions {
-  /** Sends the one reply; `errorCode` is set for error replies. */
-  send(text: string, errorCode?: string): void;
+  /** Sends the reply to `message`; `errorCode` is set for error replies; `started` is what `route` was given. */
+  send(text: string, message: ClientMessage, started: number, errorCode?: string): void;
   onError(error: unknown, requestType: RequestType): void;
 }
 
-/** Runs the handler of a validated request and sends exactly one reply (ack, pong or error) with its id. */
-export async function route(
-  message: ClientMessage,
-  ctx: Omit<HandlerContext, 'afterReply'>,
-  options: RouteOptions,
-): Promise<void> {
-  const after: (() => void)[] = [];
-  const handler = table.get(message.type);
-  try {
-    if (handler === undefined) throw new Error(`no handler for ${message.type}`);
-    const data = await handler(message.data as never, { ...ctx, afterReply: (callback) => after.push(callback) });
-    options.send(message.type === 'ping' ? encodePong((data as { ts: string }).ts, message.id) : encodeAck(data, message.id));
-    for (const callback of after) callback();
-  } catch (error) {
-    const protocolError = toProtocolError(error);
-    if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.onError(error, message.type);
-    options.send(encodeError(protocolError, message.id), protocolError.code);
+/** What a handler gets, built per request with as little as possible allocated up front. */
+export class RequestContext implements HandlerContext {
+  private after: (() => void)[] | undefined;
+  private mutationContext: MutationContext | undefined;
+
+  constructor(
+    readonly core: Core,
+    readonly connection: Connection,
+    readonly requestId: string | undefined,
+    private readonly makeMutation: (requestId: string | undefined) => MutationContext,
+  ) {}
+
+  get mutation(): MutationContext {
+    return (this.mutationContext ??= this.makeMutation(this.requestId));
   }
+
+  afterReply(callback: () => void): void {
+    (this.after ??= []).push(callback);
+  }
+
+  /** Runs the `afterReply` callbacks; the reply went out already, so a failure is reported, never answered. */
+  replied(onError: (error: unknown) => void): void {
+    if (this.after === undefined) return;
+    for (const callback of this.after) {
+      try {
+        callback();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+}
+
+/**
+ * Runs the handler of a validated request and sends exactly one reply (ack, pong or error) with its
+ * id. A handler that answers synchronously (ping, unsubscribe) is replied to at once, without a
+ * promise; otherwise the returned promise settles once the reply is sent.
+ */
+export function route(message: ClientMessage, ctx: RequestContext, options: RouteOptions, started: number): Promise<void> | undefined {
+  let result: unknown;
+  try {
+    const handler = table.get(message.type);
+    if (handler === undefined) throw new Error(`no handler for ${message.type}`);
+    result = handler(message.data as never, ctx);
+  } catch (error) {
+    fail(message, options, started, error);
+    return undefined;
+  }
+  if (!(result instanceof Promise)) {
+    succeed(message, ctx, options, started, result);
+    return undefined;
+  }
+  return result.then(
+    (data: unknown) => succeed(message, ctx, options, started, data),
+    (error: unknown) => fail(message, options, started, error),
+  );
+}
+
+function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOptions, started: number, data: unknown): void {
+  let reply: string;
+  try {
+    reply = message.type === 'ping' ? encodePong((data as { ts: string }).ts, message.id) : encodeAck(data, message.id);
+  } catch (error) {
+    fail(message, options, started, error); // a result that cannot be encoded is an internal error, answered as one
+    return;
+  }
+  options.send(reply, message, started);
+  ctx.replied((error) => options.onError(error, message.type));
+}
+
+function fail(message: ClientMessage, options: RouteOptions, started: number, error: unknown): void {
+  const protocolError = toProtocolError(error);
+  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.onError(error, message.type);
+  options.send(encodeError(protocolError, message.id), message, started, protocolError.code);
 }

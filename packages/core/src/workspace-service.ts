@@ -378,16 +378,23 @@ export class WorkspaceService {
       for (const item of rest) item.reject(failure);
       return later;
     }
-    // Another node took a seq (plan again on the caught-up state), or the key was applied already.
-    if ((await this.projector.catchUp(projectId, state)) > 0) this.scheduleWrite(projectId);
+    // Another node took a seq (plan again on the caught-up state), or keys were applied already: a
+    // client resending what a crashed node stored retries many at once, so all are looked up together.
+    const caughtUp = await this.projector.catchUp(projectId, state);
+    if (caughtUp > 0) this.scheduleWrite(projectId);
+    const applied = await Promise.all(rest.map((item) => (item.key === undefined ? null : this.log.findByKey(item.key))));
     const refused = rest[0];
-    const stored =
-      refused?.key === undefined ? null : ((await this.log.findByKey(refused.key)) ?? (await this.log.scanForKey(refused.key)));
-    if (refused !== undefined && stored !== null) {
-      this.replayApplied(refused, stored);
-      return [...rest.slice(1), ...later];
+    if (caughtUp === 0 && refused?.key !== undefined && applied[0] === null) {
+      // The seq was free, so the key was refused: applied, but not indexed yet (a crash in between).
+      applied[0] = await this.log.scanForKey(refused.key);
     }
-    return [...rest, ...later];
+    const again: PendingMutation[] = [];
+    for (const [i, item] of rest.entries()) {
+      const earlier = applied[i];
+      if (earlier === null || earlier === undefined) again.push(item);
+      else this.replayApplied(item, earlier);
+    }
+    return [...again, ...later];
   }
 
   /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */

@@ -182,6 +182,22 @@ describe('WorkspaceService', () => {
     }
   });
 
+  it('answers many retries of applied requests at once with their original results (a client resending to a new node)', async () => {
+    const p = project();
+    const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
+    const requests = Array.from({ length: 30 }, (_, i) => ({ input: { id: workspace.id, patch: { data: { i } } }, ctx: { subject: 's', requestId: `again-${i}` } }));
+    const first = await Promise.all(requests.map((r) => core.service.update(r.input, r.ctx)));
+    const other = await createTestCore(inject('mongodbUri'), (core as Core & { dbName: string }).dbName);
+    try {
+      // A node that never saw them: each plans, and the log refuses its key.
+      const again = await Promise.all(requests.map((r) => other.service.update(r.input, r.ctx)));
+      expect(again).toEqual(first);
+      expect((await other.service.list(p)).seq).toBe(31);
+    } finally {
+      await other.connection.close();
+    }
+  });
+
   it('lets exactly one of many concurrent same-version updates win', async () => {
     const p = project();
     const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
