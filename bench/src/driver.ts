@@ -333,7 +333,7 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
           url: handle.url,
           kind,
           count,
-          warmup: round === 0 ? Math.min(200, options.pings) : 20,
+          warmup: round === 0 ? Math.min(2000, options.pings) : 20,
           timeoutMs: Math.max(1_000, deadline - nowMs()),
           cpuPid: handle.pid,
           returnSamples: true,
