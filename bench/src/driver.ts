@@ -244,9 +244,13 @@ function meter(pid: number): {
  * scenario (requests still queued after a time bound) does not leak into the next.
  */
 async function settle(pid: number, maxMs = options.quick ? 5_000 : 30_000): Promise<void> {
-  const deadline = nowMs() + maxMs;
   const pids = [pid, ...(server?.kind === 'ours' && db?.pid !== undefined ? [db.pid] : [])];
-  const sampleMs = options.quick ? 250 : 500;
+  await waitIdle(pids, options.quick ? 250 : 500, maxMs);
+}
+
+/** Waits (at most `maxMs`) until every process used under 10 % of a core over one `sampleMs` window. */
+async function waitIdle(pids: number[], sampleMs: number, maxMs: number): Promise<void> {
+  const deadline = nowMs() + maxMs;
   while (nowMs() < deadline) {
     const before = pids.map((p) => processCpuMs(p) ?? 0);
     await sleep(sampleMs);
@@ -323,11 +327,16 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
     );
     const deadline = nowMs() + scenarioMs();
     log(`ping: ${options.pings} round trips per server in ${rounds} interleaved rounds`);
+    const serverPids = [...handles.values()].map((handle) => handle.pid);
     for (let round = 0; round < rounds && nowMs() < deadline; round += 1) {
       const count = Math.floor(options.pings / rounds) + (round < options.pings % rounds ? 1 : 0);
-      for (let i = 0; i < kinds.length; i += 1) {
-        const kind = kinds[(i + round) % kinds.length]!;
+      // Rotate the order, and reverse it every other round, so each server follows each other alike.
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+      if (round % 2 === 1) order.reverse();
+      for (const kind of order) {
         const handle = handles.get(kind)!;
+        // What the last batch left behind (a server closing its client, a GC) must not land on this one.
+        await waitIdle(serverPids, 50, 2_000);
         const result = await control!.call<PingResult>({
           cmd: 'ping',
           url: handle.url,
