@@ -36,11 +36,12 @@ const MAX_TIMER_MS = 2_147_483_647;
 const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
-export class Connection {
+export class Connection implements RouteOptions {
   readonly sessionId = randomUUID();
-  private readonly subscriptions = new Map<string, Subscription>();
-  private readonly sequencer = new Sequencer();
-  private readonly inFlight = new Set<Promise<void>>();
+  // Created on first use, so an idle connection holds none of them.
+  private subscriptionMap: Map<string, Subscription> | undefined;
+  private ordering: Sequencer | undefined;
+  private inFlightSet: Set<Promise<void>> | undefined;
   private readonly bucket: TokenBucket;
   private strikes = 0;
   private draining = false;
@@ -70,7 +71,7 @@ export class Connection {
   }
 
   get subscriptionCount(): number {
-    return this.subscriptions.size;
+    return this.subscriptionMap?.size ?? 0;
   }
 
   get subject(): string {
@@ -117,7 +118,8 @@ export class Connection {
   /** Starts (or restarts) a subscription; live events buffer until `start()` is called on it. */
   subscribe(projectId: string): Subscription {
     assertAccess(this.deps.principal, projectId);
-    if (!this.subscriptions.has(projectId) && this.subscriptions.size >= this.deps.limits.maxSubscriptions) {
+    const subscriptions = (this.subscriptionMap ??= new Map());
+    if (!subscriptions.has(projectId) && subscriptions.size >= this.deps.limits.maxSubscriptions) {
       throw new ProtocolError('FORBIDDEN', `Subscription limit (${this.deps.limits.maxSubscriptions}) reached; unsubscribe first`, {
         details: { maxSubscriptions: this.deps.limits.maxSubscriptions },
       });
@@ -138,24 +140,24 @@ export class Connection {
       },
       maxBuffered: this.deps.limits.maxPendingEvents,
     });
-    this.subscriptions.set(projectId, subscription);
+    subscriptions.set(projectId, subscription);
     this.deps.rooms.add(subscription);
     return subscription;
   }
 
   /** Ends the project's subscription (only `which`, when given and still current). */
   unsubscribe(projectId: string, which?: Subscription): void {
-    const subscription = this.subscriptions.get(projectId);
+    const subscription = this.subscriptionMap?.get(projectId);
     if (subscription === undefined || (which !== undefined && which !== subscription)) return;
     subscription.close();
-    this.subscriptions.delete(projectId);
+    this.subscriptionMap?.delete(projectId);
     this.deps.rooms.remove(subscription);
   }
 
   /** Stops taking requests and resolves when those already taken have been answered. */
   async drain(): Promise<void> {
     this.draining = true;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    while (this.inFlightSet !== undefined && this.inFlightSet.size > 0) await Promise.allSettled([...this.inFlightSet]);
   }
 
   private socketOnMessage(data: RawData, isBinary: boolean): void {
@@ -195,31 +197,34 @@ export class Connection {
   }
 
   private dispatch(message: ClientMessage, started: number): void {
-    const ctx = new RequestContext(this.deps.core, this, message.id, this.mutationContext);
-    const task = route(message, ctx, this.replies, started);
+    const task = route(message, new RequestContext(this.deps.core, this, message.id), this, started);
     if (task === undefined) return; // answered already
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    const inFlight = (this.inFlightSet ??= new Set());
+    inFlight.add(task);
+    void task.finally(() => inFlight.delete(task));
   }
 
   /** Subject, request id, origin and this connection's ordering, for the service (built only for requests that use it). */
-  private readonly mutationContext = (requestId: string | undefined): MutationContext => ({
-    subject: this.deps.principal.subject,
-    requestId,
-    origin: requestId === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId },
-    sequencer: this.sequencer,
-    authorize: this.deps.principal.projects === '*' ? undefined : this.authorize,
-  });
+  mutationFor(requestId: string | undefined): MutationContext {
+    const { principal } = this.deps;
+    return {
+      subject: principal.subject,
+      requestId,
+      origin: requestId === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId },
+      sequencer: (this.ordering ??= new Sequencer()),
+      authorize: principal.projects === '*' ? undefined : (projectId: string) => assertAccess(principal, projectId),
+    };
+  }
 
-  private readonly authorize = (projectId: string): void => assertAccess(this.deps.principal, projectId);
+  /** The one reply to a routed request (methods, not per-connection closures: an idle connection costs no more). */
+  sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void {
+    this.deps.metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
+    this.reply(text, errorCode, message.type);
+  }
 
-  private readonly replies: RouteOptions = {
-    send: (text, message, started, errorCode) => {
-      this.deps.metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
-      this.reply(text, errorCode, message.type);
-    },
-    onError: (error, requestType) => this.deps.onError(error, { sessionId: this.sessionId, requestType }),
-  };
+  reportError(error: unknown, requestType: RequestType): void {
+    this.deps.onError(error, { sessionId: this.sessionId, requestType });
+  }
 
   private reply(text: string, errorCode?: string, requestType?: string): void {
     const metrics = this.deps.metrics;
@@ -257,7 +262,7 @@ export class Connection {
     }
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.subscriptions.size === 0 && this.inFlight.size === 0) this.close(1000, 'idle');
+      if (this.subscriptionCount === 0 && (this.inFlightSet?.size ?? 0) === 0) this.close(1000, 'idle');
       else this.armIdleTimer();
     }, idleTimeoutMs);
     this.idleTimer.unref();
@@ -267,7 +272,7 @@ export class Connection {
     clearTimeout(this.idleTimer);
     clearTimeout(this.expiryTimer);
     clearTimeout(this.graceTimer);
-    for (const projectId of [...this.subscriptions.keys()]) this.unsubscribe(projectId);
+    for (const projectId of [...(this.subscriptionMap?.keys() ?? [])]) this.unsubscribe(projectId);
   }
 }
 

@@ -27,11 +27,13 @@ const table = new Map<RequestType, Handler<RequestType>>(
   Object.entries(HANDLERS) as [RequestType, Handler<RequestType>][],
 );
 
-/** Where `route` sends its one reply; one per connection. */
+/** Where `route` sends its one reply (the connection). */
 export interface RouteOptions {
   /** Sends the reply to `message`; `errorCode` is set for error replies; `started` is what `route` was given. */
-  send(text: string, message: ClientMessage, started: number, errorCode?: string): void;
-  onError(error: unknown, requestType: RequestType): void;
+  sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void;
+  reportError(error: unknown, requestType: RequestType): void;
+  /** Subject, request id, origin and ordering of this caller, for the service. */
+  mutationFor(requestId: string | undefined): MutationContext;
 }
 
 /** What a handler gets, built per request with as little as possible allocated up front. */
@@ -43,11 +45,10 @@ export class RequestContext implements HandlerContext {
     readonly core: Core,
     readonly connection: Connection,
     readonly requestId: string | undefined,
-    private readonly makeMutation: (requestId: string | undefined) => MutationContext,
   ) {}
 
   get mutation(): MutationContext {
-    return (this.mutationContext ??= this.makeMutation(this.requestId));
+    return (this.mutationContext ??= this.connection.mutationFor(this.requestId));
   }
 
   afterReply(callback: () => void): void {
@@ -100,12 +101,12 @@ function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOpti
     fail(message, options, started, error); // a result that cannot be encoded is an internal error, answered as one
     return;
   }
-  options.send(reply, message, started);
-  ctx.replied((error) => options.onError(error, message.type));
+  options.sendReply(reply, message, started);
+  ctx.replied((error) => options.reportError(error, message.type));
 }
 
 function fail(message: ClientMessage, options: RouteOptions, started: number, error: unknown): void {
   const protocolError = toProtocolError(error);
-  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.onError(error, message.type);
-  options.send(encodeError(protocolError, message.id), message, started, protocolError.code);
+  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.reportError(error, message.type);
+  options.sendReply(encodeError(protocolError, message.id), message, started, protocolError.code);
 }
