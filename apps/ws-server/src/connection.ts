@@ -57,7 +57,7 @@ export class Connection implements RouteOptions {
   ) {
     this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.rateBurst);
     socket.on('message', (data, isBinary) => this.socketOnMessage(data, isBinary));
-    socket.once('close', () => this.socketOnClose());
+    socket.on('close', () => this.socketOnClose()); // emitted once; `on` spares the wrapper of `once`
     this.armIdleTimer();
     const { expiresAt } = deps.principal;
     if (expiresAt !== undefined) {

@@ -35,13 +35,19 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
     }
   }, options.heartbeatMs);
   timer.unref();
+  // One pair of listeners shared by every socket (ws calls them with the socket as `this`), so a
+  // watched connection costs a map entry, not two closures.
+  function onPong(this: WebSocket): void {
+    if (alive.has(this)) alive.set(this, true);
+  }
+  function onClose(this: WebSocket): void {
+    alive.delete(this);
+  }
   return {
     watch(socket) {
       alive.set(socket, true);
-      socket.on('pong', () => {
-        if (alive.has(socket)) alive.set(socket, true);
-      });
-      socket.once('close', () => alive.delete(socket));
+      socket.on('pong', onPong);
+      socket.on('close', onClose); // 'close' is emitted once; `on` avoids the wrapper `once` allocates
     },
     stop() {
       clearInterval(timer);

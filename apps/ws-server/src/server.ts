@@ -146,14 +146,19 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     });
   });
 
+  function onSocketError(error: Error): void {
+    logger.warn(`Socket error: ${error.message}`);
+  }
+
   function onConnection(socket: WebSocket, principal: Principal, ip: string, release: () => void): void {
-    socket.on('error', (error) => logger.warn(`Socket error: ${error.message}`));
+    socket.on('error', onSocketError);
     const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, onError });
     connections.add(connection);
     metrics?.connections.inc();
     heartbeat.watch(socket);
     logger.info(`Client connected: session ${connection.sessionId} from ${ip}${authenticator.mode === 'jwt' ? ` as ${principal.subject}` : ''} (${connections.size} open)`);
-    socket.once('close', (code, reason) => {
+    socket.on('close', (code, reason) => {
+      // 'close' is emitted once per socket: `on` spares the wrapper `once` would allocate per connection
       release();
       const sent = connection.closedWith;
       const closeCode = sent?.code ?? code;
