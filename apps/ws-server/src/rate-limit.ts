@@ -6,7 +6,7 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSec: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicNow,
   ) {
     this.tokens = burst;
     this.last = now();
@@ -23,4 +23,8 @@ export class TokenBucket {
     }
     return Math.max(1, Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000));
   }
+}
+
+function monotonicNow(): number {
+  return performance.now();
 }

@@ -56,13 +56,13 @@ export class RequestContext implements HandlerContext {
   }
 
   /** Runs the `afterReply` callbacks; the reply went out already, so a failure is reported, never answered. */
-  replied(onError: (error: unknown) => void): void {
+  replied(options: RouteOptions, requestType: RequestType): void {
     if (this.after === undefined) return;
     for (const callback of this.after) {
       try {
         callback();
       } catch (error) {
-        onError(error);
+        options.reportError(error, requestType);
       }
     }
   }
@@ -102,7 +102,7 @@ function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOpti
     return;
   }
   options.sendReply(reply, message, started);
-  ctx.replied((error) => options.reportError(error, message.type));
+  ctx.replied(options, message.type);
 }
 
 function fail(message: ClientMessage, options: RouteOptions, started: number, error: unknown): void {

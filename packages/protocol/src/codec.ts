@@ -50,6 +50,15 @@ function invalid(issues: Issue[], id?: string): ParseResult<never> {
 }
 
 /** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
+/** Keys besides the envelope's, or undefined (checked per frame: no array or closure in the common case). */
+function extraKeys(value: Record<string, unknown>): string[] | undefined {
+  let extra: string[] | undefined;
+  for (const key in value) {
+    if (!ENVELOPE_KEYS.has(key)) (extra ??= []).push(key);
+  }
+  return extra;
+}
+
 export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   let parsed: unknown;
   try {
@@ -63,8 +72,8 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   const idResult = parsed['id'] === undefined ? undefined : requestIdSchema.safeParse(parsed['id']);
   const id = idResult?.success ? idResult.data : undefined;
   if (idResult !== undefined && !idResult.success) return invalid(issuesOf(idResult.error, ['id']));
-  const extra = Object.keys(parsed).filter((key) => !ENVELOPE_KEYS.has(key));
-  if (extra.length > 0) {
+  const extra = extraKeys(parsed);
+  if (extra !== undefined) {
     return invalid(extra.slice(0, 20).map((key) => ({ path: [key], message: 'Unrecognized key' })), id);
   }
   const type = parsed['type'];
