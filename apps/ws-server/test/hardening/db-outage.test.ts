@@ -36,6 +36,9 @@ describe('database outage', () => {
     cleanup.push(() => server.close());
     const peer = await TestPeer.connect(server.url);
     const { workspace } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: 'o', name: 'x' });
+    // Changed only before the outage: its read-model write is due during it.
+    const { workspace: before } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: 'o', name: 'y' });
+    await peer.ok('workspace.update', { id: before['id'], patch: { name: 'y2' } });
     const acked: number[] = [];
     let n = 0;
     const update = async (): Promise<Frame> => {
@@ -65,9 +68,14 @@ describe('database outage', () => {
     db = (await startDatabase({ dataDir, port: db.port })) as Db;
     await vi.waitFor(async () => expect(await core.isDatabaseReady()).toBe(true), { timeout: 20_000, interval: 200 });
     await vi.waitFor(async () => expect((await update()).type).toBe('ack'), { timeout: 10_000, interval: 200 });
-    const list = await peer.ok<{ workspaces: Frame[] }>('workspace.list', { projectId: 'o' });
+    const list = await peer.ok<{ workspaces: Frame[]; seq: number }>('workspace.list', { projectId: 'o' });
     expect((list.workspaces[0]!['data'] as { n: number }).n).toBe(acked[acked.length - 1]);
     expect(list.workspaces[0]!['version']).toBe(acked.length + 1);
+    // The read model writes that could not land during the outage kept what they owed: written now, they are complete.
+    await core.service.flush();
+    expect(await core.models.Workspace.findById(before['id']).lean()).toMatchObject({ name: 'y2', version: 2 });
+    expect(await core.models.Workspace.findById(workspace['id']).lean()).toMatchObject({ version: acked.length + 1 });
+    expect(await core.models.Project.findById('o').lean()).toMatchObject({ seq: list.seq });
     await peer.close();
   }, 60_000);
 });
