@@ -65,6 +65,32 @@ describe('read model', () => {
     }
   });
 
+  it('two nodes writing one project at once: each update stored once, the read model equal to the fold of the log', async () => {
+    const p = project();
+    const other = await peerCore();
+    try {
+      const created = await Promise.all([0, 1, 2, 3].map((i) => core.service.create({ projectId: p, name: `w${i}` }, ctx)));
+      const ids = created.map((c) => c.workspace.id);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          (i % 2 === 0 ? core : other).service.update({ id: ids[i % 4]!, patch: { data: { i } } }, { subject: 's', requestId: `both-${i}` }),
+        ),
+      );
+      await Promise.all([core.service.flush(), other.service.flush()]);
+      const listed = await core.service.list(p);
+      expect(listed.seq).toBe(44);
+      expect(await other.service.list(p)).toEqual(listed);
+      const docs = await core.models.Workspace.find({ projectId: p }).lean<WorkspaceDoc[]>().exec();
+      expect(docs).toHaveLength(4);
+      for (const workspace of listed.workspaces) {
+        expect(docs.find((doc) => doc._id === workspace.id)).toMatchObject({ version: workspace.version, data: workspace.data });
+      }
+      expect(await head(p)).toMatchObject({ seq: 44, order: ids });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('trusts a workspace document only at the seq the head names, and repairs the rest when written', async () => {
     const p = project();
     const a = (await core.service.create({ projectId: p, name: 'A' }, ctx)).workspace;
