@@ -315,7 +315,7 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
     for (const kind of kinds) {
       const port = await embedded.freePort();
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port} for the ping round trips`);
-      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping.cpuprofile` } : undefined;
+      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping` } : undefined;
       if (kind === 'ours') usedDbNames.add(`${dbName}_ping`);
       const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: `${dbName}_ping`, profile });
       handles.set(kind, handle);
@@ -648,7 +648,7 @@ try {
       // With a process per scenario, ours also gets a fresh database, so one scenario's data does not slow the next.
       const name = scenario === undefined ? dbName : `${dbName}_${scenario}`;
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port}${kind === 'ours' ? ` (database ${name})` : ''}`);
-      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-${scenario ?? 'all'}.cpuprofile` } : undefined;
+      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-${scenario ?? 'all'}` } : undefined;
       if (kind === 'ours') usedDbNames.add(name);
       const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: name, profile });
       entry.pid = handle.pid;

@@ -65,13 +65,17 @@ export async function startServer(
     port: number;
     mongodbUri?: string | undefined;
     dbName: string;
-    /** Write a V8 CPU profile (`node --cpu-prof`) of the process into this directory, named `name`. */
+    /**
+     * Write V8 CPU profiles (`node --cpu-prof`) of the process into `<dir>/<name>/`, one file per
+     * thread as Node names them: the main thread's has thread id 0 (`CPU.<date>.<pid>.0.*`), the
+     * other is tsx's module loader. (`--cpu-prof-name` would make both threads write one file.)
+     */
     profile?: { dir: string; name: string } | undefined;
   },
 ): Promise<ServerHandle> {
   const base = ['--expose-gc', '--import', 'tsx', '--import', PRELOAD];
   if (context.profile !== undefined) {
-    base.unshift('--cpu-prof', `--cpu-prof-dir=${context.profile.dir}`, `--cpu-prof-name=${context.profile.name}`);
+    base.unshift('--cpu-prof', `--cpu-prof-dir=${join(context.profile.dir, context.profile.name)}`);
   }
   let child: ChildProcess;
   if (kind === 'ours') {

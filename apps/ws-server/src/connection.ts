@@ -181,7 +181,7 @@ export class Connection implements RouteOptions {
       return;
     }
     const message = parsed.value;
-    this.deps.metrics?.messagesIn.inc({ type: message.type });
+    this.deps.metrics?.forRequest(message.type).received.inc();
     if (this.draining) {
       this.reply(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id), 'UNAVAILABLE');
       return;
@@ -218,7 +218,7 @@ export class Connection implements RouteOptions {
 
   /** The one reply to a routed request (methods, not per-connection closures: an idle connection costs no more). */
   sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void {
-    this.deps.metrics?.ackLatency.observe({ type: message.type }, (performance.now() - started) / 1000);
+    this.deps.metrics?.forRequest(message.type).latency.observe((performance.now() - started) / 1000);
     this.reply(text, errorCode, message.type);
   }
 
@@ -233,7 +233,8 @@ export class Connection implements RouteOptions {
         metrics.errors.inc({ code: errorCode });
         metrics.messagesOut.inc({ type: 'error' });
       } else {
-        metrics.messagesOut.inc({ type: requestType === 'ping' ? 'pong' : 'ack' });
+        if (requestType === undefined) metrics.messagesOut.inc({ type: 'ack' });
+        else metrics.forRequest(requestType).answered.inc();
       }
     }
     this.write(text, false);

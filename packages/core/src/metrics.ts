@@ -11,6 +11,15 @@ export interface Metrics {
   closes: Counter<'code'>;
   rateLimited: Counter;
   upgradesRefused: Counter<'reason'>;
+  /** The per-message metrics of one request type, labelled once (prom-client would hash the labels on every call). */
+  forRequest(type: string): RequestMetrics;
+}
+
+export interface RequestMetrics {
+  received: { inc(): void };
+  /** The ack (or pong) sent for it. */
+  answered: { inc(): void };
+  latency: { observe(seconds: number): void };
 }
 
 /** One registry per process (both apps share it when they run together). Includes event-loop lag. */
@@ -18,7 +27,8 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
   const registers = [registry];
-  return {
+  const byType = new Map<string, RequestMetrics>();
+  const metrics: Metrics = {
     registry,
     connections: new Gauge({ name: 'ws_connections_open', help: 'Open WebSocket connections', registers }),
     messagesIn: new Counter({ name: 'ws_messages_in_total', help: 'Frames received, by request type', labelNames: ['type'], registers }),
@@ -34,5 +44,18 @@ export function createMetrics(): Metrics {
     closes: new Counter({ name: 'ws_closes_total', help: 'Closed connections, by close code', labelNames: ['code'], registers }),
     rateLimited: new Counter({ name: 'ws_rate_limited_total', help: 'Requests refused with RATE_LIMITED', registers }),
     upgradesRefused: new Counter({ name: 'ws_upgrades_refused_total', help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }),
+    forRequest(type) {
+      let found = byType.get(type);
+      if (found === undefined) {
+        found = {
+          received: metrics.messagesIn.labels(type),
+          answered: metrics.messagesOut.labels(type === 'ping' ? 'pong' : 'ack'),
+          latency: metrics.ackLatency.labels(type),
+        };
+        byType.set(type, found); // bounded: request types are the protocol's, validated before they get here
+      }
+      return found;
+    },
   };
+  return metrics;
 }
