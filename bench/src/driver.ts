@@ -327,7 +327,13 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
     );
     const deadline = nowMs() + scenarioMs();
     log(`ping: ${options.pings} round trips per server in ${rounds} interleaved rounds`);
-    const serverPids = [...handles.values()].map((handle) => handle.pid);
+    // Everything that could still be busy from earlier work: the servers, the database (after the
+    // bare writes it may still be checkpointing), and the receivers (after the idle scenario).
+    const quietPids = [
+      ...[...handles.values()].map((handle) => handle.pid),
+      ...receivers.map((worker) => worker.pid),
+      ...(db?.pid === undefined ? [] : [db.pid]),
+    ];
     for (let round = 0; round < rounds && nowMs() < deadline; round += 1) {
       const count = Math.floor(options.pings / rounds) + (round < options.pings % rounds ? 1 : 0);
       // Rotate the order, and reverse it every other round, so each server follows each other alike.
@@ -335,8 +341,8 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
       if (round % 2 === 1) order.reverse();
       for (const kind of order) {
         const handle = handles.get(kind)!;
-        // What the last batch left behind (a server closing its client, a GC) must not land on this one.
-        await waitIdle(serverPids, 50, 2_000);
+        // What the last batch (or scenario) left behind (a server closing its client, a GC) must not land on this one.
+        await waitIdle(quietPids, 50, 2_000);
         const result = await control!.call<PingResult>({
           cmd: 'ping',
           url: handle.url,
