@@ -1,5 +1,6 @@
 import type { Workspace } from '@app/protocol';
 import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from './db/models.js';
+import { onlyDuplicateKeys } from './db/errors.js';
 import type { EventLog } from './event-log.js';
 
 /** A live workspace and the seq of the event that last wrote it. */
@@ -75,9 +76,11 @@ export class Projector {
     for (;;) {
       const events = await this.log.readAfter(projectId, state.seq, CATCH_UP_BATCH);
       if (events.length === 0) return applied;
-      // A node that crashed after storing these may not have indexed their request ids yet.
-      await this.log.indexKeys(events);
       for (const event of events) applyEvent(state, event);
+      // A node that crashed after storing these may not have indexed their request ids, nor stored
+      // the documents of the workspaces they created (other nodes find a workspace's project there).
+      const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
+      await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
       applied += events.length;
       if (events.length < CATCH_UP_BATCH) return applied;
     }
@@ -97,11 +100,15 @@ export class Projector {
     );
   }
 
-  /** Stores the documents of newly created workspaces now, so every node can find their project. */
+  /** Stores the documents of newly created workspaces now, so every node can find their project. Ones stored already are left alone. */
   async insertCreated(entries: WorkspaceEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const docs = entries.map((entry) => ({ _id: entry.workspace.id, ...toDoc(entry) }));
-    await this.models.Workspace.collection.insertMany(docs as never[], { ordered: false });
+    try {
+      await this.models.Workspace.collection.insertMany(docs as never[], { ordered: false });
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   }
 
   private async loadWorkspaces(projectId: string, head: ProjectDoc, state: ProjectState): Promise<void> {

@@ -9,7 +9,7 @@ import {
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
 import type { EventDoc, Models, WorkspaceDoc } from './db/models.js';
-import { isDuplicateKey, onlyDuplicateKeys, toStorageError } from './db/errors.js';
+import { isDuplicateKey, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
@@ -415,11 +415,12 @@ export class WorkspaceService {
       .filter((event) => event.type === 'workspace.created')
       .map((event) => (event.data as { workspace: Workspace }).workspace.id);
     const createdEntries = created.flatMap((id) => state.workspaces.get(id) ?? []);
+    // The events are durable either way: a failed index or document is restored when the project is
+    // next loaded or written. (A created workspace stays dirty: another node folding the event may
+    // have stored an earlier state of it first.)
     const [indexed, stored] = await Promise.allSettled([this.log.indexKeys(events), this.projector.insertCreated(createdEntries)]);
-    // The events are durable either way: a failed index or document is restored when the project is next loaded or written.
-    if (indexed.status === 'rejected') this.logger.warn(`request ids of ${projectId} up to seq ${state.seq} not indexed yet: ${(indexed.reason as Error).message}`);
-    if (stored.status === 'fulfilled' || onlyDuplicateKeys(stored.reason)) {
-      for (const entry of createdEntries) if (state.workspaces.get(entry.workspace.id) === entry) state.dirty.delete(entry.workspace.id);
+    for (const result of [indexed, stored]) {
+      if (result.status === 'rejected') this.logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(result.reason as Error).message}; repaired later`);
     }
     for (const id of created) this.rememberProject(id, projectId);
     for (const { item, event } of committed) item.resolve(event.data);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCore, type Core } from '../src/core.js';
 import type { ProjectDoc, WorkspaceDoc } from '../src/db/models.js';
@@ -88,6 +89,35 @@ describe('read model', () => {
       expect(await head(p)).toMatchObject({ seq: 44, order: ids });
     } finally {
       await other.close();
+    }
+  });
+
+  it('a workspace whose creating node died before storing its document is found by every node', async () => {
+    const p = project();
+    await core.service.create({ projectId: p, name: 'first' }, ctx);
+    const other = await peerCore();
+    const third = await peerCore();
+    // Another node stored the event of a create, then died: no workspace document, no request index.
+    const now = new Date().toISOString();
+    const lost = { id: randomUUID(), projectId: p, name: 'lost', position: 1, version: 1, data: {}, createdAt: now, updatedAt: now };
+    await core.models.Event.collection.insertOne({
+      _id: `${p}:2`,
+      projectId: p,
+      seq: 2,
+      key: JSON.stringify(['anonymous', 'r-lost']),
+      type: 'workspace.created',
+      data: { workspace: lost },
+      createdAt: new Date(),
+    } as never);
+    try {
+      // The client retries on a second node and learns the workspace from the stored event...
+      const retried = await other.service.create({ projectId: p, name: 'lost' }, { subject: 'anonymous', requestId: 'r-lost' });
+      expect(retried.workspace).toEqual(lost);
+      // ...and a third node, which never loaded the project, finds it.
+      const updated = await third.service.update({ id: lost.id, patch: { name: 'found' } }, ctx);
+      expect(updated.workspace).toMatchObject({ name: 'found', version: 2 });
+    } finally {
+      await Promise.all([other.close(), third.close()]);
     }
   });
 
