@@ -1,10 +1,10 @@
 import type { EventDoc, Models } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
 
-/** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
 /** Most primary-key reads in flight for one range read. */
 const READ_CHUNK = 64;
 
+/** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
 export class EventLog {
   constructor(private readonly models: Models) {}
 
@@ -14,11 +14,6 @@ export class EventLog {
 
   static requestKey(subject: string, requestId: string): string {
     return JSON.stringify([subject, requestId]);
-  }
-
-  /** Stores an event; throws E11000 when its seq or idempotency key is taken. Resolves once durable. */
-  async append(event: EventDoc): Promise<void> {
-    await this.models.Event.collection.insertOne(event as never, { writeConcern: { w: 'majority', j: true } });
   }
 
   /**

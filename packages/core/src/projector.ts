@@ -76,11 +76,7 @@ export class Projector {
     for (;;) {
       const events = await this.log.readAfter(projectId, state.seq, CATCH_UP_BATCH);
       if (events.length === 0) return applied;
-      for (const event of events) applyEvent(state, event);
-      // A node that crashed after storing these may not have indexed their request ids, nor stored
-      // the documents of the workspaces they created (other nodes find a workspace's project there).
-      const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
-      await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
+      await this.fold(state, events);
       applied += events.length;
       if (events.length < CATCH_UP_BATCH) return applied;
     }
@@ -100,8 +96,19 @@ export class Projector {
     );
   }
 
-  /** Stores the documents of newly created workspaces now, so every node can find their project. Ones stored already are left alone. */
-  async insertCreated(entries: WorkspaceEntry[]): Promise<void> {
+  /**
+   * Folds stored events into a state, then indexes their request ids and stores the documents of the
+   * workspaces they created, so every node finds a workspace's project by its id. Ones stored
+   * already are left alone: for events another node stored, this restores what a crash of that
+   * node may have left undone. The state is advanced even when those writes fail.
+   */
+  async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
+    for (const event of events) applyEvent(state, event);
+    const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
+    await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
+  }
+
+  private async insertCreated(entries: WorkspaceEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const docs = entries.map((entry) => ({ _id: entry.workspace.id, ...toDoc(entry) }));
     try {

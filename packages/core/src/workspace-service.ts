@@ -15,7 +15,6 @@ import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
 import {
   Projector,
-  applyEvent,
   nextOrder,
   restoreSnapshot,
   takeSnapshot,
@@ -339,10 +338,7 @@ export class WorkspaceService {
         if (!verified) {
           // Refused against the cached state: make sure it is the newest before answering.
           verified = true;
-          if ((await this.projector.catchUp(projectId, state)) > 0) {
-            this.scheduleWrite(projectId);
-            return items;
-          }
+          if ((await this.catchUp(projectId, state)) > 0) return items;
         }
         // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
         const earlier = item.key === undefined ? null : await this.log.findByKey(item.key);
@@ -380,8 +376,7 @@ export class WorkspaceService {
     }
     // Another node took a seq (plan again on the caught-up state), or keys were applied already: a
     // client resending what a crashed node stored retries many at once, so all are looked up together.
-    const caughtUp = await this.projector.catchUp(projectId, state);
-    if (caughtUp > 0) this.scheduleWrite(projectId);
+    const caughtUp = await this.catchUp(projectId, state);
     const applied = await Promise.all(rest.map((item) => (item.key === undefined ? null : this.log.findByKey(item.key))));
     const refused = rest[0];
     if (caughtUp === 0 && refused?.key !== undefined && applied[0] === null) {
@@ -404,25 +399,18 @@ export class WorkspaceService {
     setImmediate(() => this.bus.publish(wire));
   }
 
-  /**
-   * Folds stored events into this node's state, indexes their request ids and stores the documents
-   * of created workspaces, then acks and publishes them in order. The rest of the read model follows.
-   */
+  /** Folds stored events into this node's state (see `Projector.fold`), then acks and publishes them in order. */
   private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
     const events = committed.map((c) => c.event);
-    for (const event of events) applyEvent(state, event);
-    const created = events
-      .filter((event) => event.type === 'workspace.created')
-      .map((event) => (event.data as { workspace: Workspace }).workspace.id);
-    const createdEntries = created.flatMap((id) => state.workspaces.get(id) ?? []);
-    // The events are durable either way: a failed index or document is restored when the project is
-    // next loaded or written. (A created workspace stays dirty: another node folding the event may
-    // have stored an earlier state of it first.)
-    const [indexed, stored] = await Promise.allSettled([this.log.indexKeys(events), this.projector.insertCreated(createdEntries)]);
-    for (const result of [indexed, stored]) {
-      if (result.status === 'rejected') this.logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(result.reason as Error).message}; repaired later`);
+    try {
+      await this.projector.fold(state, events);
+    } catch (error) {
+      // The events are durable: a missing index entry or document is restored when the project is next loaded or written.
+      this.logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; repaired later`);
     }
-    for (const id of created) this.rememberProject(id, projectId);
+    for (const event of events) {
+      if (event.type === 'workspace.created') this.rememberProject(workspaceOf(event)!.id, projectId);
+    }
     for (const { item, event } of committed) item.resolve(event.data);
     this.scheduleWrite(projectId);
     const wires = events.map(toServerEvent);
@@ -448,6 +436,13 @@ export class WorkspaceService {
     if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
     if (createLog && state.epoch === undefined) state.epoch = await this.createLog(projectId);
     return state;
+  }
+
+  /** Folds what the log holds past this node's state; the read model follows after the delay. Returns how many events. */
+  private async catchUp(projectId: string, state: ProjectState): Promise<number> {
+    const folded = await this.projector.catchUp(projectId, state);
+    if (folded > 0) this.scheduleWrite(projectId);
+    return folded;
   }
 
   private remember(projectId: string, state: ProjectState): void {
