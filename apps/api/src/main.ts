@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, busOptionsFromConfig, authenticatorFromConfig, createCore, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
+import { ConfigError, coreOptionsFromConfig, authenticatorFromConfig, createCore, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
 import { createApi } from './app.js';
 
 function fail(message: string): never {
@@ -25,14 +25,7 @@ async function main(): Promise<void> {
     fail('MONGODB_URI is not set: the HTTP API needs a MongoDB-compatible server (`pnpm start` provides one).');
   }
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  const core = await createCore({
-    mongodbUri: config.MONGODB_URI,
-    dbName: config.MONGODB_DB,
-    logger,
-    dbTimeoutMs: config.DB_TIMEOUT_MS,
-    projectionDelayMs: config.PROJECTION_DELAY_MS,
-    ...busOptionsFromConfig(config),
-  });
+  const core = await createCore({ mongodbUri: config.MONGODB_URI, logger, ...coreOptionsFromConfig(config) });
   if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
   const authenticator = authenticatorFromConfig(config);
   const server = createServer(createApi({ core, logger, authenticator, metrics: createMetrics(), maxBodyBytes: config.MAX_MESSAGE_BYTES }));

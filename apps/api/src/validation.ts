@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ANONYMOUS, assertAccess, type MutationContext, type Principal, type ReadContext } from '@app/core';
+import { ANONYMOUS, authorizerFor, type MutationContext, type Principal, type ReadContext } from '@app/core';
 import {
   ProtocolError,
   idSchema,
@@ -66,8 +66,8 @@ export function principalOf(res: Response): Principal {
 
 /** Authorization for reads: the caller's project access. */
 export function readContext(res: Response): ReadContext {
-  const principal = principalOf(res);
-  return principal.projects === '*' ? {} : { authorize: (projectId) => assertAccess(principal, projectId) };
+  const authorize = authorizerFor(principalOf(res));
+  return authorize === undefined ? {} : { authorize };
 }
 
 /** The context of a REST write: the caller's subject and access, REST origin, and the Idempotency-Key as request id. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Sequencer, assertAccess, type Core, type Metrics, type MutationContext, type Principal } from '@app/core';
+import { Sequencer, assertAccess, authorizerFor, type Core, type Metrics, type MutationContext, type Principal } from '@app/core';
 import {
   CLOSE_CODES,
   ProtocolError,
   encodeError,
   encodeEvent,
   parseClientMessage,
+  requestIdSchema,
   type ClientMessage,
   type RequestType,
   type ServerEvent,
@@ -177,20 +178,20 @@ export class Connection implements RouteOptions {
     const started = performance.now();
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
-      this.reply(encodeError(parsed.error, parsed.id), parsed.error.code);
+      this.replyError(encodeError(parsed.error, parsed.id), parsed.error.code);
       return;
     }
     const message = parsed.value;
     this.deps.metrics?.forRequest(message.type).received.inc();
     if (this.draining) {
-      this.reply(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id), 'UNAVAILABLE');
+      this.replyError(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id), 'UNAVAILABLE');
       return;
     }
     try {
       checkDataLimits(message, this.deps.limits.data);
     } catch (error) {
       const protocolError = error as ProtocolError;
-      this.reply(encodeError(protocolError, message.id), protocolError.code);
+      this.replyError(encodeError(protocolError, message.id), protocolError.code);
       return;
     }
     this.dispatch(message, started);
@@ -212,30 +213,31 @@ export class Connection implements RouteOptions {
       requestId,
       origin: requestId === undefined ? { sessionId: this.sessionId } : { sessionId: this.sessionId, requestId },
       sequencer: (this.ordering ??= new Sequencer()),
-      authorize: principal.projects === '*' ? undefined : (projectId: string) => assertAccess(principal, projectId),
+      authorize: authorizerFor(principal),
     };
   }
 
   /** The one reply to a routed request (methods, not per-connection closures: an idle connection costs no more). */
   sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void {
-    this.deps.metrics?.forRequest(message.type).latency.observe((performance.now() - started) / 1000);
-    this.reply(text, errorCode, message.type);
+    const metrics = this.deps.metrics?.forRequest(message.type);
+    metrics?.latency.observe((performance.now() - started) / 1000);
+    if (errorCode !== undefined) {
+      this.replyError(text, errorCode);
+      return;
+    }
+    metrics?.answered.inc();
+    this.write(text, false);
   }
 
   reportError(error: unknown, requestType: RequestType): void {
     this.deps.onError(error, { sessionId: this.sessionId, requestType });
   }
 
-  private reply(text: string, errorCode?: string, requestType?: string): void {
+  private replyError(text: string, code: string): void {
     const metrics = this.deps.metrics;
     if (metrics !== undefined) {
-      if (errorCode !== undefined) {
-        metrics.errors.inc({ code: errorCode });
-        metrics.messagesOut.inc({ type: 'error' });
-      } else {
-        if (requestType === undefined) metrics.messagesOut.inc({ type: 'ack' });
-        else metrics.forRequest(requestType).answered.inc();
-      }
+      metrics.errors.inc({ code });
+      metrics.messagesOut.inc({ type: 'error' });
     }
     this.write(text, false);
   }
@@ -251,7 +253,7 @@ export class Connection implements RouteOptions {
       return;
     }
     const error = new ProtocolError('RATE_LIMITED', 'Too many messages; slow down', { details: { retryAfterMs } });
-    this.reply(encodeError(error, idOf(text)), 'RATE_LIMITED');
+    this.replyError(encodeError(error, idOf(text)), 'RATE_LIMITED');
   }
 
   private armIdleTimer(): void {
@@ -279,12 +281,13 @@ export class Connection implements RouteOptions {
 
 /** The request id of a frame, without validating the rest (for replies to frames not processed). */
 function idOf(text: string): string | undefined {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null) return undefined;
-    const id = (value as { id?: unknown }).id;
-    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = requestIdSchema.safeParse((value as { id?: unknown }).id);
+  return id.success ? id.data : undefined;
 }

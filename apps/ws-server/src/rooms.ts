@@ -173,7 +173,7 @@ export class Rooms {
     if (room.lastSeq !== undefined) return room.lastSeq;
     let low: number | undefined;
     for (const subscription of room.subscriptions) {
-      if (!isStarted(subscription)) continue;
+      if (!subscription.started) continue; // its reply went out, so its `lastSeq` is where it stands (false once closed)
       if (low === undefined || subscription.lastSeq < low) low = subscription.lastSeq;
     }
     return low;
@@ -293,9 +293,4 @@ export class Rooms {
     }
     return false;
   }
-}
-
-/** Whether the subscription's reply went out, so its `lastSeq` is where it stands. */
-function isStarted(subscription: Subscription): boolean {
-  return !subscription.closed && subscription.started;
 }

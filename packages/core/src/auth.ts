@@ -44,6 +44,11 @@ export function assertAccess(principal: Principal, projectId: string): void {
   }
 }
 
+/** The `authorize` of a read or mutation context for this principal; none when it may use every project. */
+export function authorizerFor(principal: Principal): ((projectId: string) => void) | undefined {
+  return principal.projects === '*' ? undefined : (projectId) => assertAccess(principal, projectId);
+}
+
 function projectsClaim(payload: JWTPayload): Principal['projects'] {
   const claim = payload['projects'];
   if (claim === '*' || (Array.isArray(claim) && claim.includes('*'))) return '*';

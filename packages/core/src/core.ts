@@ -1,5 +1,6 @@
 import type { ServerEvent } from '@app/protocol';
 import type { Connection } from 'mongoose';
+import type { Config } from './config.js';
 import type { EventBus } from './bus/event-bus.js';
 import { InProcessBus } from './bus/in-process.js';
 import { connectDatabase } from './db/connect.js';
@@ -46,13 +47,18 @@ export function busRepairSource(bus: EventBus): BusRepairSource | undefined {
 
 export const DEFAULT_BUS_RESYNC_MS = 5_000;
 
-/** The bus settings of `CoreOptions`, from the config (REDIS_URL, REDIS_PREFIX, BUS_RESYNC_MS). */
-export function busOptionsFromConfig(config: {
-  REDIS_URL?: string | undefined;
-  REDIS_PREFIX?: string | undefined;
-  BUS_RESYNC_MS?: number | undefined;
-}): Pick<CoreOptions, 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
-  return { redisUrl: config.REDIS_URL, redisPrefix: config.REDIS_PREFIX, busResyncMs: config.BUS_RESYNC_MS };
+/** Everything of `CoreOptions` the config decides (all but the URI and the logger), for every process that starts a core. */
+export function coreOptionsFromConfig(
+  config: Pick<Config, 'MONGODB_DB' | 'DB_TIMEOUT_MS' | 'PROJECTION_DELAY_MS' | 'REDIS_URL' | 'REDIS_PREFIX' | 'BUS_RESYNC_MS'>,
+): Pick<CoreOptions, 'dbName' | 'dbTimeoutMs' | 'projectionDelayMs' | 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
+  return {
+    dbName: config.MONGODB_DB,
+    dbTimeoutMs: config.DB_TIMEOUT_MS,
+    projectionDelayMs: config.PROJECTION_DELAY_MS,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: config.REDIS_PREFIX,
+    busResyncMs: config.BUS_RESYNC_MS,
+  };
 }
 
 /** The Redis bus, with `ioredis` loaded only now. Waits up to `waitMs` for Redis; a node starts without it. */

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { busOptionsFromConfig, createCore, type Core } from './core.js';
+import { coreOptionsFromConfig, createCore, type Core } from './core.js';
 
 /** Reads the configuration or ends the process with a message naming each bad variable. */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
@@ -81,7 +81,7 @@ export async function bootstrap(): Promise<{ config: Config; logger: Logger; cor
     process.exit(1);
   }
   const core = await retry(
-    () => createCore({ mongodbUri, dbName: config.MONGODB_DB, logger, dbTimeoutMs: config.DB_TIMEOUT_MS, projectionDelayMs: config.PROJECTION_DELAY_MS, ...busOptionsFromConfig(config) }),
+    () => createCore({ mongodbUri, logger, ...coreOptionsFromConfig(config) }),
     {
       attempts: 30,
       delayMs: 1_000,

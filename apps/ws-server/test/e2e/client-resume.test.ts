@@ -1,9 +1,10 @@
-import { createServer } from 'node:net';
 import { createClient, type Client, type ServerEvent, type Workspace } from '@app/client';
 import { createTestCore, testDbName } from '@app/core/testing';
 import type { EventDoc } from '@app/core';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+// @ts-expect-error plain ES module without types
+import { freePort } from '../../../../scripts/embedded-db.mjs';
 import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
 
 const mongodbUri = inject('mongodbUri');
@@ -16,15 +17,6 @@ afterAll(async () => {
   for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await (await createTestCore(mongodbUri, dbName)).close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(port: number): Promise<ServerProcess> {
   const server = await spawnServer({ MONGODB_URI: mongodbUri, MONGODB_DB: dbName, WS_PORT: String(port) });

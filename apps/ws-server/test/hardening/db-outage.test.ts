@@ -5,7 +5,7 @@ import { createCore, createLogger } from '@app/core';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 // The one embedded-database helper, used here to stop and restart a database of this test's own.
 // @ts-expect-error plain ES module without types
-import { startDatabase } from '../../../../scripts/embedded-db.mjs';
+import { freePort, startDatabase } from '../../../../scripts/embedded-db.mjs';
 import { createWsServer } from '../../src/server.js';
 import { TestPeer, type Frame } from '../helpers/test-peer.js';
 
@@ -79,13 +79,3 @@ describe('database outage', () => {
     await peer.close();
   }, 60_000);
 });
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { DEFAULT_JSON_LIMITS } from '@app/protocol';
 import { startServer, type TestServer } from '../helpers/start-server.js';
@@ -108,12 +107,7 @@ describe('connection caps', () => {
     await server.close();
     server = await startServer(mongodbUri, { maxConnectionsPerIp: 100, maxConnections: 2 });
     await Promise.all([connect(server.url), connect(server.url)]);
-    const refused = await new Promise<number>((resolve) => {
-      const socket = new WebSocket(server!.url);
-      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      socket.on('error', () => {});
-    });
-    expect(refused).toBe(503);
+    expect(await upgradeStatus(server.url)).toBe(503);
   });
 
   it('limits subscriptions per connection (FORBIDDEN past it)', async () => {

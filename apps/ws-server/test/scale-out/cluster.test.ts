@@ -128,15 +128,15 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
       const setup = await setUp('fan');
     // Each node subscribes to a project's channel once, however many local subscribers it has.
     for (const projectId of setup.projects) {
-      expect(Number((await redisCli('PUBSUB', 'NUMSUB', `${setup.prefix}:events:${projectId}`)).split('\n')[1])).toBe(NODES);
+      expect(await subscribers(`${setup.prefix}:events:${projectId}`)).toBe(NODES);
     }
     // A project subscribed on one node only is listened to by that node only.
     const lonely = await new Follower([`${setup.projects[0]}-lonely`]).attach(cluster!.alive()[1]!);
     clients.push(lonely);
-    expect(Number((await redisCli('PUBSUB', 'NUMSUB', `${setup.prefix}:events:${setup.projects[0]}-lonely`)).split('\n')[1])).toBe(1);
+    expect(await subscribers(`${setup.prefix}:events:${setup.projects[0]}-lonely`)).toBe(1);
     await lonely.peer.ok('unsubscribe', { projectId: `${setup.projects[0]}-lonely` });
     await vi.waitFor(async () =>
-      expect(Number((await redisCli('PUBSUB', 'NUMSUB', `${setup.prefix}:events:${setup.projects[0]}-lonely`)).split('\n')[1])).toBe(0),
+      expect(await subscribers(`${setup.prefix}:events:${setup.projects[0]}-lonely`)).toBe(0),
     );
 
     const acked = await traffic(setup, 12);
@@ -225,3 +225,8 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
     }
   }, 180_000);
 });
+
+/** How many Redis connections subscribe to a channel (one per node listening to the project). */
+async function subscribers(channel: string): Promise<number> {
+  return Number((await redisCli('PUBSUB', 'NUMSUB', channel)).split('\n')[1]);
+}
