@@ -59,9 +59,4 @@ export class Backoff {
     this.#attempt += 1;
     return delay;
   }
-
-  reset(): void {
-    this.#attempt = 0;
-    this.#openedAt = undefined;
-  }
 }

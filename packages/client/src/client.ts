@@ -67,8 +67,7 @@ export class Client {
         this.#internalRequest('subscribe', data, { resolve: (ack) => onAck(ack as SubscribeAck), reject: onError }),
       unsubscribe: (projectId) => this.#internalRequest('unsubscribe', { projectId }, { resolve() {}, reject() {} }),
       isOpen: () => this.#connection?.isOpen === true,
-      onApplied: (event) => this.#emitter.emit('event', event),
-      onUnmanaged: (event) => this.#emitter.emit('event', event),
+      onEvent: (event) => this.#emitter.emit('event', event),
       retryDelayMs: (attempt) => backoffDelay(attempt, reconnect, Math.random()),
     });
     this.#connect();

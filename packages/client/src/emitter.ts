@@ -32,8 +32,4 @@ export class Emitter<TEvents extends { [K in keyof TEvents]: Listener }> {
       callSafely(() => (listener as (...a: Parameters<TEvents[TName]>) => void)(...args));
     }
   }
-
-  clear(): void {
-    this.#listeners.clear();
-  }
 }

@@ -57,15 +57,6 @@ export class Outbox<T> {
     return items;
   }
 
-  /** Removes one item; false if it was not queued. */
-  remove(item: T): boolean {
-    const index = this.#slots.findIndex((slot) => slot.item === item);
-    if (index < 0) return false;
-    this.#slots.splice(index, 1);
-    if (this.#slots.length === 0) this.#stopTimer();
-    return true;
-  }
-
   #slot(item: T): Slot<T> {
     return { item, expiresAt: this.#now() + this.#options.maxAgeMs };
   }

@@ -28,10 +28,8 @@ export interface SubscriptionsDeps {
   /** Sends an `unsubscribe` (fire and forget) if a connection is open. */
   unsubscribe: (projectId: string) => void;
   isOpen: () => boolean;
-  /** Every applied event, after the project's own handlers. */
-  onApplied: (event: ServerEvent) => void;
-  /** Events of projects with no subscription here (e.g. a raw `request('subscribe')`). */
-  onUnmanaged: (event: ServerEvent) => void;
+  /** Every applied event, after the project's own handlers, and events of projects with no subscription here (e.g. a raw `request('subscribe')`). */
+  onEvent: (event: ServerEvent) => void;
   /** Delay before retrying a failed subscribe, by attempt (0-based). */
   retryDelayMs: (attempt: number) => number;
 }
@@ -75,10 +73,6 @@ export class Subscriptions {
     this.#deps = deps;
   }
 
-  get projectIds(): string[] {
-    return [...this.#entries.keys()];
-  }
-
   /** Adds handlers for a project; returns the function that removes them. */
   add(projectId: string, handlers: SubscriptionHandlers): () => void {
     let entry = this.#entries.get(projectId);
@@ -107,7 +101,7 @@ export class Subscriptions {
   /** Routes one event: apply in order, drop duplicates, buffer and repair after a gap. */
   handleEvent(event: ServerEvent): void {
     const entry = this.#entries.get(event.projectId);
-    if (entry === undefined) return this.#deps.onUnmanaged(event);
+    if (entry === undefined) return this.#deps.onEvent(event);
     if (entry.seq !== undefined && event.seq <= entry.seq) return; // duplicate
     if (entry.seq !== undefined && event.seq === entry.seq + 1) {
       this.#apply(entry, event);
@@ -233,10 +227,11 @@ export class Subscriptions {
 
   #apply(entry: Entry, event: ServerEvent): void {
     entry.seq = event.seq;
-    for (const subscriber of [...entry.subscribers]) {
+    // The live set: a subscriber removed by a handler is skipped, one added by it is not ready yet.
+    for (const subscriber of entry.subscribers) {
       if (subscriber.ready) callSafely(() => subscriber.handlers.onEvent?.(event));
     }
-    this.#deps.onApplied(event);
+    this.#deps.onEvent(event);
   }
 
   /** Applies buffered events that became contiguous, and forgets the stale ones. */

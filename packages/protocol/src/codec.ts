@@ -49,7 +49,6 @@ function invalid(issues: Issue[], id?: string): ParseResult<never> {
   return id === undefined ? { ok: false, error } : { ok: false, error, id };
 }
 
-/** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
 /** Keys besides the envelope's, or undefined (checked per frame: no array or closure in the common case). */
 function extraKeys(value: Record<string, unknown>): string[] | undefined {
   let extra: string[] | undefined;
@@ -59,6 +58,7 @@ function extraKeys(value: Record<string, unknown>): string[] | undefined {
   return extra;
 }
 
+/** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
 export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   let parsed: unknown;
   try {
