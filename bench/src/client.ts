@@ -31,10 +31,7 @@ export class RequestError extends Error {
 }
 
 export class BenchClient {
-  /** Events (frames with a sentAt) this connection received. */
-  events = 0;
   closedByUs = false;
-  closeCode: number | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   /** Request ids are unique across connections and processes: ours remembers them for idempotency. */
@@ -72,7 +69,6 @@ export class BenchClient {
       });
       ws.on('error', (error) => client.ready?.reject(error));
       ws.on('close', (code) => {
-        client.closeCode = code;
         client.ready?.reject(new Error(`closed (${code}) before ready`));
         for (const pending of client.pending.values()) pending.reject(new Error(`connection closed (${code})`));
         client.pending.clear();
@@ -138,7 +134,6 @@ export class BenchClient {
   private onEvent(frame: Buffer): void {
     const sentAt = extractNumber(frame, SENT_AT_KEY);
     if (Number.isNaN(sentAt)) return;
-    this.events += 1;
     this.sink?.(sentAt, frame);
   }
 

@@ -175,9 +175,7 @@ async function waitDelivered(expected: number, deadline: number, stallMs = 10_00
 
 interface MergedStats {
   delivered: number;
-  open: number;
   closedUnexpectedly: number;
-  minPerConnection: number;
   lastRecvAt: number | null;
   latency: LatencySummary;
 }
@@ -185,16 +183,13 @@ interface MergedStats {
 async function receiverStats(): Promise<MergedStats> {
   const all = await Promise.all(receivers.map((worker) => worker.call<ReceiverStats>({ cmd: 'stats' })));
   const hist = new Histogram();
-  const merged: MergedStats = { delivered: 0, open: 0, closedUnexpectedly: 0, minPerConnection: Infinity, lastRecvAt: null, latency: hist.summary() };
+  const merged: MergedStats = { delivered: 0, closedUnexpectedly: 0, lastRecvAt: null, latency: hist.summary() };
   for (const stats of all) {
     hist.merge(stats.hist);
     merged.delivered += stats.received;
-    merged.open += stats.open;
     merged.closedUnexpectedly += stats.closedUnexpectedly;
-    if (stats.connections > 0) merged.minPerConnection = Math.min(merged.minPerConnection, stats.minPerConnection);
     if (stats.lastRecvAt !== null) merged.lastRecvAt = Math.max(merged.lastRecvAt ?? 0, stats.lastRecvAt);
   }
-  if (merged.minPerConnection === Infinity) merged.minPerConnection = 0;
   merged.latency = hist.summary();
   return merged;
 }
@@ -394,6 +389,24 @@ async function prepare(handle: ServerHandle, projectId: string, workspaces: numb
   return workspaceIds;
 }
 
+/** Has the control process send `count` updates to the server (see loadgen `publish`); payload size from the options. */
+function publish(
+  handle: ServerHandle,
+  workspaceIds: string[],
+  until: number,
+  run: { count: number; inFlight: number; connections: number; ratePerSec?: number; returnAckTimes?: boolean },
+): Promise<PublishResult> {
+  return control!.call<PublishResult>({
+    cmd: 'publish',
+    url: handle.url,
+    kind: handle.kind,
+    workspaceIds,
+    payloadBytes: options.payloadBytes,
+    timeoutMs: Math.max(1_000, until - nowMs()),
+    ...run,
+  });
+}
+
 async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['servers'][string]['fanout']>> {
   const deadline = nowMs() + scenarioMs();
   const projectId = `fanout-${handle.kind}-${runId}`;
@@ -402,17 +415,7 @@ async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['server
   await resetReceivers();
   await sleep(200);
   const m = meter(handle.pid);
-  const published = await control!.call<PublishResult>({
-    cmd: 'publish',
-    url: handle.url,
-    kind: handle.kind,
-    workspaceIds,
-    count: options.fanoutUpdates,
-    inFlight: options.fanoutInFlight,
-    payloadBytes: options.payloadBytes,
-    connections: 1,
-    timeoutMs: Math.max(1_000, deadline - nowMs()),
-  });
+  const published = await publish(handle, workspaceIds, deadline, { count: options.fanoutUpdates, inFlight: options.fanoutInFlight, connections: 1 });
   const expected = connected.subscribed * published.acked;
   await waitDelivered(expected, deadline);
   const usage = m.stop();
@@ -450,16 +453,10 @@ async function durableMutations(handle: ServerHandle): Promise<NonNullable<Resul
   const projectId = `mutations-${runId}`;
   const workspaceIds = await prepare(handle, projectId, Math.max(1, options.mutationWorkspaces), 60_000);
   const m = meter(handle.pid);
-  const published = await control!.call<PublishResult>({
-    cmd: 'publish',
-    url: handle.url,
-    kind: handle.kind,
-    workspaceIds,
+  const published = await publish(handle, workspaceIds, deadline, {
     count: options.mutations,
     inFlight: options.mutationInFlight,
-    payloadBytes: options.payloadBytes,
     connections: options.mutationConnections,
-    timeoutMs: Math.max(1_000, deadline - nowMs()),
   });
   const usage = m.stop();
   return {
@@ -501,34 +498,22 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
     if (options.connectionWarmupUpdates > 0) {
       // Unmeasured updates first: the connect burst's garbage and cold code paths should not decide the step.
       await resetReceivers();
-      const warm = await control!.call<PublishResult>({
-        cmd: 'publish',
-        url: handle.url,
-        kind: handle.kind,
-        workspaceIds,
+      const warm = await publish(handle, workspaceIds, Math.min(deadline, nowMs() + 60_000), {
         count: options.connectionWarmupUpdates,
         inFlight: 1,
         ratePerSec: options.connectionRate,
-        payloadBytes: options.payloadBytes,
         connections: 1,
-        timeoutMs: Math.max(1_000, Math.min(deadline - nowMs(), 60_000)),
       });
       await waitDelivered(subscribed * warm.acked, Math.min(deadline, nowMs() + 30_000), 5_000);
     }
     await Promise.all(receivers.map((worker) => worker.call({ cmd: 'reset', detail: true })));
     const m = meter(handle.pid);
     const stepDeadline = Math.min(deadline, nowMs() + 60_000 + (options.connectionUpdates / Math.max(0.1, options.connectionRate)) * 1000);
-    const published = await control!.call<PublishResult>({
-      cmd: 'publish',
-      url: handle.url,
-      kind: handle.kind,
-      workspaceIds,
+    const published = await publish(handle, workspaceIds, stepDeadline, {
       count: options.connectionUpdates,
       inFlight: 1,
       ratePerSec: options.connectionRate,
-      payloadBytes: options.payloadBytes,
       connections: 1,
-      timeoutMs: Math.max(1_000, stepDeadline - nowMs()),
       returnAckTimes: true,
     });
     const expected = subscribed * published.acked;

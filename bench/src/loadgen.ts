@@ -50,12 +50,7 @@ export interface ConnectResult {
 
 export interface ReceiverStats {
   received: number;
-  connections: number;
-  open: number;
   closedUnexpectedly: number;
-  minPerConnection: number;
-  maxPerConnection: number;
-  firstRecvAt: number | null;
   lastRecvAt: number | null;
   hist: HistogramJson;
 }
@@ -66,7 +61,6 @@ export interface PublishResult {
   errors: number;
   firstError?: string;
   firstSendAt: number | null;
-  lastSendAt: number | null;
   lastAckAt: number | null;
   timedOut: boolean;
   ack: LatencySummary;
@@ -94,7 +88,6 @@ export interface BareWriteResult {
 const clients: BenchClient[] = [];
 let hist = new Histogram();
 let received = 0;
-let firstRecvAt: number | null = null;
 let lastRecvAt: number | null = null;
 
 /** In detail mode: (updateNo, receive time) of every event, to compute ack-to-receive latency later. */
@@ -103,7 +96,6 @@ let detail: { updateNo: number[]; recvAt: number[] } | undefined;
 const sink: EventSink = (sentAt, frame) => {
   const now = nowMs();
   received += 1;
-  firstRecvAt ??= now;
   lastRecvAt = now;
   hist.record(now - sentAt);
   if (detail !== undefined) {
@@ -165,30 +157,17 @@ function reset(withDetail = false): void {
   detail = withDetail ? { updateNo: [], recvAt: [] } : undefined;
   hist = new Histogram();
   received = 0;
-  firstRecvAt = null;
   lastRecvAt = null;
-  for (const client of clients) client.events = 0;
 }
 
 function stats(): ReceiverStats {
-  let min = Infinity;
-  let max = 0;
-  let open = 0;
   let closedUnexpectedly = 0;
   for (const client of clients) {
-    min = Math.min(min, client.events);
-    max = Math.max(max, client.events);
-    if (client.isOpen) open += 1;
-    else if (!client.closedByUs) closedUnexpectedly += 1;
+    if (!client.isOpen && !client.closedByUs) closedUnexpectedly += 1;
   }
   return {
     received,
-    connections: clients.length,
-    open,
     closedUnexpectedly,
-    minPerConnection: clients.length === 0 ? 0 : min,
-    maxPerConnection: max,
-    firstRecvAt,
     lastRecvAt,
     hist: hist.toJSON(),
   };
@@ -234,7 +213,6 @@ async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<P
       acked: 0,
       errors: 0,
       firstSendAt: null,
-      lastSendAt: null,
       lastAckAt: null,
       timedOut: false,
       ack: ack.summary(),
@@ -248,7 +226,6 @@ async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<P
       const workspaceId = command.workspaceIds[n % command.workspaceIds.length]!;
       const sentAt = nowMs();
       result.firstSendAt ??= sentAt;
-      result.lastSendAt = sentAt;
       const data = { sentAt, updateNo: n, prompt };
       return client.request('workspace.update', { id: workspaceId, patch: { data } }, Math.max(1_000, deadline - sentAt)).then(
         () => {

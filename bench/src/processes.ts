@@ -1,10 +1,9 @@
 // Child processes the driver owns: the servers under test and the load generator workers.
 // Every one is stopped by its own PID (SIGTERM, then SIGKILL after a bound).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { nowMs, sleep, type ServerKind } from './common.js';
+import type { ServerKind } from './common.js';
 import type { Command } from './loadgen.js';
 
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -185,4 +184,3 @@ export class LoadWorker {
   }
 }
 
-export { sleep };

@@ -1,6 +1,6 @@
 // Result shape, the printed tables (Markdown, so a run can be pasted into docs/performance.md) and
 // the targets as ratios. Targets are reported as met / not met; nothing is asserted.
-import { SERVER_LABELS, type LatencySummary, type ServerKind } from './common.js';
+import type { LatencySummary, ServerKind } from './common.js';
 import type { BareWriteResult } from './loadgen.js';
 import type { Options } from './options.js';
 
@@ -373,4 +373,3 @@ export function printReport(results: Results): string {
   return markdown;
 }
 
-export { SERVER_LABELS };
