@@ -12,7 +12,7 @@ const clients: Client[] = [];
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
+  await Promise.all(nodes.map((node) => node.kill()));
   await (await createTestCore(mongodbUri, dbName)).close();
 });
 

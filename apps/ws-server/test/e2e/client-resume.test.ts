@@ -14,7 +14,7 @@ const clients: Client[] = [];
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await Promise.all(processes.map((p) => p.kill()));
   await (await createTestCore(mongodbUri, dbName)).close();
 });
 

@@ -9,6 +9,8 @@ export interface ServerProcess {
   url: string;
   output: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL unless it has exited already; resolves once it has. */
+  kill(): Promise<void>;
 }
 
 /** Runs `src/main.ts` of the ws-server as its own process (port 0) and resolves once it listens. */
@@ -35,5 +37,9 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     child.stderr!.on('data', onData);
     void exited.then(({ code }) => reject(new Error(`server exited early (${code}):\n${output.join('\n')}`)));
   });
-  return { child, url, output, exited };
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return { child, url, output, exited, kill };
 }

@@ -10,7 +10,7 @@ const projects = ['crash-a', 'crash-b'];
 const children: ServerProcess[] = [];
 
 afterAll(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.kill()));
   const core = await createTestCore(mongodbUri, dbName);
   await core.close();
 });

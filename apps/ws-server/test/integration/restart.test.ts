@@ -14,7 +14,7 @@ async function start(env: Record<string, string> = {}): Promise<ServerProcess> {
 }
 
 afterAll(async () => {
-  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.kill()));
   await (await createTestCore(mongodbUri, dbName)).close();
 });
 

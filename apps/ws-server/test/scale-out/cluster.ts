@@ -31,7 +31,7 @@ export async function startCluster(n: number, env: Record<string, string>): Prom
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failed = started.find((result) => result.status === 'rejected');
   if (failed !== undefined) {
-    for (const node of nodes) node.child.kill('SIGKILL');
+    await Promise.all(nodes.map((node) => node.kill()));
     throw (failed as PromiseRejectedResult).reason;
   }
   return {
@@ -39,16 +39,10 @@ export async function startCluster(n: number, env: Record<string, string>): Prom
     alive: () => nodes.filter((_, i) => !dead.has(i)).map((node) => node.url),
     async kill(index) {
       dead.add(index);
-      nodes[index]!.child.kill('SIGKILL');
-      await nodes[index]!.exited;
+      await nodes[index]!.kill();
     },
     async stop() {
-      await Promise.all(
-        nodes.map(async (node) => {
-          if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill('SIGKILL');
-          await node.exited;
-        }),
-      );
+      await Promise.all(nodes.map((node) => node.kill()));
     },
   };
 }
