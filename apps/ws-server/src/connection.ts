@@ -236,8 +236,8 @@ export class Connection implements RouteOptions {
   private replyError(text: string, code: string): void {
     const metrics = this.deps.metrics;
     if (metrics !== undefined) {
-      metrics.errors.inc({ code });
-      metrics.messagesOut.inc({ type: 'error' });
+      metrics.errors.inc(code);
+      metrics.messagesOut.inc('error');
     }
     this.write(text, false);
   }

@@ -210,7 +210,7 @@ export class Rooms {
     const frame = Buffer.from(encodeEvent(event));
     if (room.lastSeq === undefined || event.seq > room.lastSeq) room.lastSeq = event.seq;
     for (const subscription of room.subscriptions) subscription.deliver(event.seq, frame);
-    this.metrics?.messagesOut.inc({ type: event.type }, room.subscriptions.size);
+    this.metrics?.messagesOut.inc(event.type, room.subscriptions.size);
   }
 
   /** Reads the log after the room's baseline and delivers, then the held bus events; never throws. */
