@@ -110,7 +110,13 @@ describe('server frames', () => {
       ok: true,
       value: { type: 'error', id: 'r2', code: 'CONFLICT', message: 'stale', details: { workspace } },
     });
-    expect(parseServerMessage(encodePong('2026-01-01T00:00:00.000Z'))).toMatchObject({ ok: true, value: { type: 'pong' } });
+    expect(parseServerMessage(encodePong('2026-01-01T00:00:00.000Z'))).toEqual({ ok: true, value: { type: 'pong', data: { ts: '2026-01-01T00:00:00.000Z' } } });
+    // Written out by hand: the same JSON as the object form, and ids that need escaping stay valid JSON.
+    for (const id of ['p1', 'q"uote', 'back\\slash', 'new\nline', '\u2028', 'é😀']) {
+      const frame = encodePong('2026-01-01T00:00:00.000Z', id);
+      expect(frame).toBe(JSON.stringify({ type: 'pong', id, data: { ts: '2026-01-01T00:00:00.000Z' } }));
+      expect(parseServerMessage(frame)).toEqual({ ok: true, value: { type: 'pong', id, data: { ts: '2026-01-01T00:00:00.000Z' } } });
+    }
     const event: ServerEvent = { type: 'workspace.created', projectId: 'p1', seq: 1, data: { workspace }, origin: { sessionId: 's', requestId: 'r' } };
     expect(parseServerMessage(encodeEvent(event))).toEqual({ ok: true, value: event });
   });

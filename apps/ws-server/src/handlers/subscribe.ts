@@ -1,5 +1,6 @@
 import type { AckData } from '@app/protocol';
 import type { Handler } from './types.js';
+import { isoNow } from '../iso-time.js';
 
 /**
  * Joins the project's room first (live events buffer from here), then answers with a snapshot or
@@ -35,4 +36,4 @@ export const unsubscribe: Handler<'unsubscribe'> = (data, ctx) => {
   return {};
 };
 
-export const ping: Handler<'ping'> = () => ({ ts: new Date().toISOString() });
+export const ping: Handler<'ping'> = () => ({ ts: isoNow() });
