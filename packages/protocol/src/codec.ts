@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { MAX_ECHOED_TYPE_LENGTH } from './constants.js';
+import { MAX_ECHOED_TYPE_LENGTH, MAX_ID_LENGTH } from './constants.js';
 import { ProtocolError, type ErrorCode } from './errors.js';
 import {
   REQUESTS,
@@ -58,6 +58,47 @@ function extraKeys(value: Record<string, unknown>): string[] | undefined {
   return extra;
 }
 
+/**
+ * An id `requestIdSchema` takes, checked without zod (on every frame). Counting UTF-16 units, it is
+ * stricter than zod's code points for long non-BMP ids: those, and every id this refuses, go to zod.
+ */
+function isPlainRequestId(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID_LENGTH && !value.includes('\u0000');
+}
+
+/** Whether a request type's data schema takes an absent `data`, and `{}` (yielding `{}`): decided once by zod itself. */
+const TRIVIAL_DATA = new Map(
+  (Object.keys(REQUESTS) as RequestType[]).map((type) => {
+    const schema = REQUESTS[type].data;
+    const absent = schema.safeParse(undefined);
+    const empty = schema.safeParse({});
+    return [
+      type,
+      {
+        absent: absent.success && absent.data === undefined,
+        empty: empty.success && isObject(empty.data) && Object.keys(empty.data).length === 0,
+      },
+    ];
+  }),
+);
+
+function isEmptyPlainObject(value: unknown): boolean {
+  if (!isObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
+/**
+ * `REQUESTS[type].data.safeParse(data)`, except that an absent `data` or `{}` where the schema takes
+ * it as such (`ping`, `{}` or nothing on every keep-alive) is answered without running zod.
+ */
+function parseData(type: RequestType, data: unknown): { success: true; data: unknown } | { success: false; error: z.ZodError } {
+  const trivial = TRIVIAL_DATA.get(type);
+  if (trivial?.absent === true && data === undefined) return { success: true, data: undefined };
+  if (trivial?.empty === true && isEmptyPlainObject(data)) return { success: true, data: {} };
+  return REQUESTS[type].data.safeParse(data);
+}
+
 /** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
 export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   let parsed: unknown;
@@ -69,9 +110,14 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   if (!isObject(parsed)) {
     return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not a JSON object') };
   }
-  const idResult = parsed['id'] === undefined ? undefined : requestIdSchema.safeParse(parsed['id']);
-  const id = idResult?.success ? idResult.data : undefined;
-  if (idResult !== undefined && !idResult.success) return invalid(issuesOf(idResult.error, ['id']));
+  const rawId = parsed['id'];
+  let id: string | undefined;
+  if (isPlainRequestId(rawId)) id = rawId;
+  else if (rawId !== undefined) {
+    const idResult = requestIdSchema.safeParse(rawId);
+    if (!idResult.success) return invalid(issuesOf(idResult.error, ['id']));
+    id = idResult.data;
+  }
   const extra = extraKeys(parsed);
   if (extra !== undefined) {
     return invalid(extra.slice(0, 20).map((key) => ({ path: [key], message: 'Unrecognized key' })), id);
@@ -85,9 +131,9 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
     const error = new ProtocolError('UNKNOWN_TYPE', `Unknown message type "${shown}"`);
     return id === undefined ? { ok: false, error } : { ok: false, error, id };
   }
-  const result = REQUESTS[type].data.safeParse(parsed['data']);
-  if (!result.success) return invalid(issuesOf(result.error, ['data']), id);
-  const message = { type, data: result.data } as ClientMessage;
+  const data = parseData(type, parsed['data']);
+  if (!data.success) return invalid(issuesOf(data.error, ['data']), id);
+  const message = { type, data: data.data } as ClientMessage;
   if (id !== undefined) message.id = id;
   return { ok: true, value: message };
 }

@@ -11,6 +11,7 @@ import {
   parseRequestData,
   parseServerMessage,
   ProtocolError,
+  requestIdSchema,
   toProtocolError,
   type ServerEvent,
 } from '../src/index.js';
@@ -26,6 +27,32 @@ describe('request schemas', () => {
 });
 
 describe('parseClientMessage', () => {
+  it('decides every id as requestIdSchema does (the frame check skips zod for a plain valid id)', () => {
+    // zod counts code points: 64 emoji (128 UTF-16 units) is a valid id, 65 is not.
+    const ids: unknown[] = ['', 'a', ' ', 'a'.repeat(64), 'a'.repeat(65), '😀'.repeat(32), '😀'.repeat(64), '😀'.repeat(65), '\u0000', 'a\u0000b', 1, null, true, {}, ['a']];
+    for (const id of ids) {
+      const zod = requestIdSchema.safeParse(id);
+      const parsed = parseClientMessage(JSON.stringify({ type: 'ping', id }));
+      expect(parsed.ok, JSON.stringify(id)).toBe(zod.success);
+      if (zod.success) expect(parsed).toMatchObject({ ok: true, value: { id } });
+      else expect(parsed).toMatchObject({ ok: false, error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['id'] }] } } });
+    }
+  });
+
+  it('decides data of every type as its schema does, also for the absent and empty data that skip zod', () => {
+    const values = [undefined, {}, { a: 1 }, [], null, 0, '', JSON.parse('{"__proto__":{}}') as unknown];
+    for (const type of REQUEST_TYPES) {
+      for (const data of values) {
+        const frame = data === undefined ? JSON.stringify({ type }) : `{"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}}`;
+        const parsed = parseClientMessage(frame);
+        const zod = REQUESTS[type].data.safeParse(data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
+        expect(parsed.ok, frame).toBe(zod.success);
+        if (zod.success && parsed.ok) expect(parsed.value.data, frame).toEqual(zod.data);
+        if (!zod.success && !parsed.ok) expect(parsed.error.details, frame).toEqual({ issues: zod.error.issues.map((issue) => ({ path: ['data', ...issue.path], message: issue.message })) });
+      }
+    }
+  });
+
   it('round-trips a valid request of every type', () => {
     for (const type of REQUEST_TYPES) {
       const data = REQUESTS[type].examples.valid[0];
