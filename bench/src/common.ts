@@ -117,6 +117,65 @@ export function exactSummary(samples: number[]): LatencySummary {
   };
 }
 
+/** A small seeded generator (mulberry32), so the same samples always give the same interval. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * How precisely one run measures quantile(a) / quantile(b) of paired samples (a[i] and b[i] taken
+ * in the same round, one right after the other): the central `confidence` interval of that ratio
+ * over `resamples` moving-block bootstrap resamples of the rounds. Rounds are drawn in blocks of
+ * `blockRounds` consecutive ones, because machine noise comes in bursts spanning many rounds.
+ * Null with fewer than 10 blocks of rounds.
+ */
+export function pairedQuantileRatioInterval(
+  a: number[],
+  b: number[],
+  q: number,
+  { blockRounds = 250, resamples = 1_000, confidence = 0.9 }: { blockRounds?: number; resamples?: number; confidence?: number } = {},
+): [number, number] | null {
+  const rounds = Math.min(a.length, b.length);
+  const blocks = Math.floor(rounds / blockRounds);
+  if (blocks < 10) return null;
+  const random = seededRandom(rounds);
+  const sampleA = new Float64Array(blocks * blockRounds);
+  const sampleB = new Float64Array(blocks * blockRounds);
+  const rank = Math.min(sampleA.length - 1, Math.max(0, Math.ceil(q * sampleA.length) - 1));
+  const ratios: number[] = [];
+  for (let r = 0; r < resamples; r += 1) {
+    for (let block = 0; block < blocks; block += 1) {
+      const from = Math.floor(random() * (rounds - blockRounds + 1));
+      sampleA.set(a.slice(from, from + blockRounds), block * blockRounds);
+      sampleB.set(b.slice(from, from + blockRounds), block * blockRounds);
+    }
+    sampleA.sort();
+    sampleB.sort();
+    ratios.push(sampleA[rank]! / sampleB[rank]!);
+  }
+  ratios.sort((x, y) => x - y);
+  const tail = (1 - confidence) / 2;
+  return [ratios[Math.floor(tail * resamples)]!, ratios[Math.min(resamples - 1, Math.ceil((1 - tail) * resamples) - 1)]!];
+}
+
+/** Waits (at most `maxMs`) until every process used under 10 % of a core over one `sampleMs` window. */
+export async function waitIdle(pids: number[], sampleMs: number, maxMs: number): Promise<void> {
+  const deadline = nowMs() + maxMs;
+  while (nowMs() < deadline) {
+    const before = pids.map((p) => processCpuMs(p) ?? 0);
+    await sleep(sampleMs);
+    const busy = pids.map((p, i) => ((processCpuMs(p) ?? 0) - before[i]!) / sampleMs);
+    if (busy.every((share) => share < 0.1)) return;
+  }
+}
+
 const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux (USER_HZ), fixed at 100 on every mainstream kernel.
 
 /** CPU time (user + system) of a process in milliseconds, from /proc/<pid>/stat; null when gone. */

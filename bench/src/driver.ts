@@ -15,14 +15,16 @@ import {
   nowMs,
   processCpuMs,
   exactSummary,
+  pairedQuantileRatioInterval,
   processMemoryKiB,
   resetPeakRss,
   sleep,
+  waitIdle,
   type HistogramJson,
   type LatencySummary,
   type ServerKind,
 } from './common.js';
-import type { BareWriteResult, ConnectResult, PingResult, PublishResult, ReceiverStats } from './loadgen.js';
+import type { BareWriteResult, ConnectResult, PingRounds, PublishResult, ReceiverStats } from './loadgen.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
 import { printReport, type ConnectionStep, type Results, type ServerResult } from './report.js';
@@ -243,17 +245,6 @@ async function settle(pid: number, maxMs = options.quick ? 5_000 : 30_000): Prom
   await waitIdle(pids, options.quick ? 250 : 500, maxMs);
 }
 
-/** Waits (at most `maxMs`) until every process used under 10 % of a core over one `sampleMs` window. */
-async function waitIdle(pids: number[], sampleMs: number, maxMs: number): Promise<void> {
-  const deadline = nowMs() + maxMs;
-  while (nowMs() < deadline) {
-    const before = pids.map((p) => processCpuMs(p) ?? 0);
-    await sleep(sampleMs);
-    const busy = pids.map((p, i) => ((processCpuMs(p) ?? 0) - before[i]!) / sampleMs);
-    if (busy.every((share) => share < 0.1)) return;
-  }
-}
-
 async function gcServer(pid: number): Promise<void> {
   const pause = options.quick ? 150 : 400;
   process.kill(pid, 'SIGUSR2');
@@ -299,15 +290,14 @@ async function idleMemory(handle: ServerHandle): Promise<NonNullable<Results['se
 }
 
 /**
- * Ping round trips of every server, interleaved: all servers run at once and take turns in
- * `pingRounds` batches (rotating the order), so a burst of other work on the machine hits each
- * server alike instead of skewing one server's p99.
+ * Ping round trips of every server, interleaved ping by ping (loadgen `pingInterleaved`): all
+ * servers run at once, one connection each, and every round pings each of them once, so a burst of
+ * other work on the machine slows every server's round trips alike.
  */
 async function pingInterleaved(entries: Record<string, ServerResult>): Promise<void> {
-  const kinds = options.servers;
   const handles = new Map<ServerKind, ServerHandle>();
   try {
-    for (const kind of kinds) {
+    for (const kind of options.servers) {
       const port = await embedded.freePort();
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port} for the ping round trips`);
       const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping` } : undefined;
@@ -316,54 +306,37 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
       handles.set(kind, handle);
       pingServers.add(handle);
     }
-    const rounds = Math.max(1, Math.min(options.pingRounds, options.pings));
-    const acc = new Map<ServerKind, { samples: number[]; cpuMs: number; ms: number; timedOut: boolean }>(
-      kinds.map((kind) => [kind, { samples: [], cpuMs: 0, ms: 0, timedOut: false }]),
-    );
-    const deadline = nowMs() + scenarioMs();
-    log(`ping: ${options.pings} round trips per server in ${rounds} interleaved rounds`);
-    // Everything that could still be busy from earlier work: the servers, the database (after the
-    // bare writes it may still be checkpointing), and the receivers (after the idle scenario).
+    // As many warm-up rounds as measured ones: from a fresh start, ours' p50 settles to its
+    // long-run value only after a few thousand requests (its JIT has more code to optimize than raw
+    // ws'), and a server in production has long been past that.
+    const warmup = options.pings;
+    log(`ping: ${warmup} warm-up and ${options.pings} measured rounds, each one ping to every server`);
+    // Before the measured rounds, everything that could still be busy from earlier work must be idle:
+    // the servers, the database (after the bare writes it may still be checkpointing), the receivers.
     const quietPids = [
       ...[...handles.values()].map((handle) => handle.pid),
       ...receivers.map((worker) => worker.pid),
       ...(db?.pid === undefined ? [] : [db.pid]),
     ];
-    for (let round = 0; round < rounds && nowMs() < deadline; round += 1) {
-      const count = Math.floor(options.pings / rounds) + (round < options.pings % rounds ? 1 : 0);
-      // Rotate the order, and reverse it every other round, so each server follows each other alike.
-      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
-      if (round % 2 === 1) order.reverse();
-      for (const kind of order) {
-        const handle = handles.get(kind)!;
-        // What the last batch (or scenario) left behind (a server closing its client, a GC) must not land on this one.
-        await waitIdle(quietPids, 50, 2_000);
-        const result = await control!.call<PingResult>({
-          cmd: 'ping',
-          url: handle.url,
-          kind,
-          count,
-          warmup: round === 0 ? Math.min(2000, options.pings) : 20,
-          timeoutMs: Math.max(1_000, deadline - nowMs()),
-          cpuPid: handle.pid,
-          returnSamples: true,
-        });
-        const into = acc.get(kind)!;
-        into.samples.push(...(result.samples ?? []));
-        into.cpuMs += result.cpuMs ?? NaN;
-        into.ms += result.ms;
-        into.timedOut ||= result.timedOut;
-      }
-    }
-    for (const kind of kinds) {
-      const { samples, cpuMs, ms, timedOut } = acc.get(kind)!;
+    const rounds = await control!.call<PingRounds>({
+      cmd: 'ping',
+      servers: [...handles.values()].map((handle) => ({ url: handle.url, kind: handle.kind, cpuPid: handle.pid })),
+      count: options.pings,
+      warmup,
+      quietPids,
+      timeoutMs: scenarioMs(),
+    });
+    const raw = rounds.servers.find((server) => server.kind === 'raw');
+    for (const { kind, cpuMs, samples } of rounds.servers) {
       const memory = processMemoryKiB(handles.get(kind)!.pid);
+      const roundTripMs = samples.reduce((a, b) => a + b, 0);
       entries[kind]!.ping = {
         count: samples.length,
-        timedOut: timedOut || samples.length < options.pings,
-        perSec: ms > 0 ? (samples.length * 1000) / ms : null,
+        timedOut: rounds.timedOut || samples.length < options.pings,
+        perSec: roundTripMs > 0 ? (samples.length * 1000) / roundTripMs : null,
         rtt: exactSummary(samples),
-        cpuUsPerPing: samples.length > 0 && Number.isFinite(cpuMs) ? (cpuMs * 1000) / samples.length : null,
+        p99VsRawInterval: raw === undefined || kind === 'raw' ? null : pairedQuantileRatioInterval(samples, raw.samples, 0.99),
+        cpuUsPerPing: samples.length > 0 && cpuMs !== null ? (cpuMs * 1000) / samples.length : null,
         peakRssKiB: memory?.peak ?? NaN,
       };
       log(`  ${SERVER_LABELS[kind]}${summaryLine(entries[kind]!, 'ping')}`);

@@ -3,7 +3,7 @@
 // event; one control worker publishes updates, runs the ping round trips, the durable mutations
 // and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
 import { BenchClient, type EventSink } from './client.js';
-import { Histogram, UPDATE_NO_KEY, exactSummary, extractNumber, nowMs, processCpuMs, sleep, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
+import { Histogram, UPDATE_NO_KEY, extractNumber, nowMs, processCpuMs, sleep, waitIdle, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
 
 export type Command =
   | { cmd: 'connect'; url: string; kind: ServerKind; count: number; projectId?: string | undefined; concurrency: number; timeoutMs: number }
@@ -29,13 +29,13 @@ export type Command =
     }
   | {
       cmd: 'ping';
-      url: string;
-      kind: ServerKind;
+      /** One connection each; every round pings each server once (see `pingInterleaved`). */
+      servers: { url: string; kind: ServerKind; cpuPid: number }[];
       count: number;
       warmup: number;
+      /** Processes that must be idle (under 10 % of a core) before the measured rounds start. */
+      quietPids: number[];
       timeoutMs: number;
-      cpuPid?: number | undefined;
-      returnSamples?: boolean | undefined;
     }
   | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
   | { cmd: 'dropDatabase'; uri: string; dbName: string };
@@ -69,14 +69,17 @@ export interface PublishResult {
   ackAt?: number[];
 }
 
+/** One server's part of the interleaved ping rounds; `samples[i]` is its round trip in round i (ms). */
 export interface PingResult {
-  /** CPU of process `cpuPid` (the server) over the measured pings only. */
+  kind: ServerKind;
+  /** CPU of the server process over the measured rounds. */
   cpuMs: number | null;
-  count: number;
-  ms: number;
+  samples: number[];
+}
+
+export interface PingRounds {
+  servers: PingResult[];
   timedOut: boolean;
-  rtt: LatencySummary;
-  samples?: number[];
 }
 
 export interface BareWriteResult {
@@ -286,32 +289,52 @@ async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<P
   }
 }
 
-async function pingLoop(command: Extract<Command, { cmd: 'ping' }>): Promise<PingResult> {
-  const client = await BenchClient.connect(command.url, command.kind, { timeoutMs: command.timeoutMs });
+/** Every ordering of `items` (each item first, second, ... equally often when cycled through). */
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
+/**
+ * Sequential pings to every server, interleaved ping by ping: each round sends one ping to each
+ * server in turn, in an order that cycles through every permutation (so each server is pinged
+ * first, second, ... and right after each other equally often). A burst of other work on the
+ * machine, which on a shared 2-vCPU VM slows every round trip for milliseconds at a time, then
+ * lands on every server alike instead of on whichever server's batch was running.
+ */
+async function pingInterleaved(command: Extract<Command, { cmd: 'ping' }>): Promise<PingRounds> {
   const deadline = nowMs() + command.timeoutMs;
+  const clients: BenchClient[] = [];
   try {
-    for (let i = 0; i < command.warmup && nowMs() < deadline; i += 1) await client.request('ping', {}, 10_000);
-    const samples: number[] = [];
-    const cpu0 = command.cpuPid === undefined ? null : processCpuMs(command.cpuPid);
-    const started = nowMs();
+    for (const server of command.servers) clients.push(await BenchClient.connect(server.url, server.kind, { timeoutMs: command.timeoutMs }));
+    const orders = permutations(clients.map((_, i) => i));
+    const ping = (i: number): Promise<unknown> => clients[i]!.request('ping', {}, 10_000);
+    for (let round = 0; round < command.warmup && nowMs() < deadline; round += 1) {
+      for (const i of orders[round % orders.length]!) await ping(i);
+    }
+    await waitIdle(command.quietPids, 50, 2_000);
+    const samples = clients.map((): number[] => []);
+    const cpu0 = command.servers.map((server) => processCpuMs(server.cpuPid));
     let timedOut = false;
-    for (let i = 0; i < command.count; i += 1) {
+    for (let round = 0; round < command.count; round += 1) {
       if (nowMs() >= deadline) {
         timedOut = true;
         break;
       }
-      const sentAt = nowMs();
-      await client.request('ping', {}, 10_000);
-      samples.push(nowMs() - sentAt);
+      for (const i of orders[round % orders.length]!) {
+        const sentAt = nowMs();
+        await ping(i);
+        samples[i]!.push(nowMs() - sentAt);
+      }
     }
-    const ms = nowMs() - started;
-    const cpu1 = command.cpuPid === undefined ? null : processCpuMs(command.cpuPid);
-    const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
-    const result: PingResult = { cpuMs, count: samples.length, ms, timedOut, rtt: exactSummary(samples) };
-    if (command.returnSamples === true) result.samples = samples;
-    return result;
+    const servers = command.servers.map((server, i): PingResult => {
+      const before = cpu0[i] ?? null;
+      const after = processCpuMs(server.cpuPid);
+      return { kind: server.kind, cpuMs: before === null || after === null ? null : after - before, samples: samples[i]! };
+    });
+    return { servers, timedOut };
   } finally {
-    await client.close();
+    await Promise.all(clients.map((client) => client.close()));
   }
 }
 
@@ -405,7 +428,7 @@ async function handle(command: Command): Promise<unknown> {
     case 'publish':
       return publish(command);
     case 'ping':
-      return pingLoop(command);
+      return pingInterleaved(command);
     case 'bareWrite':
       return bareWrite(command);
     case 'dropDatabase':

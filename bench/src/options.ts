@@ -13,8 +13,7 @@ interface NumberSpec {
 
 export const NUMBER_SPECS = {
   idleConnections: { full: 5000, quick: 200, help: 'idle memory: connections opened' },
-  pings: { full: 5000, quick: 300, help: 'ping round trip: sequential pings on one connection, per server' },
-  pingRounds: { full: 10, quick: 2, help: 'ping round trip: interleaved batches (all servers run at once and take turns)' },
+  pings: { full: 5000, quick: 300, help: 'ping round trip: sequential pings on one connection per server, interleaved ping by ping across the servers' },
   fanoutSubscribers: { full: 1000, quick: 50, help: 'fan-out: subscribers in one project' },
   fanoutUpdates: { full: 2000, quick: 60, help: 'fan-out: updates sent' },
   fanoutInFlight: { full: 32, quick: 32, help: 'fan-out: updates in flight' },
