@@ -173,7 +173,12 @@ export class Connection {
   #socketOnMessage(data: unknown): void {
     if (this.#closed) return;
     this.#lastActivityAt = performance.now();
-    this.#pingSentAt = undefined;
+    if (this.#pingSentAt !== undefined) {
+      // The answer to a keep-alive ping: the timer still waits out the pong timeout; the next ping is due `intervalMs` from now.
+      this.#pingSentAt = undefined;
+      this.#stopTimer();
+      this.#check();
+    }
     if (typeof data !== 'string') return; // binary frames are not part of the protocol
     const result = parseServerMessage(data);
     if (this.#hello === undefined) {

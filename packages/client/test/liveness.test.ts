@@ -65,6 +65,25 @@ describe('liveness by ping requests (browser style)', () => {
     expect(client.state).toBe('open');
   });
 
+  it('pings again intervalMs after each pong, not after the pong timeout', async () => {
+    server = await startStubServer({
+      onPeer: (peer) =>
+        peer.socket.on('message', (raw) => {
+          const frame = JSON.parse(String(raw)) as { type: string; id: string };
+          if (frame.type === 'ping') peer.send({ type: 'pong', id: frame.id, data: { ts: new Date().toISOString() } });
+        }),
+    });
+    const pongTimeoutMs = 3_000;
+    client = testClient(server.url, { keepAlive: { ...keepAlive, pongTimeoutMs } });
+    const peer = await server.peer(0);
+    await peer.take('ping');
+    const firstPingAt = performance.now();
+    await peer.take('ping');
+    await peer.take('ping');
+    // Every 20 ms of silence: two more pings long before one pong timeout has passed.
+    expect(performance.now() - firstPingAt).toBeLessThan(pongTimeoutMs);
+  });
+
   it('reconnects when the pong does not come in time', async () => {
     server = await startStubServer();
     client = testClient(server.url, { keepAlive });
