@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { tokenFromRequest, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '@app/protocol';
+import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { healthRouter } from './routes/health.js';
 import { readyRouter } from './routes/ready.js';
@@ -18,6 +18,8 @@ export interface ApiOptions {
   authenticator?: Authenticator;
   /** Served at GET /metrics (Prometheus text format) when given. */
   metrics?: Metrics;
+  /** Limits on workspace `data` stricter than the protocol's (MAX_DATA_BYTES / MAX_DATA_DEPTH); default the protocol's. */
+  dataLimits?: JsonLimits;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, workspace REST, then 404 and the error handler. */
@@ -40,7 +42,7 @@ export function createApi(options: ApiOptions): Express {
       next();
     });
   }
-  app.use('/api', workspacesRouter(core.service));
+  app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

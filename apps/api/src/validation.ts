@@ -1,12 +1,15 @@
 import type { Request, Response } from 'express';
 import { ANONYMOUS, authorizerFor, type MutationContext, type Principal, type ReadContext } from '@app/core';
 import {
+  DEFAULT_JSON_LIMITS,
   ProtocolError,
   idSchema,
   issuesOf,
   parseRequestData,
   requestIdSchema,
+  workspaceDataIssue,
   type Issue,
+  type JsonLimits,
   type ParsedRequestData,
   type RequestType,
 } from '@app/protocol';
@@ -35,13 +38,15 @@ export function jsonObjectBody(req: Request): Record<string, unknown> {
 }
 
 /**
- * Validates a request's data as the WebSocket path would, after merging in values from the URL.
- * A body that repeats a URL value is refused rather than silently overridden.
+ * Validates a request's data as the WebSocket path would, after merging in values from the URL, and
+ * workspace `data` against the server's limits. A body that repeats a URL value is refused rather
+ * than silently overridden.
  */
 export function parseData<TType extends RequestType>(
   type: TType,
   body: Record<string, unknown>,
   fromUrl: Record<string, unknown>,
+  dataLimits: JsonLimits = DEFAULT_JSON_LIMITS,
 ): ParsedRequestData<TType> {
   const clashes = Object.keys(fromUrl).filter((key) => Object.hasOwn(body, key));
   if (clashes.length > 0) {
@@ -49,6 +54,8 @@ export function parseData<TType extends RequestType>(
   }
   const result = parseRequestData(type, { ...body, ...fromUrl });
   if (!result.ok) throw result.error;
+  const issue = workspaceDataIssue({ type, data: result.value } as Parameters<typeof workspaceDataIssue>[0], dataLimits);
+  if (issue !== undefined) throw invalid([issue]);
   return result.value;
 }
 

@@ -1,4 +1,4 @@
-import { DEFAULT_JSON_LIMITS, ProtocolError, checkJsonObject, type ClientMessage, type JsonLimits } from '@app/protocol';
+import { DEFAULT_JSON_LIMITS, ProtocolError, workspaceDataIssue, type ClientMessage, type JsonLimits } from '@app/protocol';
 
 /** Per-connection limits, all configurable (see README "Limits and security"). */
 export interface ConnectionLimits {
@@ -28,16 +28,11 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   data: DEFAULT_JSON_LIMITS,
 };
 
-/** Applies the server's data limits when they are stricter than the protocol's. */
+/** Applies the server's data limits when they are stricter than the protocol's (paths from the envelope). */
 export function checkDataLimits(message: ClientMessage, limits: JsonLimits): void {
-  if (limits === DEFAULT_JSON_LIMITS) return;
-  const data =
-    message.type === 'workspace.create' ? message.data.data : message.type === 'workspace.update' ? message.data.patch.data : undefined;
-  if (data === undefined) return;
-  const issue = checkJsonObject(data, limits);
+  const issue = workspaceDataIssue(message, limits);
   if (issue === undefined) return;
-  const prefix = message.type === 'workspace.create' ? ['data', 'data'] : ['data', 'patch', 'data'];
   throw new ProtocolError('INVALID_MESSAGE', 'Message does not match the schema', {
-    details: { issues: [{ path: [...prefix, ...issue.path], message: issue.message }] },
+    details: { issues: [{ path: ['data', ...issue.path], message: issue.message }] },
   });
 }

@@ -1,5 +1,4 @@
-import { authenticatorFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
-import { DEFAULT_JSON_LIMITS } from '@app/protocol';
+import { authenticatorFromConfig, dataLimitsFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
 import type { WsServerOptions } from './server.js';
 import { parseOrigins } from './upgrade.js';
 
@@ -32,10 +31,7 @@ export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; lo
       rateBurst: config.RATE_LIMIT_BURST,
       maxStrikes: config.RATE_LIMIT_MAX_STRIKES,
       idleTimeoutMs: config.IDLE_TIMEOUT_MS,
-      data:
-        config.MAX_DATA_BYTES === DEFAULT_JSON_LIMITS.maxBytes && config.MAX_DATA_DEPTH === DEFAULT_JSON_LIMITS.maxDepth
-          ? DEFAULT_JSON_LIMITS
-          : { ...DEFAULT_JSON_LIMITS, maxBytes: config.MAX_DATA_BYTES, maxDepth: config.MAX_DATA_DEPTH },
+      data: dataLimitsFromConfig(config),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_MESSAGE_BYTES } from '@app/protocol';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
@@ -86,4 +86,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     AUTH_MODE: config.AUTH_MODE ?? 'jwt',
     LOG_FORMAT: config.LOG_FORMAT ?? (config.NODE_ENV === 'production' ? 'json' : 'pretty'),
   };
+}
+
+/** Workspace `data` limits of MAX_DATA_BYTES / MAX_DATA_DEPTH, for every write path (WebSocket and REST); the protocol's own when unchanged. */
+export function dataLimitsFromConfig(config: Pick<Config, 'MAX_DATA_BYTES' | 'MAX_DATA_DEPTH'>): JsonLimits {
+  return config.MAX_DATA_BYTES === DEFAULT_JSON_LIMITS.maxBytes && config.MAX_DATA_DEPTH === DEFAULT_JSON_LIMITS.maxDepth
+    ? DEFAULT_JSON_LIMITS
+    : { ...DEFAULT_JSON_LIMITS, maxBytes: config.MAX_DATA_BYTES, maxDepth: config.MAX_DATA_DEPTH };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { DEFAULT_JSON_LIMITS } from '@app/protocol';
+import { ConfigError, dataLimitsFromConfig, loadConfig } from '../src/config.js';
 import { createLogger, redact } from '../src/logger.js';
 import { Writable } from 'node:stream';
 
@@ -50,6 +51,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AUTH_MODE: 'none', NODE_ENV: 'production' })).toThrow(/AUTH_MODE/);
     expect(() => loadConfig({ AUTH_JWT_SECRET: 'short' })).toThrow(/AUTH_JWT_SECRET/);
     expect(loadConfig({ AUTH_JWT_SECRET: 'x'.repeat(32) }).AUTH_MODE).toBe('jwt');
+  });
+
+  it('turns MAX_DATA_BYTES / MAX_DATA_DEPTH into the data limits of every write path', () => {
+    expect(dataLimitsFromConfig(loadConfig({ AUTH_MODE: 'none' }))).toBe(DEFAULT_JSON_LIMITS);
+    expect(dataLimitsFromConfig(loadConfig({ AUTH_MODE: 'none', MAX_DATA_BYTES: '4096', MAX_DATA_DEPTH: '3' }))).toEqual({
+      ...DEFAULT_JSON_LIMITS,
+      maxBytes: 4096,
+      maxDepth: 3,
+    });
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type RequestType,
   type ServerEvent,
 } from './messages/index.js';
+import { DEFAULT_JSON_LIMITS, checkJsonObject, type JsonLimits } from './json-value.js';
 import { requestIdSchema } from './workspace.js';
 
 /** A request after validation, discriminated by `type`. */
@@ -136,6 +137,22 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   const message = { type, data: data.data } as ClientMessage;
   if (id !== undefined) message.id = id;
   return { ok: true, value: message };
+}
+
+/**
+ * Workspace `data` of a create or update checked against limits stricter than the protocol's (a
+ * server setting, the same for WebSocket and REST); the issue's path is relative to the request's
+ * data. Undefined within the limits, for other types, and for the protocol's own limits (the schema
+ * checked those already).
+ */
+export function workspaceDataIssue(message: Pick<ClientMessage, 'type' | 'data'>, limits: JsonLimits): Issue | undefined {
+  if (limits === DEFAULT_JSON_LIMITS) return undefined;
+  const { type, data } = message as ClientMessage;
+  const value = type === 'workspace.create' ? data.data : type === 'workspace.update' ? data.patch.data : undefined;
+  if (value === undefined) return undefined;
+  const issue = checkJsonObject(value, limits);
+  if (issue === undefined) return undefined;
+  return { path: [...(type === 'workspace.create' ? ['data'] : ['patch', 'data']), ...issue.path], message: issue.message };
 }
 
 /** Validates a request's data for one type (used by REST, which has no envelope). */

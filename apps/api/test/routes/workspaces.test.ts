@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Core } from '@app/core';
 import { createTestCore } from '@app/core/testing';
-import type { ServerEvent } from '@app/protocol';
+import { DEFAULT_JSON_LIMITS, type ServerEvent } from '@app/protocol';
 import { expectNoLeak, request, startApi, type StartedApi } from '../helpers/start-api.js';
 
 let core: Core;
@@ -249,5 +249,25 @@ describe('Idempotency-Key', () => {
     expect(long.body.details.issues[0].path).toEqual(['headers', 'Idempotency-Key']);
     expectError(await create(p, { name: 'D' }, { 'Idempotency-Key': '' }), 400, 'INVALID_MESSAGE');
     expect((await core.service.list(p)).workspaces.map((w) => w.name)).toEqual(['A']);
+  });
+});
+
+describe('configured data limits', () => {
+  it('refuses workspace data over MAX_DATA_BYTES / MAX_DATA_DEPTH on create and update, as the WebSocket path does', async () => {
+    await using limited = await startApi({ core, dataLimits: { ...DEFAULT_JSON_LIMITS, maxBytes: 2_000, maxDepth: 4 } });
+    const p = project();
+    const url = `${limited.url}/api/projects/${p}/workspaces`;
+    const big = await request(url, { method: 'POST', body: { name: 'big', data: { s: 'x'.repeat(3_000) } } });
+    expectError(big, 400, 'INVALID_MESSAGE');
+    expect(big.body.details.issues[0].path).toEqual(['data', 's']);
+    expectError(await request(url, { method: 'POST', body: { name: 'deep', data: { a: { b: { c: { d: {} } } } } } }), 400, 'INVALID_MESSAGE');
+    const ok = await request(url, { method: 'POST', body: { name: 'ok', data: { a: { b: 1 } } } });
+    expect(ok.status).toBe(201);
+    const patch = await request(`${limited.url}/api/workspaces/${ok.body.workspace.id}`, { method: 'PATCH', body: { patch: { data: { s: 'y'.repeat(3_000) } } } });
+    expectError(patch, 400, 'INVALID_MESSAGE');
+    expect(patch.body.details.issues[0].path).toEqual(['patch', 'data', 's']);
+    expect((await core.service.list(p)).workspaces.map((w) => [w.name, w.version])).toEqual([['ok', 1]]);
+    // The protocol's own limits (the default) take the same data.
+    expect((await create(p, { name: 'big', data: { s: 'x'.repeat(3_000) } })).status).toBe(201);
   });
 });
