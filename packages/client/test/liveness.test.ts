@@ -47,17 +47,22 @@ describe('liveness in Node (server pings)', () => {
   });
 });
 
+/** A stub server that answers every `ping` request with a pong. */
+function startPongingServer(): Promise<StubServer> {
+  return startStubServer({
+    onPeer: (peer) =>
+      peer.socket.on('message', (raw) => {
+        const frame = JSON.parse(String(raw)) as { type: string; id: string };
+        if (frame.type === 'ping') peer.send({ type: 'pong', id: frame.id, data: { ts: new Date().toISOString() } });
+      }),
+  });
+}
+
 describe('liveness by ping requests (browser style)', () => {
   const keepAlive = { mode: 'client-ping', intervalMs: 20, pongTimeoutMs: 40 } as const;
 
   it('sends a ping after a quiet period and stays connected while pongs come back', async () => {
-    server = await startStubServer({
-      onPeer: (peer) =>
-        peer.socket.on('message', (raw) => {
-          const frame = JSON.parse(String(raw)) as { type: string; id: string };
-          if (frame.type === 'ping') peer.send({ type: 'pong', id: frame.id, data: { ts: new Date().toISOString() } });
-        }),
-    });
+    server = await startPongingServer();
     client = testClient(server.url, { keepAlive: { ...keepAlive, pongTimeoutMs: 500 } });
     const peer = await server.peer(0);
     for (let i = 0; i < 5; i++) expect(await peer.take('ping')).toEqual({ type: 'ping', id: expect.any(String) });
@@ -66,13 +71,7 @@ describe('liveness by ping requests (browser style)', () => {
   });
 
   it('pings again intervalMs after each pong, not after the pong timeout', async () => {
-    server = await startStubServer({
-      onPeer: (peer) =>
-        peer.socket.on('message', (raw) => {
-          const frame = JSON.parse(String(raw)) as { type: string; id: string };
-          if (frame.type === 'ping') peer.send({ type: 'pong', id: frame.id, data: { ts: new Date().toISOString() } });
-        }),
-    });
+    server = await startPongingServer();
     const pongTimeoutMs = 3_000;
     client = testClient(server.url, { keepAlive: { ...keepAlive, pongTimeoutMs } });
     const peer = await server.peer(0);
