@@ -54,7 +54,7 @@ export function parseData<TType extends RequestType>(
   }
   const result = parseRequestData(type, { ...body, ...fromUrl });
   if (!result.ok) throw result.error;
-  const issue = workspaceDataIssue({ type, data: result.value } as Parameters<typeof workspaceDataIssue>[0], dataLimits);
+  const issue = workspaceDataIssue(type, result.value, dataLimits);
   if (issue !== undefined) throw invalid([issue]);
   return result.value;
 }

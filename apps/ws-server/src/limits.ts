@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
 
 /** Applies the server's data limits when they are stricter than the protocol's (paths from the envelope). */
 export function checkDataLimits(message: ClientMessage, limits: JsonLimits): void {
-  const issue = workspaceDataIssue(message, limits);
+  const issue = workspaceDataIssue(message.type, message.data, limits);
   if (issue === undefined) return;
   throw new ProtocolError('INVALID_MESSAGE', 'Message does not match the schema', {
     details: { issues: [{ path: ['data', ...issue.path], message: issue.message }] },

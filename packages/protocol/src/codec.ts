@@ -145,10 +145,11 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
  * data. Undefined within the limits, for other types, and for the protocol's own limits (the schema
  * checked those already).
  */
-export function workspaceDataIssue(message: Pick<ClientMessage, 'type' | 'data'>, limits: JsonLimits): Issue | undefined {
+export function workspaceDataIssue(type: RequestType, data: unknown, limits: JsonLimits): Issue | undefined {
   if (limits === DEFAULT_JSON_LIMITS) return undefined;
-  const { type, data } = message as ClientMessage;
-  const value = type === 'workspace.create' ? data.data : type === 'workspace.update' ? data.patch.data : undefined;
+  const message = { type, data } as ClientMessage;
+  const value =
+    message.type === 'workspace.create' ? message.data.data : message.type === 'workspace.update' ? message.data.patch.data : undefined;
   if (value === undefined) return undefined;
   const issue = checkJsonObject(value, limits);
   if (issue === undefined) return undefined;
