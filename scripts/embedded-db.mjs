@@ -7,7 +7,8 @@
 // CLI: `node scripts/embedded-db.mjs install` builds FerretDB if missing;
 //      `node scripts/embedded-db.mjs run` starts the server and prints its URI until stopped.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,18 @@ export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.2';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = join(ROOT, '.tools');
-export const FERRETDB_BIN = join(TOOLS, 'bin', `ferretdb-${FERRETDB_VERSION}`);
+/** Patches applied to FerretDB's source before it is built, in name order (see docs/decisions/0003). */
+export const FERRETDB_PATCHES_DIR = join(ROOT, 'scripts', 'ferretdb-patches');
+const FERRETDB_PATCHES = readdirSync(FERRETDB_PATCHES_DIR)
+  .filter((name) => name.endsWith('.patch'))
+  .sort()
+  .map((name) => join(FERRETDB_PATCHES_DIR, name));
+/** The binary is named after the patches it was built with, so a changed patch set builds a new one. */
+const PATCHES_ID = createHash('sha256')
+  .update(FERRETDB_PATCHES.map((file) => readFileSync(file, 'utf8')).join('\0'))
+  .digest('hex')
+  .slice(0, 10);
+export const FERRETDB_BIN = join(TOOLS, 'bin', `ferretdb-${FERRETDB_VERSION}-${PATCHES_ID}`);
 
 function onPath(name) {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -30,7 +42,11 @@ function goEnv(key) {
   return execFileSync('go', ['env', key], { encoding: 'utf8' }).trim();
 }
 
-/** Builds FerretDB into .tools/bin once. Plain `go install` of v1 panics at start (no version.txt), so build from a copy. */
+/**
+ * Builds FerretDB into .tools/bin once. Plain `go install` of v1 panics at start (no version.txt), so
+ * build from a copy of the module, with the project's patches applied (a patch that does not apply
+ * fails the build).
+ */
 export function installFerretDb({ log = (line) => process.stderr.write(`${line}\n`) } = {}) {
   if (existsSync(FERRETDB_BIN)) return FERRETDB_BIN;
   if (!onPath('go') && !existsSync('/usr/local/go/bin/go')) {
@@ -42,12 +58,25 @@ export function installFerretDb({ log = (line) => process.stderr.write(`${line}\
   execFileSync('go', ['mod', 'download', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { stdio: 'inherit', env });
   const modDir = join(goEnv('GOMODCACHE'), 'github.com', '!ferret!d!b', `!ferret!d!b@${FERRETDB_VERSION}`);
   const src = join(TOOLS, 'src', `ferretdb-${FERRETDB_VERSION}`);
+  rmSync(src, { recursive: true, force: true });
   cpSync(modDir, src, { recursive: true });
   makeWritable(src);
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+  for (const patch of FERRETDB_PATCHES) applyPatch(src, patch, log);
   mkdirSync(dirname(FERRETDB_BIN), { recursive: true });
   execFileSync('go', ['build', '-o', FERRETDB_BIN, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env });
   return FERRETDB_BIN;
+}
+
+function applyPatch(src, patch, log) {
+  const name = patch.slice(FERRETDB_PATCHES_DIR.length + 1);
+  try {
+    execFileSync('patch', ['--forward', '--batch', '--strip=1', '--input', patch], { cwd: src, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
+    throw new Error(`FerretDB patch ${name} does not apply to ${FERRETDB_MODULE}@${FERRETDB_VERSION}:\n${output}`);
+  }
+  log(`[embedded-db] applied ${name}`);
 }
 
 function makeWritable(dir) {
