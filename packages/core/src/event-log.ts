@@ -1,4 +1,4 @@
-import type { EventDoc, Models } from './db/models.js';
+import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
 
 /** Most primary-key reads in flight for one range read. */
@@ -22,7 +22,7 @@ export class EventLog {
    */
   async appendMany(events: EventDoc[]): Promise<{ inserted: number; error?: unknown }> {
     try {
-      await this.models.Event.collection.insertMany(events as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
+      await this.models.Event.collection.insertMany(events.map(toStoredEvent) as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
       return { inserted: events.length };
     } catch (error) {
       return { inserted: insertedBefore(error), error };
@@ -38,7 +38,7 @@ export class EventLog {
 
   /** The slow path: search the log itself for a key (after a unique-key refusal the index did not explain). */
   async scanForKey(key: string): Promise<EventDoc | null> {
-    return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
+    return fromStoredEvent(await this.models.Event.findOne({ key }).lean<StoredEventDoc>().exec());
   }
 
   /** Records where the keys of these events were applied; repeats are harmless. */
@@ -53,7 +53,7 @@ export class EventLog {
   }
 
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
-    return this.models.Event.findById(EventLog.eventId(projectId, seq)).lean<EventDoc>().exec();
+    return fromStoredEvent(await this.models.Event.findById(EventLog.eventId(projectId, seq)).lean<StoredEventDoc>().exec());
   }
 
   /**
@@ -100,4 +100,24 @@ function insertedBefore(error: unknown): number {
   if (typeof insertedCount === 'number') return insertedCount;
   if (typeof result?.insertedCount === 'number') return result.insertedCount;
   return 0;
+}
+
+/**
+ * The stored form of an event: its `data` and `origin` (client values) as JSON text, so no backend
+ * can refuse or alter them (nested arrays, key names, lone surrogates; ADR 0004).
+ */
+export function toStoredEvent(event: EventDoc): StoredEventDoc {
+  const { data, origin, ...rest } = event;
+  const stored: StoredEventDoc = { ...rest, data: JSON.stringify(data) };
+  if (origin !== undefined) stored.origin = JSON.stringify(origin);
+  return stored;
+}
+
+/** An event as the code uses it, from either stored form (JSON text, or the plain objects of earlier versions). */
+export function fromStoredEvent(doc: StoredEventDoc | null): EventDoc | null {
+  if (doc === null) return null;
+  const { data, origin, ...rest } = doc;
+  const event: EventDoc = { ...rest, data: typeof data === 'string' ? (JSON.parse(data) as EventDoc['data']) : data };
+  if (origin !== undefined && origin !== null) event.origin = typeof origin === 'string' ? (JSON.parse(origin) as EventDoc['origin']) : origin;
+  return event;
 }

@@ -220,7 +220,7 @@ export function toWorkspace(doc: WorkspaceDoc, position: number): Workspace {
     name: doc.name,
     position,
     version: doc.version,
-    data: doc.data ?? {},
+    data: typeof doc.data === 'string' ? (JSON.parse(doc.data) as Workspace['data']) : (doc.data ?? {}),
     createdAt: new Date(doc.createdAt).toISOString(),
     updatedAt: new Date(doc.updatedAt).toISOString(),
   };
@@ -233,7 +233,7 @@ function toDoc({ workspace, seq }: WorkspaceEntry): Omit<WorkspaceDoc, '_id'> {
     projectId: workspace.projectId,
     name: workspace.name,
     version: workspace.version,
-    data: workspace.data,
+    data: JSON.stringify(workspace.data), // JSON text: stored as it is on every backend (ADR 0004)
     createdAt: new Date(workspace.createdAt),
     updatedAt: new Date(workspace.updatedAt),
     lastSeq: seq,

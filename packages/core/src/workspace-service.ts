@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   ProtocolError,
   type AckData,
@@ -8,8 +8,8 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import type { EventDoc, Models, WorkspaceDoc } from './db/models.js';
-import { isDuplicateKey, toStorageError } from './db/errors.js';
+import { databaseEpoch, type EventDoc, type Models, type WorkspaceDoc } from './db/models.js';
+import { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
@@ -124,6 +124,8 @@ export class WorkspaceService {
   private readonly writing = new Map<string, Promise<void>>();
   private readonly writeFailures = new Map<string, number>();
   private stopping = false;
+  /** The database's epoch, read once (see `MetaDoc`). */
+  private databaseEpoch: Promise<string> | undefined;
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
@@ -196,7 +198,7 @@ export class WorkspaceService {
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId);
         return { workspaces: orderedWorkspaces(state), seq: state.seq };
       })),
     );
@@ -206,8 +208,8 @@ export class WorkspaceService {
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
-        return { epoch: state.epoch!, seq: state.seq, workspaces: orderedWorkspaces(state) };
+        const state = await this.current(projectId);
+        return { epoch: await this.epochOf(projectId, state), seq: state.seq, workspaces: orderedWorkspaces(state) };
       })),
     );
   }
@@ -216,9 +218,9 @@ export class WorkspaceService {
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
-        const head = { epoch: state.epoch!, seq: state.seq };
-        if ((epoch !== undefined && epoch !== state.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
+        const state = await this.current(projectId);
+        const head = { epoch: await this.epochOf(projectId, state), seq: state.seq };
+        if ((epoch !== undefined && epoch !== head.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
         }
         const events = await this.log.readAfter(projectId, sinceSeq, this.maxReplayEvents, state.seq);
@@ -240,7 +242,7 @@ export class WorkspaceService {
       const projectId = await this.projectOf(id);
       ctx.authorize?.(projectId);
       return this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId);
         const entry = state.workspaces.get(id);
         if (entry === undefined) throw notFound(id);
         return { ...entry.workspace, position: state.order.indexOf(id) };
@@ -257,7 +259,7 @@ export class WorkspaceService {
     for (const projectId of ids) {
       const lagging = await this.guard(() => this.projector.lags(projectId));
       if (!lagging) continue;
-      await this.guard(() => this.queue.run(projectId, () => this.current(projectId, false)));
+      await this.guard(() => this.queue.run(projectId, () => this.current(projectId)));
       await this.guard(() => this.writeProjection(projectId, true));
     }
     return ids.length;
@@ -318,10 +320,26 @@ export class WorkspaceService {
     }
   }
 
-  /** One round of a batch; returns the mutations that must be planned again. */
+  /**
+   * One round of a batch; returns the mutations that must be planned again. A request id sent more
+   * than once in the batch is planned once: the copies wait for the first one, and take its
+   * answer when it was stored (or found applied), so a burst of one id never re-plans round after round.
+   */
   private async commitOnce(projectId: string, items: PendingMutation[]): Promise<PendingMutation[]> {
+    const answered = new Map<string, EventDoc>();
+    const again = await this.commitRound(projectId, items, answered);
+    return again.filter((item) => {
+      const event = item.key === undefined ? undefined : answered.get(item.key);
+      if (event === undefined) return true;
+      settle(item, () => this.replayed(event, item.hash));
+      return false;
+    });
+  }
+
+  /** Plans and stores what it can of `items`; records in `answered` the event each key was answered with. */
+  private async commitRound(projectId: string, items: PendingMutation[], answered: Map<string, EventDoc>): Promise<PendingMutation[]> {
     let verified = !this.states.has(projectId);
-    const state = await this.current(projectId, true, false);
+    const state = await this.current(projectId, false);
     const view = new BatchView(state);
     const planned: { item: PendingMutation; event: EventDoc }[] = [];
     const later: PendingMutation[] = [];
@@ -342,7 +360,7 @@ export class WorkspaceService {
         }
         // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
         const earlier = item.key === undefined ? null : await this.log.findByKey(item.key);
-        if (earlier !== null) this.replayApplied(item, earlier);
+        if (earlier !== null) this.replayApplied(item, earlier, answered);
         else item.reject(error);
         continue;
       }
@@ -363,11 +381,27 @@ export class WorkspaceService {
       planned.push({ item, event });
     }
     if (planned.length === 0) return later;
+    // The log (its head and epoch) is created with the project's first event, never by a read or a refused write.
+    if (state.epoch === undefined) state.epoch = await this.createLog(projectId);
     const { inserted, error } = await this.log.appendMany(planned.map((p) => p.event));
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
+    for (const { item, event } of committed) if (item.key !== undefined) answered.set(item.key, event);
     if (error === undefined) return later;
     const rest = planned.slice(inserted).map((p) => p.item);
+    const refusal = documentRefusal(error, inserted);
+    if (refusal !== undefined && rest.length > 0) {
+      // The database refused this one document (its neighbours are fine): only its request fails,
+      // and the ones planned after it are planned again without it.
+      const [refused, ...others] = rest;
+      this.logger.warn(`event ${projectId}:${planned[inserted]!.event.seq} refused by the database (code ${refusal}); its request fails alone`);
+      refused!.reject(
+        new ProtocolError('INVALID_MESSAGE', 'The database refused to store this request', {
+          details: { issues: [{ path: ['data'], message: `refused by the database (code ${refusal})` }] },
+        }),
+      );
+      return [...others, ...later];
+    }
     if (!isDuplicateKey(error)) {
       this.forget(projectId);
       const failure = toStorageError(error);
@@ -387,13 +421,14 @@ export class WorkspaceService {
     for (const [i, item] of rest.entries()) {
       const earlier = applied[i];
       if (earlier === null || earlier === undefined) again.push(item);
-      else this.replayApplied(item, earlier);
+      else this.replayApplied(item, earlier, answered);
     }
     return [...again, ...later];
   }
 
   /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */
-  private replayApplied(item: PendingMutation, earlier: EventDoc): void {
+  private replayApplied(item: PendingMutation, earlier: EventDoc, answered: Map<string, EventDoc>): void {
+    if (item.key !== undefined) answered.set(item.key, earlier);
     settle(item, () => this.replayed(earlier, item.hash));
     const wire = toServerEvent(earlier);
     setImmediate(() => this.bus.publish(wire));
@@ -422,8 +457,9 @@ export class WorkspaceService {
   /**
    * This node's state of a project: for reads (`verify`), caught up with the log first (one indexed
    * read when nothing is new); for writes, as cached, since a stale seq is refused by the log itself.
+   * Writes nothing for a project without events (reads do not create projects).
    */
-  private async current(projectId: string, createLog: boolean, verify = true): Promise<ProjectState> {
+  private async current(projectId: string, verify = true): Promise<ProjectState> {
     let state = this.states.get(projectId);
     if (state === undefined) {
       state = await this.projector.load(projectId);
@@ -434,7 +470,8 @@ export class WorkspaceService {
       if (verify) await this.projector.catchUp(projectId, state);
     }
     if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
-    if (createLog && state.epoch === undefined) state.epoch = await this.createLog(projectId);
+    // Events another node stored since this state was loaded without a log: learn the log's epoch.
+    if (state.epoch === undefined && state.seq > 0) state.epoch = await this.createLog(projectId);
     return state;
   }
 
@@ -559,13 +596,32 @@ export class WorkspaceService {
     return previous.data;
   }
 
+  /**
+   * The epoch a read reports: the log's; for a project without a log yet, the epoch its log will be
+   * created with (derived from the database's epoch), so a subscriber from before its first event
+   * resumes in it, while a new database gives the project another one.
+   */
+  private async epochOf(projectId: string, state: ProjectState): Promise<string> {
+    return state.epoch ?? this.newLogEpoch(projectId);
+  }
+
+  private async newLogEpoch(projectId: string): Promise<string> {
+    this.databaseEpoch ??= databaseEpoch(this.models).catch((error: unknown) => {
+      this.databaseEpoch = undefined;
+      throw error;
+    });
+    const hex = createHash('sha256').update(`${await this.databaseEpoch}\u0000${projectId}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  }
+
   /** Creates the project's head (and its epoch) if it has none; returns the epoch. */
   private async createLog(projectId: string): Promise<string> {
     const { Project } = this.models;
+    const epoch = await this.newLogEpoch(projectId);
     try {
       await Project.collection.updateOne(
         { _id: projectId as never },
-        { $setOnInsert: { epoch: randomUUID(), seq: 0, order: [], lastSeqs: {}, createdAt: new Date() } },
+        { $setOnInsert: { epoch, seq: 0, order: [], lastSeqs: {}, createdAt: new Date() } },
         { upsert: true },
       );
     } catch (error) {
@@ -630,6 +686,22 @@ function settle(item: PendingMutation, result: () => unknown): void {
   } catch (error) {
     item.reject(error);
   }
+}
+
+/**
+ * Write-error codes by which a server refuses one document for what it holds: BadValue (FerretDB v1's
+ * "nested arrays are not supported"), TypeMismatch, field-name errors, DocumentValidationFailure,
+ * document or index key too large. Others (duplicate key, stepdowns, timeouts) are not about the document.
+ */
+const DOCUMENT_REFUSALS: ReadonlySet<number> = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17280, 17419]);
+
+/** The code of the write error by which the database refused the document at `index` of an ordered insert, or undefined. */
+function documentRefusal(error: unknown, index: number): number | undefined {
+  if (typeof error !== 'object' || error === null || isUnavailable(error)) return undefined;
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as { index?: unknown; code?: unknown } | undefined;
+  if (first === undefined || first.index !== index || typeof first.code !== 'number' || !DOCUMENT_REFUSALS.has(first.code)) return undefined;
+  return first.code;
 }
 
 function notFound(id: string): ProtocolError {

@@ -84,7 +84,7 @@ describe('read model', () => {
       const docs = await core.models.Workspace.find({ projectId: p }).lean<WorkspaceDoc[]>().exec();
       expect(docs).toHaveLength(4);
       for (const workspace of listed.workspaces) {
-        expect(docs.find((doc) => doc._id === workspace.id)).toMatchObject({ version: workspace.version, data: workspace.data });
+        expect(docs.find((doc) => doc._id === workspace.id)).toMatchObject({ version: workspace.version, data: JSON.stringify(workspace.data) });
       }
       expect(await head(p)).toMatchObject({ seq: 44, order: ids });
     } finally {
