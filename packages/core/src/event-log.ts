@@ -1,8 +1,6 @@
 import type { EventDoc, Models } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
-
-/** Most primary-key reads in flight for one range read. */
-const READ_CHUNK = 64;
+import { POINT_READ_CHUNK } from './db/point-reads.js';
 
 /** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
 export class EventLog {
@@ -36,7 +34,11 @@ export class EventLog {
     return this.findById(request.projectId, request.seq);
   }
 
-  /** The slow path: search the log itself for a key (after a unique-key refusal the index did not explain). */
+  /**
+   * The slow path, and the one query of the server that no `_id` index answers on FerretDB v1 (the
+   * `key` index serves it on MongoDB): search the log itself for a key, after a unique-key refusal
+   * that the `requests` index does not explain (a crash between an event insert and its index entry).
+   */
   async scanForKey(key: string): Promise<EventDoc | null> {
     return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
   }
@@ -66,7 +68,7 @@ export class EventLog {
     const out: EventDoc[] = [];
     const last = uptoSeq ?? Number.POSITIVE_INFINITY;
     let next = afterSeq + 1;
-    let chunk = uptoSeq === undefined ? 1 : READ_CHUNK;
+    let chunk = uptoSeq === undefined ? 1 : POINT_READ_CHUNK;
     while (out.length < limit && next <= last) {
       const count = Math.min(chunk, limit - out.length, last - next + 1);
       const docs = await Promise.all(Array.from({ length: count }, (_, i) => this.findById(projectId, next + i)));
@@ -75,14 +77,9 @@ export class EventLog {
         out.push(doc);
       }
       next += count;
-      chunk = Math.min(READ_CHUNK, chunk * 4);
+      chunk = Math.min(POINT_READ_CHUNK, chunk * 4);
     }
     return out;
-  }
-
-  /** Ids of projects that have events (used by the start-up repair). */
-  async projectIds(): Promise<string[]> {
-    return (await this.models.Event.distinct('projectId').exec()) as string[];
   }
 }
 

@@ -8,7 +8,7 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import type { EventDoc, Models, WorkspaceDoc } from './db/models.js';
+import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from './db/models.js';
 import { isDuplicateKey, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
@@ -74,6 +74,8 @@ const STATE_CACHE_SIZE = 1_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
 export const DEFAULT_PROJECTION_DELAY_MS = 500;
+/** Projects the start-up repair checks at once. */
+const REPAIR_CONCURRENCY = 16;
 /** Longest wait between attempts to write the read model while the database fails. */
 const MAX_WRITE_RETRY_MS = 30_000;
 
@@ -250,17 +252,24 @@ export class WorkspaceService {
 
   /**
    * Brings the read model of every project whose head lags its event log up to the log (after a
-   * crash). Returns how many projects were checked.
+   * crash). Reads each project head once (every project with events has one: it is created before
+   * the first event) and probes the log at `seq + 1` by primary key, `REPAIR_CONCURRENCY` at a time.
+   * Returns how many projects were checked.
    */
   async repairAll(): Promise<number> {
-    const ids = await this.guard(() => this.log.projectIds());
-    for (const projectId of ids) {
-      const lagging = await this.guard(() => this.projector.lags(projectId));
-      if (!lagging) continue;
-      await this.guard(() => this.queue.run(projectId, () => this.current(projectId, false)));
-      await this.guard(() => this.writeProjection(projectId, true));
-    }
-    return ids.length;
+    const heads = await this.guard(() => this.models.Project.find({}).select({ seq: 1 }).lean<Pick<ProjectDoc, '_id' | 'seq'>[]>().exec());
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < heads.length) {
+        const head = heads[next++]!;
+        const projectId = head._id;
+        if (!(await this.guard(() => this.projector.lags(projectId, head.seq)))) continue;
+        await this.guard(() => this.queue.run(projectId, () => this.current(projectId, false)));
+        await this.guard(() => this.writeProjection(projectId, true));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REPAIR_CONCURRENCY, heads.length) }, worker));
+    return heads.length;
   }
 
   /** Writes now what the read model lacks of every project this node holds (instead of after the delay). */
@@ -579,8 +588,19 @@ export class WorkspaceService {
   private async projectOf(id: string): Promise<string> {
     const known = this.projectOfWorkspace.get(id);
     if (known !== undefined) return known;
-    const doc = await this.models.Workspace.findById(id).select({ projectId: 1 }).lean<Pick<WorkspaceDoc, 'projectId'>>().exec();
+    const doc = await this.models.Workspace.findById(id)
+      .select({ projectId: 1, lastSeq: 1 })
+      .lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>()
+      .exec();
     if (doc === null) throw notFound(id);
+    const state = this.states.get(doc.projectId);
+    if (state !== undefined && !state.workspaces.has(id) && doc.lastSeq <= state.seq) {
+      // Deleted by a seq this node has folded, yet a document is there (a late writer on another node
+      // put it back): it answers NOT_FOUND like any deleted workspace, and the next write removes it.
+      state.dirty.add(id);
+      this.scheduleWrite(doc.projectId);
+      return doc.projectId;
+    }
     this.rememberProject(id, doc.projectId);
     return doc.projectId;
   }
