@@ -25,9 +25,10 @@ import {
   type ServerKind,
 } from './common.js';
 import type { BareWriteResult, ConnectResult, PingRounds, PublishResult, ReceiverStats } from './loadgen.js';
+import { scaleProjectId, scaleWorkspaceId, type LatencyResult, type SeedResult, type StormResult } from './scale.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
-import { printReport, type ConnectionStep, type Results, type ServerResult } from './report.js';
+import { printReport, type ConnectionStep, type Results, type ScalePhase, type ServerResult } from './report.js';
 
 interface EmbeddedDb {
   uri: string;
@@ -86,7 +87,7 @@ function gitState(): Results['git'] {
 
 // ---------------------------------------------------------------------------------------------
 // Processes the run owns, stopped on exit and on SIGINT/SIGTERM.
-const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations');
+const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations') || options.scenarios.includes('scale');
 let db: EmbeddedDb | undefined;
 let dataDir: string | undefined;
 let server: ServerHandle | undefined;
@@ -533,6 +534,83 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
   return { maxPassed, stopReason, steps, peakRssKiB: memory?.peak ?? NaN };
 }
 
+/**
+ * Whether reads and writes slow down as the database grows: the same requests to the same projects,
+ * first on a database that holds only those projects, then on one that also holds every other seeded
+ * project (500,000 events in all at full size), each with a fresh server process. Both databases are
+ * seeded through the driver by the control process. Per phase: subscribe / list / update latencies
+ * one request at a time, the durable mutation rate, and a subscribe storm (many clients subscribing at
+ * once to one project not loaded yet, against the time the same connections took to get their hello).
+ */
+async function scale(): Promise<NonNullable<ServerResult['scale']>> {
+  if (db === undefined) throw new Error('scale needs the database');
+  const measured = Math.max(1, Math.min(options.scaleMeasuredProjects, options.scaleProjects - 1));
+  const stormProject = scaleProjectId(measured); // never requested before the storm
+  const projects = Array.from({ length: measured }, (_, p) => ({
+    projectId: scaleProjectId(p),
+    workspaceIds: Array.from({ length: options.scaleWorkspacesPerProject }, (_, w) => scaleWorkspaceId(scaleProjectId(p), w)),
+  }));
+  const phases: Partial<Record<'empty' | 'seeded', ScalePhase>> = {};
+  for (const phase of ['empty', 'seeded'] as const) {
+    const name = `${dbName}_scale_${phase}`;
+    usedDbNames.add(name);
+    const count = phase === 'empty' ? measured + 1 : Math.max(options.scaleProjects, measured + 1);
+    log(`scale (${phase}): seeding ${count} projects x ${options.scaleEventsPerProject} events through the driver`);
+    const seeded = await control!.call<SeedResult>({
+      cmd: 'seed',
+      uri: db.uri,
+      dbName: name,
+      first: 0,
+      count,
+      eventsPerProject: options.scaleEventsPerProject,
+      workspacesPerProject: options.scaleWorkspacesPerProject,
+      payloadBytes: Math.max(options.payloadBytes, 200),
+      timeoutMs: 3 * 3_600_000,
+    });
+    log(`  seeded ${seeded.events} events in ${(seeded.ms / 1000).toFixed(1)} s`);
+    const port = await embedded.freePort();
+    const started = nowMs();
+    server = await startServer('ours', { port, mongodbUri: db.uri, dbName: name });
+    const startMs = nowMs() - started;
+    try {
+      await settle(server.pid);
+      const deadline = nowMs() + scenarioMs();
+      const latency = await control!.call<LatencyResult>({ cmd: 'latencies', url: server.url, samples: options.scaleSamples, projects, timeoutMs: scenarioMs() });
+      log(`  subscribe p50/p99 ${latency.subscribe.p50?.toFixed(2)}/${latency.subscribe.p99?.toFixed(2)} ms, list ${latency.list.p50?.toFixed(2)}/${latency.list.p99?.toFixed(2)} ms, update ${latency.update.p50?.toFixed(2)}/${latency.update.p99?.toFixed(2)} ms`);
+      const published = await publish(server, projects[0]!.workspaceIds, deadline, {
+        count: options.scaleMutations,
+        inFlight: options.mutationInFlight,
+        connections: options.mutationConnections,
+      });
+      const mutationsPerSec = perSecond(published.acked, published.firstSendAt, published.lastAckAt);
+      log(`  durable mutations ${mutationsPerSec?.toFixed(0)}/s (${published.acked} acked, ${published.errors} errors)`);
+      await settle(server.pid);
+      const storm = await control!.call<StormResult>({ cmd: 'storm', url: server.url, clients: options.stormClients, projectId: stormProject, timeoutMs: scenarioMs() });
+      log(`  storm: ${storm.clients} hellos in ${storm.helloMs?.toFixed(0)} ms, every subscribe acked in ${storm.subscribeMs?.toFixed(0)} ms`);
+      phases[phase] = {
+        projects: count,
+        events: seeded.events,
+        seedMs: seeded.ms,
+        serverStartMs: startMs,
+        latency,
+        mutations: {
+          acked: published.acked,
+          errors: published.errors,
+          firstError: published.firstError ?? null,
+          perSec: mutationsPerSec,
+          ackLatency: published.ack,
+        },
+        storm,
+        peakRssKiB: processMemoryKiB(server.pid)?.peak ?? NaN,
+      };
+    } finally {
+      await server.stop();
+      server = undefined;
+    }
+  }
+  return { measuredProjects: measured, empty: phases.empty!, seeded: phases.seeded! };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -587,7 +665,7 @@ try {
     log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
   }
 
-  const scenarioTasks: { [K in Exclude<Scenario, 'ping'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+  const scenarioTasks: { [K in Exclude<Scenario, 'ping' | 'scale'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
     idle: idleMemory,
     fanout: fanOut,
     mutations: durableMutations,
@@ -625,7 +703,7 @@ try {
       server = undefined;
     };
     for (const name of SCENARIOS) {
-      if (name === 'ping' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (name === 'ping' || name === 'scale' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
       if (options.restartPerScenario) await shutdown();
       server ??= await launch(options.restartPerScenario ? name : undefined);
       const started = nowMs();
@@ -649,6 +727,18 @@ try {
       0,
     );
     if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
+  }
+  if (options.scenarios.includes('scale') && options.servers.includes('ours')) {
+    const entry = results.servers['ours']!;
+    const started = nowMs();
+    log('ours: scale');
+    try {
+      entry.scale = await scale();
+    } catch (error) {
+      entry.errors.push(`scale: ${(error as Error).message}`);
+      log(`  scale failed: ${(error as Error).message}`);
+    }
+    log(`  scale done in ${((nowMs() - started) / 1000).toFixed(1)} s`);
   }
 } catch (error) {
   // A crash of the run itself (a server exited, the database did not start): report what was measured, exit 1.

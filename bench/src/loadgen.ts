@@ -3,6 +3,7 @@
 // event; one control worker publishes updates, runs the ping round trips, the durable mutations
 // and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
 import { BenchClient, type EventSink } from './client.js';
+import { latencies, seed, storm, type LatencyCommand, type SeedCommand, type StormCommand } from './scale.js';
 import { Histogram, UPDATE_NO_KEY, extractNumber, nowMs, processCpuMs, sleep, waitIdle, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
 
 export type Command =
@@ -38,7 +39,10 @@ export type Command =
       timeoutMs: number;
     }
   | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
-  | { cmd: 'dropDatabase'; uri: string; dbName: string };
+  | { cmd: 'dropDatabase'; uri: string; dbName: string }
+  | SeedCommand
+  | LatencyCommand
+  | StormCommand;
 
 export interface ConnectResult {
   opened: number;
@@ -433,6 +437,12 @@ async function handle(command: Command): Promise<unknown> {
       return bareWrite(command);
     case 'dropDatabase':
       return dropDatabase(command);
+    case 'seed':
+      return seed(command);
+    case 'latencies':
+      return latencies(command);
+    case 'storm':
+      return storm(command);
   }
 }
 

@@ -2,6 +2,7 @@
 // the issue's targets as ratios. Targets are reported as met / not met; nothing is asserted.
 import type { LatencySummary, ServerKind } from './common.js';
 import type { BareWriteResult } from './loadgen.js';
+import type { LatencyResult, StormResult } from './scale.js';
 import type { Options } from './options.js';
 
 export interface ConnectionStep {
@@ -20,6 +21,19 @@ export interface ConnectionStep {
   cpuUsPerEvent?: number | null;
   rssKiB?: number;
   publisherMaxLagMs?: number;
+}
+
+/** One database of the `scale` scenario: what it held, and what the same requests measured on it. */
+export interface ScalePhase {
+  projects: number;
+  events: number;
+  seedMs: number;
+  /** Start of a fresh server process on this database, until it listened. */
+  serverStartMs: number;
+  latency: LatencyResult;
+  mutations: { acked: number; errors: number; firstError: string | null; perSec: number | null; ackLatency: LatencySummary };
+  storm: StormResult;
+  peakRssKiB: number;
 }
 
 export interface ServerResult {
@@ -90,6 +104,7 @@ export interface ServerResult {
     peakRssKiB: number;
   };
   connections?: { maxPassed: number; stopReason: string; steps: ConnectionStep[]; peakRssKiB: number };
+  scale?: { measuredProjects: number; empty: ScalePhase; seeded: ScalePhase };
   peakRssKiB?: number;
   serverLog?: string[];
 }
@@ -185,6 +200,36 @@ export function computeTargets(results: Results): TargetResult[] {
       ratio(ours?.mutations?.ackedPerSec, results.bare?.updateOne.perSec),
       '>= 1x',
       (r) => r >= 1,
+    ),
+    ...scaleTargets(ours?.scale, check),
+  ];
+}
+
+function scaleTargets(
+  scale: ServerResult['scale'],
+  check: (target: string, value: number | null, required: string, ok: (r: number) => boolean) => TargetResult,
+): TargetResult[] {
+  if (scale === undefined) return [];
+  const { empty, seeded } = scale;
+  const atMost = (limit: number) => (r: number) => r <= limit;
+  const big = `${seeded.events.toLocaleString('en-US')} events`;
+  return [
+    ...(['subscribe', 'list', 'update'] as const).flatMap((op) =>
+      (['p50', 'p99'] as const).map((q) =>
+        check(`scale: ${op} ${q} on ${big} vs on the measured projects alone`, ratio(seeded.latency[op][q], empty.latency[op][q]), '<= 1.5x', atMost(1.5)),
+      ),
+    ),
+    check(
+      `scale: durable mutations/s on ${big} vs on the measured projects alone`,
+      ratio(seeded.mutations.perSec, empty.mutations.perSec),
+      '>= 0.67x',
+      (r) => r >= 0.67,
+    ),
+    check(
+      `subscribe storm on ${big}: ${seeded.storm.clients} subscribes acked vs the same connections' hellos`,
+      ratio(seeded.storm.subscribeMs, seeded.storm.helloMs),
+      '<= 2x',
+      atMost(2),
     ),
   ];
 }
@@ -354,6 +399,42 @@ export function renderReport(results: Results): string {
     ),
   );
 
+  const scale = ours?.scale;
+  if (scale !== undefined) {
+    const phases = [
+      [`measured projects alone (${scale.empty.events.toLocaleString('en-US')} events)`, scale.empty],
+      [`all seeded projects (${scale.seeded.events.toLocaleString('en-US')} events)`, scale.seeded],
+    ] as const;
+    const rows: string[][] = phases.map(([name, phase]) => [
+      name,
+      `${num(phase.seedMs / 1000, 0)} s / ${num(phase.serverStartMs / 1000, 1)} s`,
+      ...(['subscribe', 'list', 'update'] as const).map((op) => `${num(phase.latency[op].p50, 2)} / ${num(phase.latency[op].p99, 2)}`),
+      `${num(phase.mutations.perSec, 0)}${phase.mutations.errors > 0 ? ` (${phase.mutations.errors} errors)` : ''}`,
+      `${phase.storm.clients}: ${num(phase.storm.helloMs, 0)} / ${num(phase.storm.subscribeMs, 0)}${phase.storm.failed > 0 ? ` (${phase.storm.failed} failed)` : ''}`,
+      mib(phase.peakRssKiB),
+    ]);
+    const r = (pick: (phase: ScalePhase) => number | null | undefined): string => times(ratio(pick(scale.seeded), pick(scale.empty)));
+    rows.push([
+      'ratio',
+      dash,
+      ...(['subscribe', 'list', 'update'] as const).map((op) => `${r((x) => x.latency[op].p50)} / ${r((x) => x.latency[op].p99)}`),
+      r((x) => x.mutations.perSec),
+      `${times(ratio(scale.empty.storm.subscribeMs, scale.empty.storm.helloMs))} / ${times(ratio(scale.seeded.storm.subscribeMs, scale.seeded.storm.helloMs))} (subscribes vs hellos)`,
+      dash,
+    ]);
+    out.push(
+      table(
+        `Scale: the same requests on ${scale.measuredProjects} projects, alone and among ${scale.seeded.projects.toLocaleString('en-US')} seeded projects (${o.scaleSamples} of each request, one at a time)`,
+        'Both databases seeded through the driver (the seeded one holds the measured projects too), each served by a fresh server process. ' +
+          'subscribe is a new subscription with its snapshot (the first to each project loads it); update is send -> ack. ' +
+          `Mutations: ${o.scaleMutations} updates, ${o.mutationInFlight} in flight over ${o.mutationConnections} connections, to one project. ` +
+          'Storm: that many new connections opened at once (ms until every hello), then every one subscribes at once to a project not loaded yet (ms until every ack).',
+        ['database', 'seed / server start', 'subscribe p50 / p99 ms', 'list p50 / p99 ms', 'update p50 / p99 ms', 'mutations/s', 'storm: hellos / subscribes ms', 'peak RSS MiB'],
+        rows,
+      ),
+    );
+  }
+
   out.push(
     table(
       'Server process totals',
@@ -366,7 +447,7 @@ export function renderReport(results: Results): string {
   const targets = results.targets ?? computeTargets(results);
   out.push(
     table(
-      'Targets (issue 5), as ratios measured in this run',
+      'Targets (issues 5 and 10), as ratios measured in this run',
       '',
       ['target', 'measured', 'required', 'status'],
       targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),

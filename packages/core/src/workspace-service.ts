@@ -126,6 +126,10 @@ export class WorkspaceService {
   private readonly writing = new Map<string, Promise<void>>();
   private readonly writeFailures = new Map<string, number>();
   private stopping = false;
+  /** Orders read arrivals and the starts of catch-ups (see `current`). */
+  private clock = 0;
+  /** When the last completed catch-up of a state started. */
+  private readonly caughtUpAt = new WeakMap<ProjectState, number>();
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
@@ -196,9 +200,10 @@ export class WorkspaceService {
 
   /** The project's workspaces in order, and the seq they reflect. */
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId, false, true, arrivedAt);
         return { workspaces: orderedWorkspaces(state), seq: state.seq };
       })),
     );
@@ -206,9 +211,10 @@ export class WorkspaceService {
 
   /** Snapshot for `subscribe` without `sinceSeq`. */
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
+        const state = await this.current(projectId, true, true, arrivedAt);
         return { epoch: state.epoch!, seq: state.seq, workspaces: orderedWorkspaces(state) };
       })),
     );
@@ -216,9 +222,10 @@ export class WorkspaceService {
 
   /** Events after `sinceSeq` for `subscribe` with `sinceSeq`, or `resync` when they cannot be trusted or are too many. */
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
+        const state = await this.current(projectId, true, true, arrivedAt);
         const head = { epoch: state.epoch!, seq: state.seq };
         if ((epoch !== undefined && epoch !== state.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
@@ -238,11 +245,12 @@ export class WorkspaceService {
 
   /** One workspace with its position. */
   get(id: string, ctx: ReadContext = {}): Promise<Workspace> {
+    const arrivedAt = this.arrival();
     return this.guard(async () => {
       const projectId = await this.projectOf(id);
       ctx.authorize?.(projectId);
       return this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId, false, true, arrivedAt);
         const entry = state.workspaces.get(id);
         if (entry === undefined) throw notFound(id);
         return { ...entry.workspace, position: state.order.indexOf(id) };
@@ -431,20 +439,35 @@ export class WorkspaceService {
   /**
    * This node's state of a project: for reads (`verify`), caught up with the log first (one indexed
    * read when nothing is new); for writes, as cached, since a stale seq is refused by the log itself.
+   * A read that arrived (`arrivedAt`, see `arrival`) before the last catch-up of the state started
+   * needs none of its own: that one already saw every event stored before the read arrived, so a
+   * burst of reads of one project (a subscribe storm) costs one read of the log, not one each.
    */
-  private async current(projectId: string, createLog: boolean, verify = true): Promise<ProjectState> {
+  private async current(projectId: string, createLog: boolean, verify = true, arrivedAt = Number.POSITIVE_INFINITY): Promise<ProjectState> {
     let state = this.states.get(projectId);
     if (state === undefined) {
+      const startedAt = this.arrival();
       state = await this.projector.load(projectId);
+      this.caughtUpAt.set(state, startedAt);
       this.remember(projectId, state);
     } else {
       this.states.delete(projectId); // most recently used last
       this.states.set(projectId, state);
-      if (verify) await this.projector.catchUp(projectId, state);
+      if (verify && (this.caughtUpAt.get(state) ?? 0) < arrivedAt) {
+        const startedAt = this.arrival();
+        await this.projector.catchUp(projectId, state);
+        this.caughtUpAt.set(state, startedAt);
+      }
     }
     if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
     if (createLog && state.epoch === undefined) state.epoch = await this.createLog(projectId);
     return state;
+  }
+
+  /** A tick of the clock that orders read arrivals and catch-ups. */
+  private arrival(): number {
+    this.clock += 1;
+    return this.clock;
   }
 
   /** Folds what the log holds past this node's state; the read model follows after the delay. Returns how many events. */

@@ -111,3 +111,24 @@ describe('queries of the hot path', () => {
     expect(checked).toEqual(new Set(['projects', 'workspaces', 'events', 'requests']));
   });
 });
+
+describe('a burst of reads of one project', () => {
+  it('shares one catch-up read of the log, and a read that arrives after another node wrote still sees the write', async () => {
+    const p = 'read-burst';
+    const writer = service();
+    const reader = service();
+    const { workspace } = await writer.create({ projectId: p, name: 'A' }, { subject: 'alice' });
+    expect((await reader.snapshot(p)).seq).toBe(1); // loaded
+
+    commands.length = 0;
+    const snapshots = await Promise.all(Array.from({ length: 200 }, () => reader.snapshot(p)));
+    expect(snapshots.every((snapshot) => snapshot.seq === 1)).toBe(true);
+    const logReads = commands.filter((event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events');
+    expect(logReads.length).toBe(1);
+
+    await writer.update({ id: workspace.id, patch: { name: 'A2' } }, { subject: 'alice' });
+    const after = await Promise.all(Array.from({ length: 20 }, () => reader.list(p)));
+    expect(after.map((list) => list.seq)).toEqual(Array.from({ length: 20 }, () => 2));
+    expect(after[0]!.workspaces[0]!.name).toBe('A2');
+  });
+});
