@@ -535,30 +535,37 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
 }
 
 /**
- * Whether reads and writes slow down as the database grows: the same requests to the same projects,
- * first on a database that holds only those projects, then on one that also holds every other seeded
- * project (500,000 events in all at full size), each with a fresh server process. Both databases are
- * seeded through the driver by the control process. Per phase: subscribe / list / update latencies
- * one request at a time, the durable mutation rate, and a subscribe storm (many clients subscribing at
- * once to one project not loaded yet, against the time the same connections took to get their hello).
+ * Whether reads and writes slow down as the database grows: the same requests to the same projects on
+ * two databases seeded through the driver by the control process, one holding only those projects
+ * and one that also holds every other seeded project (500,000 events in all at full size), each
+ * served by a fresh server process, both running at once. Request latencies are interleaved request
+ * by request across the two (other work on the machine then slows both alike); the durable mutation
+ * rate is measured on each in turn, twice, in the order A B B A; then a subscribe storm on each (many
+ * clients subscribing at once to one project not loaded yet, against the time the same connections
+ * took to get their hello).
  */
 async function scale(): Promise<NonNullable<ServerResult['scale']>> {
   if (db === undefined) throw new Error('scale needs the database');
+  const uri = db.uri;
   const measured = Math.max(1, Math.min(options.scaleMeasuredProjects, options.scaleProjects - 1));
   const stormProject = scaleProjectId(measured); // never requested before the storm
   const projects = Array.from({ length: measured }, (_, p) => ({
     projectId: scaleProjectId(p),
     workspaceIds: Array.from({ length: options.scaleWorkspacesPerProject }, (_, w) => scaleWorkspaceId(scaleProjectId(p), w)),
   }));
-  const phases: Partial<Record<'empty' | 'seeded', ScalePhase>> = {};
-  for (const phase of ['empty', 'seeded'] as const) {
-    const name = `${dbName}_scale_${phase}`;
+  const phaseNames = ['empty', 'seeded'] as const;
+  const phases = phaseNames.map((phase) => ({
+    phase,
+    name: `${dbName}_scale_${phase}`,
+    count: phase === 'empty' ? measured + 1 : Math.max(options.scaleProjects, measured + 1),
+  }));
+  const seeded: SeedResult[] = [];
+  for (const { phase, name, count } of phases) {
     usedDbNames.add(name);
-    const count = phase === 'empty' ? measured + 1 : Math.max(options.scaleProjects, measured + 1);
     log(`scale (${phase}): seeding ${count} projects x ${options.scaleEventsPerProject} events through the driver`);
-    const seeded = await control!.call<SeedResult>({
+    const result = await control!.call<SeedResult>({
       cmd: 'seed',
-      uri: db.uri,
+      uri,
       dbName: name,
       first: 0,
       count,
@@ -567,48 +574,73 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
       payloadBytes: Math.max(options.payloadBytes, 200),
       timeoutMs: 3 * 3_600_000,
     });
-    log(`  seeded ${seeded.events} events in ${(seeded.ms / 1000).toFixed(1)} s`);
-    const port = await embedded.freePort();
-    const started = nowMs();
-    server = await startServer('ours', { port, mongodbUri: db.uri, dbName: name });
-    const startMs = nowMs() - started;
-    try {
-      await settle(server.pid);
-      const deadline = nowMs() + scenarioMs();
-      const latency = await control!.call<LatencyResult>({ cmd: 'latencies', url: server.url, samples: options.scaleSamples, projects, timeoutMs: scenarioMs() });
-      log(`  subscribe p50/p99 ${latency.subscribe.p50?.toFixed(2)}/${latency.subscribe.p99?.toFixed(2)} ms, list ${latency.list.p50?.toFixed(2)}/${latency.list.p99?.toFixed(2)} ms, update ${latency.update.p50?.toFixed(2)}/${latency.update.p99?.toFixed(2)} ms`);
-      const published = await publish(server, projects[0]!.workspaceIds, deadline, {
-        count: options.scaleMutations,
+    log(`  seeded ${result.events} events in ${(result.ms / 1000).toFixed(1)} s`);
+    seeded.push(result);
+  }
+  const handles: ServerHandle[] = [];
+  const startMs: number[] = [];
+  try {
+    for (const { name } of phases) {
+      const port = await embedded.freePort();
+      const started = nowMs();
+      const handle = await startServer('ours', { port, mongodbUri: uri, dbName: name });
+      pingServers.add(handle); // stopped by cleanup() on a signal
+      handles.push(handle);
+      startMs.push(nowMs() - started);
+    }
+    log(`  servers started in ${startMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')}`);
+    await waitIdle([...handles.map((handle) => handle.pid), ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 60_000);
+    const latency = await control!.call<LatencyResult[]>({
+      cmd: 'latencies',
+      targets: handles.map((handle) => ({ url: handle.url, projects })),
+      samples: options.scaleSamples,
+      timeoutMs: scenarioMs(),
+    });
+    const mutations = handles.map(() => ({ acked: 0, errors: 0, firstError: null as string | null, ms: 0 }));
+    for (const i of [0, 1, 1, 0]) {
+      const published = await publish(handles[i]!, projects[0]!.workspaceIds, nowMs() + scenarioMs(), {
+        count: Math.ceil(options.scaleMutations / 2),
         inFlight: options.mutationInFlight,
         connections: options.mutationConnections,
       });
-      const mutationsPerSec = perSecond(published.acked, published.firstSendAt, published.lastAckAt);
-      log(`  durable mutations ${mutationsPerSec?.toFixed(0)}/s (${published.acked} acked, ${published.errors} errors)`);
-      await settle(server.pid);
-      const storm = await control!.call<StormResult>({ cmd: 'storm', url: server.url, clients: options.stormClients, projectId: stormProject, timeoutMs: scenarioMs() });
-      log(`  storm: ${storm.clients} hellos in ${storm.helloMs?.toFixed(0)} ms, every subscribe acked in ${storm.subscribeMs?.toFixed(0)} ms`);
-      phases[phase] = {
-        projects: count,
-        events: seeded.events,
-        seedMs: seeded.ms,
-        serverStartMs: startMs,
-        latency,
-        mutations: {
-          acked: published.acked,
-          errors: published.errors,
-          firstError: published.firstError ?? null,
-          perSec: mutationsPerSec,
-          ackLatency: published.ack,
-        },
+      const m = mutations[i]!;
+      m.acked += published.acked;
+      m.errors += published.errors;
+      m.firstError ??= published.firstError ?? null;
+      if (published.firstSendAt !== null && published.lastAckAt !== null) m.ms += published.lastAckAt - published.firstSendAt;
+    }
+    const storms: StormResult[] = [];
+    for (const handle of handles) {
+      await waitIdle([handle.pid, ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 30_000);
+      storms.push(await control!.call<StormResult>({ cmd: 'storm', url: handle.url, clients: options.stormClients, projectId: stormProject, timeoutMs: scenarioMs() }));
+    }
+    const result = phases.map((phase, i): ScalePhase => {
+      const l = latency[i]!;
+      const m = mutations[i]!;
+      const storm = storms[i]!;
+      log(
+        `  ${phase.phase}: subscribe p50/p99 ${l.subscribe.p50?.toFixed(2)}/${l.subscribe.p99?.toFixed(2)} ms, list ${l.list.p50?.toFixed(2)}/${l.list.p99?.toFixed(2)} ms, ` +
+          `update ${l.update.p50?.toFixed(2)}/${l.update.p99?.toFixed(2)} ms; mutations ${m.ms > 0 ? ((m.acked * 1000) / m.ms).toFixed(0) : '-'}/s; ` +
+          `storm ${storm.helloMs?.toFixed(0)} ms to every hello, ${storm.subscribeMs?.toFixed(0)} ms to every subscribe ack`,
+      );
+      return {
+        projects: phase.count,
+        events: seeded[i]!.events,
+        seedMs: seeded[i]!.ms,
+        serverStartMs: startMs[i]!,
+        latency: l,
+        mutations: { acked: m.acked, errors: m.errors, firstError: m.firstError, perSec: m.ms > 0 ? (m.acked * 1000) / m.ms : null },
         storm,
-        peakRssKiB: processMemoryKiB(server.pid)?.peak ?? NaN,
+        peakRssKiB: processMemoryKiB(handles[i]!.pid)?.peak ?? NaN,
       };
-    } finally {
-      await server.stop();
-      server = undefined;
+    });
+    return { measuredProjects: measured, empty: result[0]!, seeded: result[1]! };
+  } finally {
+    for (const handle of handles) {
+      await handle.stop();
+      pingServers.delete(handle);
     }
   }
-  return { measuredProjects: measured, empty: phases.empty!, seeded: phases.seeded! };
 }
 
 // ---------------------------------------------------------------------------------------------

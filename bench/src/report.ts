@@ -31,7 +31,7 @@ export interface ScalePhase {
   /** Start of a fresh server process on this database, until it listened. */
   serverStartMs: number;
   latency: LatencyResult;
-  mutations: { acked: number; errors: number; firstError: string | null; perSec: number | null; ackLatency: LatencySummary };
+  mutations: { acked: number; errors: number; firstError: string | null; perSec: number | null };
   storm: StormResult;
   peakRssKiB: number;
 }
@@ -425,9 +425,10 @@ export function renderReport(results: Results): string {
     out.push(
       table(
         `Scale: the same requests on ${scale.measuredProjects} projects, alone and among ${scale.seeded.projects.toLocaleString('en-US')} seeded projects (${o.scaleSamples} of each request, one at a time)`,
-        'Both databases seeded through the driver (the seeded one holds the measured projects too), each served by a fresh server process. ' +
+        'Both databases seeded through the driver (the seeded one holds the measured projects too), each served by a fresh server process, both at once; ' +
+          'the requests go to the two in turn, one at a time (whichever first alternates), so other work on the machine slows both alike. ' +
           'subscribe is a new subscription with its snapshot (the first to each project loads it); update is send -> ack. ' +
-          `Mutations: ${o.scaleMutations} updates, ${o.mutationInFlight} in flight over ${o.mutationConnections} connections, to one project. ` +
+          `Mutations: ${o.scaleMutations} updates per database, ${o.mutationInFlight} in flight over ${o.mutationConnections} connections, to one project, in two halves (order A B B A). ` +
           'Storm: that many new connections opened at once (ms until every hello), then every one subscribes at once to a project not loaded yet (ms until every ack).',
         ['database', 'seed / server start', 'subscribe p50 / p99 ms', 'list p50 / p99 ms', 'update p50 / p99 ms', 'mutations/s', 'storm: hellos / subscribes ms', 'peak RSS MiB'],
         rows,

@@ -1,8 +1,8 @@
 // The `scale` scenario's parts that run in a load generator process: seeding a database through the
 // driver (no server: 500,000 events take minutes, not hours), the request latencies measured
-// against seeded projects, and the subscribe storm. The driver (driver.ts `scale`) runs each phase
-// against a fresh server process: once on a database holding only the measured projects, once on
-// one that also holds every other seeded project.
+// against seeded projects, and the subscribe storm. The driver (driver.ts `scale`) seeds two
+// databases, one holding only the measured projects and one that also holds every other seeded
+// project, and measures a fresh server process on each, side by side.
 import { randomUUID } from 'node:crypto';
 import { BenchClient } from './client.js';
 import { Histogram, nowMs, type LatencySummary } from './common.js';
@@ -126,10 +126,10 @@ export async function seed(command: SeedCommand): Promise<SeedResult> {
 
 export interface LatencyCommand {
   cmd: 'latencies';
-  url: string;
-  /** Requests of each kind, sent one at a time, round-robin over the projects. */
+  /** The servers measured, interleaved request by request (see `latencies`). */
+  targets: { url: string; projects: { projectId: string; workspaceIds: string[] }[] }[];
+  /** Requests of each kind to each server, one at a time, round-robin over its projects. */
   samples: number;
-  projects: { projectId: string; workspaceIds: string[] }[];
   timeoutMs: number;
 }
 
@@ -144,43 +144,72 @@ export interface LatencyResult {
   timedOut: boolean;
 }
 
-/** Sequential request latencies on one connection (subscribe on its own connection each time). */
-export async function latencies(command: LatencyCommand): Promise<LatencyResult> {
+/**
+ * Sequential request latencies of several servers, interleaved: each step sends the same kind of
+ * request to every server in turn, alternating which goes first, so a burst of other work on the
+ * machine slows both alike instead of deciding one server's tail. Subscribes use their own
+ * connection (subscribe, then unsubscribe); lists and updates share another.
+ */
+export async function latencies(command: LatencyCommand): Promise<LatencyResult[]> {
   const deadline = nowMs() + command.timeoutMs;
-  const hist = { subscribe: new Histogram(), list: new Histogram(), update: new Histogram() };
-  const result = { errors: 0, firstError: null as string | null, timedOut: false };
   const timeout = (): number => Math.max(1_000, Math.min(30_000, deadline - nowMs()));
-  const timed = async (into: Histogram, run: () => Promise<unknown>): Promise<void> => {
+  const targets = await Promise.all(
+    command.targets.map(async (target) => ({
+      ...target,
+      client: await BenchClient.connect(target.url, 'ours', { timeoutMs: timeout() }),
+      subscriber: await BenchClient.connect(target.url, 'ours', { timeoutMs: timeout() }),
+      hist: { subscribe: new Histogram(), list: new Histogram(), update: new Histogram() },
+      errors: 0,
+      firstError: null as string | null,
+    })),
+  );
+  type Target = (typeof targets)[number];
+  const timed = async (target: Target, kind: 'subscribe' | 'list' | 'update', run: () => Promise<unknown>): Promise<void> => {
     const sentAt = nowMs();
     try {
       await run();
-      into.record(nowMs() - sentAt);
+      target.hist[kind].record(nowMs() - sentAt);
     } catch (error) {
-      result.errors += 1;
-      result.firstError ??= error instanceof Error ? error.message : String(error);
+      target.errors += 1;
+      target.firstError ??= error instanceof Error ? error.message : String(error);
     }
   };
-  const client = await BenchClient.connect(command.url, 'ours', { timeoutMs: timeout() });
-  const subscriber = await BenchClient.connect(command.url, 'ours', { timeoutMs: timeout() });
+  let timedOut = false;
   try {
     for (let i = 0; i < command.samples; i += 1) {
       if (nowMs() > deadline) {
-        result.timedOut = true;
+        timedOut = true;
         break;
       }
-      const project = command.projects[i % command.projects.length]!;
-      await timed(hist.subscribe, () => subscriber.request('subscribe', { projectId: project.projectId }, timeout()));
-      await subscriber.request('unsubscribe', { projectId: project.projectId }, timeout()).catch(() => {});
-      await timed(hist.list, () => client.request('workspace.list', { projectId: project.projectId }, timeout()));
-      const workspaceId = project.workspaceIds[Math.floor(i / command.projects.length) % project.workspaceIds.length]!;
-      await timed(hist.update, () =>
-        client.request('workspace.update', { id: workspaceId, patch: { data: { prompt: `latency ${i}`, sentAt: nowMs() } } }, timeout()),
-      );
+      const order = i % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const project = target.projects[i % target.projects.length]!;
+        await timed(target, 'subscribe', () => target.subscriber.request('subscribe', { projectId: project.projectId }, timeout()));
+        await target.subscriber.request('unsubscribe', { projectId: project.projectId }, timeout()).catch(() => {});
+      }
+      for (const target of order) {
+        const project = target.projects[i % target.projects.length]!;
+        await timed(target, 'list', () => target.client.request('workspace.list', { projectId: project.projectId }, timeout()));
+      }
+      for (const target of order) {
+        const project = target.projects[i % target.projects.length]!;
+        const workspaceId = project.workspaceIds[Math.floor(i / target.projects.length) % project.workspaceIds.length]!;
+        await timed(target, 'update', () =>
+          target.client.request('workspace.update', { id: workspaceId, patch: { data: { prompt: `latency ${i}`, sentAt: nowMs() } } }, timeout()),
+        );
+      }
     }
   } finally {
-    await Promise.all([client.close(), subscriber.close()]);
+    await Promise.all(targets.flatMap((target) => [target.client.close(), target.subscriber.close()]));
   }
-  return { subscribe: hist.subscribe.summary(), list: hist.list.summary(), update: hist.update.summary(), ...result };
+  return targets.map((target) => ({
+    subscribe: target.hist.subscribe.summary(),
+    list: target.hist.list.summary(),
+    update: target.hist.update.summary(),
+    errors: target.errors,
+    firstError: target.firstError,
+    timedOut,
+  }));
 }
 
 export interface StormCommand {
