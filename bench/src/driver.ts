@@ -26,6 +26,7 @@ import {
 } from './common.js';
 import type { BareWriteResult, ConnectResult, PingRounds, PublishResult, ReceiverStats } from './loadgen.js';
 import { scaleProjectId, scaleWorkspaceId, type LatencyResult, type SeedResult, type StormResult } from './scale.js';
+import type { ResumeResult } from './resume.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
 import { printReport, type ConnectionStep, type Results, type ScalePhase, type ServerResult } from './report.js';
@@ -643,6 +644,104 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
   }
 }
 
+/**
+ * Resume storm: many subscribed clients over a few projects drop at once, miss the same number of
+ * events per project, and come back at once. Ours is restarted in between (SIGTERM, then a new
+ * process on the same port and database) and the clients resume with `sinceSeq`; Socket.IO runs with
+ * connection state recovery and is not restarted (its missed packets live in its memory: the best it
+ * can do). Reported: the time from the reconnect until every client held every missed event once,
+ * lost and duplicated events, the server's peak RSS, and the ack latency of a writer updating another
+ * project meanwhile.
+ */
+async function resume(kind: ServerKind): Promise<NonNullable<ServerResult['resume']>> {
+  const port = await embedded.freePort();
+  const name = `${dbName}_resume`;
+  if (kind === 'ours') usedDbNames.add(name);
+  const start = (): Promise<ServerHandle> =>
+    startServer(kind, { port, mongodbUri: db?.uri, dbName: name, env: kind === 'sio' ? { SIO_RECOVERY_MS: '300000' } : undefined });
+  server = await start();
+  try {
+    const projects = Array.from({ length: options.resumeProjects }, (_, i) => `resume-${kind}-${runId}-${i}`);
+    const workspaceIds: string[] = [];
+    for (const projectId of projects) workspaceIds.push(...(await prepare(server, projectId, 1, 60_000)));
+    const writerIds = await prepare(server, `resume-writer-${kind}-${runId}`, 1, 60_000);
+    const shares = split(options.resumeClients, receivers.length);
+    const opened = await Promise.all(
+      receivers.map((worker, i) =>
+        worker.call<{ opened: number; failed: number; firstError: string | null }>({
+          cmd: 'resumeOpen',
+          url: server!.url,
+          kind,
+          projects,
+          count: shares[i]!,
+          concurrency: options.connectConcurrency,
+          timeoutMs: scenarioMs(),
+        }),
+      ),
+    );
+    const openFailed = opened.reduce((sum, part) => sum + part.failed, 0);
+    if (openFailed > 0) throw new Error(`${openFailed} clients could not subscribe: ${opened.find((part) => part.firstError !== null)?.firstError}`);
+    // One event each before the drop: a client resumes from what it last received (Socket.IO's
+    // recovery needs the offset of a received packet; the official client sends none without one).
+    await publish(server, workspaceIds, nowMs() + scenarioMs(), { count: projects.length, inFlight: 1, connections: 1 });
+    const held = await Promise.all(receivers.map((worker) => worker.call<{ holding: number; clients: number }>({ cmd: 'resumeWait', seq: 2, timeoutMs: 30_000 })));
+    if (held.some((part) => part.holding < part.clients)) throw new Error('not every client received the event before the drop');
+    await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeDrop' })));
+    const missed = await publish(server, workspaceIds, nowMs() + scenarioMs(), {
+      count: options.resumeMissed * projects.length,
+      inFlight: 32,
+      connections: 1,
+    });
+    if (missed.acked !== options.resumeMissed * projects.length) throw new Error(`only ${missed.acked} of the missed updates were acked: ${missed.firstError}`);
+    const restarted = kind === 'ours';
+    if (restarted) {
+      await server.stop();
+      server = await start();
+    }
+    const m = meter(server.pid);
+    const startedAt = nowMs();
+    const writer = publish(server, writerIds, startedAt + scenarioMs(), { count: options.resumeWriterUpdates, inFlight: 1, ratePerSec: 50, connections: 1 });
+    const parts = await Promise.all(
+      receivers.map((worker) =>
+        worker.call<ResumeResult>({
+          cmd: 'resumeReconnect',
+          url: server!.url,
+          missed: options.resumeMissed,
+          startedAt,
+          concurrency: options.connectConcurrency,
+          timeoutMs: scenarioMs(),
+        }),
+      ),
+    );
+    const written = await writer;
+    const usage = m.stop();
+    await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeClose' })));
+    const sum = (pick: (part: ResumeResult) => number): number => parts.reduce((total, part) => total + pick(part), 0);
+    const complete = sum((part) => part.complete);
+    return {
+      clients: sum((part) => part.clients),
+      projects: projects.length,
+      missedPerClient: options.resumeMissed,
+      restarted,
+      complete,
+      lost: sum((part) => part.lost),
+      duplicated: sum((part) => part.duplicated),
+      notResumed: sum((part) => part.notResumed),
+      failed: sum((part) => part.failed),
+      firstError: parts.find((part) => part.firstError !== null)?.firstError ?? null,
+      recoverMs: complete === options.resumeClients ? Math.max(...parts.map((part) => part.lastCompleteMs ?? 0)) : null,
+      writerAcked: written.acked,
+      writerErrors: written.errors,
+      writerAck: written.ack,
+      cpuMs: usage.cpuMs,
+      peakRssKiB: usage.peakRssKiB,
+    };
+  } finally {
+    await server.stop();
+    server = undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -697,7 +796,7 @@ try {
     log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
   }
 
-  const scenarioTasks: { [K in Exclude<Scenario, 'ping' | 'scale'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+  const scenarioTasks: { [K in Exclude<Scenario, 'ping' | 'scale' | 'resume'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
     idle: idleMemory,
     fanout: fanOut,
     mutations: durableMutations,
@@ -735,7 +834,7 @@ try {
       server = undefined;
     };
     for (const name of SCENARIOS) {
-      if (name === 'ping' || name === 'scale' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (name === 'ping' || name === 'scale' || name === 'resume' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
       if (options.restartPerScenario) await shutdown();
       server ??= await launch(options.restartPerScenario ? name : undefined);
       const started = nowMs();
@@ -759,6 +858,21 @@ try {
       0,
     );
     if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
+  }
+  if (options.scenarios.includes('resume')) {
+    for (const kind of options.servers.filter((k) => k !== 'raw')) {
+      const entry = results.servers[kind]!;
+      const started = nowMs();
+      log(`${SERVER_LABELS[kind]}: resume`);
+      try {
+        entry.resume = await resume(kind);
+      } catch (error) {
+        entry.errors.push(`resume: ${(error as Error).message}`);
+        log(`  resume failed: ${(error as Error).message}`);
+        await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeClose' }).catch(() => {})));
+      }
+      log(`  resume done in ${((nowMs() - started) / 1000).toFixed(1)} s${summaryLine(entry, 'resume')}`);
+    }
   }
   if (options.scenarios.includes('scale') && options.servers.includes('ours')) {
     const entry = results.servers['ours']!;
@@ -805,6 +919,10 @@ function summaryLine(entry: ServerResult, name: string): string {
       return entry.mutations ? `: ${f(entry.mutations.ackedPerSec, 0)} acked/s, p99 ${f(entry.mutations.ackLatency.p99)} ms` : '';
     case 'connections':
       return entry.connections ? `: held ${entry.connections.maxPassed} (${entry.connections.stopReason})` : '';
+    case 'resume':
+      return entry.resume
+        ? `: ${entry.resume.complete}/${entry.resume.clients} clients hold every missed event in ${f(entry.resume.recoverMs, 0)} ms, ${entry.resume.lost} lost, ${entry.resume.duplicated} duplicated, writer ack p99 ${f(entry.resume.writerAck.p99)} ms`
+        : '';
     default:
       return '';
   }

@@ -4,6 +4,7 @@
 // and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
 import { BenchClient, type EventSink } from './client.js';
 import { latencies, seed, storm, type LatencyCommand, type SeedCommand, type StormCommand } from './scale.js';
+import { resumeClose, resumeDrop, resumeOpen, resumeReconnect, resumeWait, type ResumeOpenCommand, type ResumeReconnectCommand } from './resume.js';
 import { Histogram, UPDATE_NO_KEY, extractNumber, nowMs, processCpuMs, sleep, waitIdle, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
 
 export type Command =
@@ -42,7 +43,12 @@ export type Command =
   | { cmd: 'dropDatabase'; uri: string; dbName: string }
   | SeedCommand
   | LatencyCommand
-  | StormCommand;
+  | StormCommand
+  | ResumeOpenCommand
+  | { cmd: 'resumeDrop' }
+  | { cmd: 'resumeWait'; seq: number; timeoutMs: number }
+  | ResumeReconnectCommand
+  | { cmd: 'resumeClose' };
 
 export interface ConnectResult {
   opened: number;
@@ -443,6 +449,16 @@ async function handle(command: Command): Promise<unknown> {
       return latencies(command);
     case 'storm':
       return storm(command);
+    case 'resumeOpen':
+      return resumeOpen(command);
+    case 'resumeDrop':
+      return resumeDrop();
+    case 'resumeWait':
+      return resumeWait(command);
+    case 'resumeReconnect':
+      return resumeReconnect(command);
+    case 'resumeClose':
+      return resumeClose();
   }
 }
 

@@ -105,6 +105,26 @@ export interface ServerResult {
   };
   connections?: { maxPassed: number; stopReason: string; steps: ConnectionStep[]; peakRssKiB: number };
   scale?: { measuredProjects: number; empty: ScalePhase; seeded: ScalePhase };
+  resume?: {
+    clients: number;
+    projects: number;
+    missedPerClient: number;
+    /** Ours is restarted between the drop and the reconnect; Socket.IO is not (its recovery is in memory). */
+    restarted: boolean;
+    complete: number;
+    lost: number;
+    duplicated: number;
+    notResumed: number;
+    failed: number;
+    firstError: string | null;
+    /** From the reconnect until every client held every missed event (null unless all did). */
+    recoverMs: number | null;
+    writerAcked: number;
+    writerErrors: number;
+    writerAck: LatencySummary;
+    cpuMs: number;
+    peakRssKiB: number;
+  };
   peakRssKiB?: number;
   serverLog?: string[];
 }
@@ -202,6 +222,16 @@ export function computeTargets(results: Results): TargetResult[] {
       (r) => r >= 1,
     ),
     ...scaleTargets(ours?.scale, check),
+    ...(ours?.resume !== undefined || sio?.resume !== undefined
+      ? [
+          check(
+            'resume storm: time until every client holds every missed event, ours (across a restart) vs Socket.IO (recovery, no restart), with none lost or duplicated',
+            ours?.resume !== undefined && ours.resume.lost === 0 && ours.resume.duplicated === 0 ? ratio(ours.resume.recoverMs, sio?.resume?.recoverMs) : null,
+            '<= 1.5x',
+            (r) => r <= 1.5,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -399,6 +429,35 @@ export function renderReport(results: Results): string {
     ),
   );
 
+  const resumeRows = servers.filter((server) => server.resume);
+  if (resumeRows.length > 0) {
+    const first = resumeRows[0]!.resume!;
+    out.push(
+      table(
+        `Resume storm (${first.clients} subscribed clients over ${first.projects} projects drop at once, each misses ${first.missedPerClient} events, all reconnect at once)`,
+        'Ours is restarted while the clients are away and they resume with sinceSeq; Socket.IO keeps running with connection state recovery (missed packets in memory: it cannot survive a restart). ' +
+          'Time is from the reconnect until the last client held every missed event; lost and duplicated count events by their seq. The writer sends 50 updates/s to another project during the reconnect.',
+        ['server', 'restarted', 'complete clients', 'time ms', 'lost', 'duplicated', 'not resumed', 'writer ack p50 / p99 ms', 'server CPU ms', 'peak RSS MiB', 'time vs Socket.IO'],
+        resumeRows.map((server) => {
+          const r = server.resume!;
+          return [
+            server.label,
+            r.restarted ? 'yes' : 'no',
+            `${r.complete}/${r.clients}${r.failed > 0 ? ` (${r.failed} failed: ${r.firstError})` : ''}`,
+            num(r.recoverMs, 0),
+            String(r.lost),
+            String(r.duplicated),
+            String(r.notResumed),
+            `${num(r.writerAck.p50)} / ${num(r.writerAck.p99)}${r.writerErrors > 0 ? ` (${r.writerErrors} errors)` : ''}`,
+            num(r.cpuMs, 0),
+            mib(r.peakRssKiB),
+            times(ratio(r.recoverMs, results.servers['sio']?.resume?.recoverMs)),
+          ];
+        }),
+      ),
+    );
+  }
+
   const scale = ours?.scale;
   if (scale !== undefined) {
     const phases = [
@@ -448,7 +507,7 @@ export function renderReport(results: Results): string {
   const targets = results.targets ?? computeTargets(results);
   out.push(
     table(
-      'Targets (issues 5 and 10), as ratios measured in this run',
+      'Targets (issues 5, 10 and 11), as ratios measured in this run',
       '',
       ['target', 'measured', 'required', 'status'],
       targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),
