@@ -104,6 +104,7 @@ export class Projector {
    */
   async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
     for (const event of events) applyEvent(state, event);
+    this.log.remember(events);
     const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
     await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
   }

@@ -132,3 +132,28 @@ describe('a burst of reads of one project', () => {
     expect(after[0]!.workspaces[0]!.name).toBe('A2');
   });
 });
+
+describe('replays of one project by many readers at once', () => {
+  it('read each event from the database at most once, then from memory', async () => {
+    const p = 'replay-burst';
+    const writer = service();
+    const { workspace } = await writer.create({ projectId: p, name: 'A' }, { subject: 'alice' });
+    for (let i = 0; i < 30; i += 1) await writer.update({ id: workspace.id, patch: { name: `A${i}` } }, { subject: 'alice' });
+    await writer.flush();
+    const reader = service(); // as after a restart: nothing in memory
+
+    commands.length = 0;
+    const replays = await Promise.all(Array.from({ length: 50 }, () => reader.eventsBetween(p, 1, 31)));
+    expect(replays.every((events) => events.length === 30 && events[0]!.seq === 2 && events[29]!.seq === 31)).toBe(true);
+    const reads = new Map<string, number>();
+    for (const event of commands) {
+      const { find, filter } = event.command as { find?: string; filter?: { _id?: string } };
+      if (event.commandName === 'find' && find === 'events') reads.set(String(filter?._id), (reads.get(String(filter?._id)) ?? 0) + 1);
+    }
+    const replayed = Array.from({ length: 30 }, (_, i) => `${p}:${i + 2}`);
+    expect(replayed.map((id) => reads.get(id) ?? 0)).toEqual(replayed.map(() => 1));
+    commands.length = 0;
+    expect((await reader.eventsBetween(p, 10, 31)).length).toBe(21);
+    expect(commands.filter((event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events')).toEqual([]);
+  });
+});
