@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -19,7 +19,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = join(ROOT, '.tools');
 /** Patches applied to FerretDB's source before it is built, in name order (see docs/decisions/0003). */
 export const FERRETDB_PATCHES_DIR = join(ROOT, 'scripts', 'ferretdb-patches');
-const FERRETDB_PATCHES = readdirSync(FERRETDB_PATCHES_DIR)
+export const FERRETDB_PATCHES = readdirSync(FERRETDB_PATCHES_DIR)
   .filter((name) => name.endsWith('.patch'))
   .sort()
   .map((name) => join(FERRETDB_PATCHES_DIR, name));
@@ -62,14 +62,19 @@ export function installFerretDb({ log = (line) => process.stderr.write(`${line}\
   cpSync(modDir, src, { recursive: true });
   makeWritable(src);
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  for (const patch of FERRETDB_PATCHES) applyPatch(src, patch, log);
+  applyFerretDbPatches(src, { log });
   mkdirSync(dirname(FERRETDB_BIN), { recursive: true });
   execFileSync('go', ['build', '-o', FERRETDB_BIN, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env });
   return FERRETDB_BIN;
 }
 
+/** Applies the project's FerretDB patches to a source tree; throws, naming the patch, when one does not apply. */
+export function applyFerretDbPatches(src, { patches = FERRETDB_PATCHES, log = () => {} } = {}) {
+  for (const patch of patches) applyPatch(src, patch, log);
+}
+
 function applyPatch(src, patch, log) {
-  const name = patch.slice(FERRETDB_PATCHES_DIR.length + 1);
+  const name = basename(patch);
   try {
     execFileSync('patch', ['--forward', '--batch', '--strip=1', '--input', patch], { cwd: src, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {

@@ -8,7 +8,7 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import { databaseEpoch, type EventDoc, type Models, type WorkspaceDoc } from './db/models.js';
+import { databaseEpoch, type EventDoc, type Models, type ProjectDoc, type WorkspaceDoc } from './db/models.js';
 import { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
@@ -74,6 +74,8 @@ const STATE_CACHE_SIZE = 1_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
 export const DEFAULT_PROJECTION_DELAY_MS = 500;
+/** Projects the start-up repair checks at once. */
+const REPAIR_CONCURRENCY = 16;
 /** Longest wait between attempts to write the read model while the database fails. */
 const MAX_WRITE_RETRY_MS = 30_000;
 
@@ -126,6 +128,10 @@ export class WorkspaceService {
   private stopping = false;
   /** The database's epoch, read once (see `MetaDoc`). */
   private databaseEpoch: Promise<string> | undefined;
+  /** Orders read arrivals and the starts of catch-ups (see `current`). */
+  private clock = 0;
+  /** When the last completed catch-up of a state started. */
+  private readonly caughtUpAt = new WeakMap<ProjectState, number>();
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
@@ -196,9 +202,10 @@ export class WorkspaceService {
 
   /** The project's workspaces in order, and the seq they reflect. */
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId);
+        const state = await this.current(projectId, true, arrivedAt);
         return { workspaces: orderedWorkspaces(state), seq: state.seq };
       })),
     );
@@ -206,9 +213,10 @@ export class WorkspaceService {
 
   /** Snapshot for `subscribe` without `sinceSeq`. */
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId);
+        const state = await this.current(projectId, true, arrivedAt);
         return { epoch: await this.epochOf(projectId, state), seq: state.seq, workspaces: orderedWorkspaces(state) };
       })),
     );
@@ -216,9 +224,10 @@ export class WorkspaceService {
 
   /** Events after `sinceSeq` for `subscribe` with `sinceSeq`, or `resync` when they cannot be trusted or are too many. */
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId);
+        const state = await this.current(projectId, true, arrivedAt);
         const head = { epoch: await this.epochOf(projectId, state), seq: state.seq };
         if ((epoch !== undefined && epoch !== head.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
@@ -238,11 +247,12 @@ export class WorkspaceService {
 
   /** One workspace with its position. */
   get(id: string, ctx: ReadContext = {}): Promise<Workspace> {
+    const arrivedAt = this.arrival();
     return this.guard(async () => {
       const projectId = await this.projectOf(id);
       ctx.authorize?.(projectId);
       return this.queue.run(projectId, async () => {
-        const state = await this.current(projectId);
+        const state = await this.current(projectId, true, arrivedAt);
         const entry = state.workspaces.get(id);
         if (entry === undefined) throw notFound(id);
         return { ...entry.workspace, position: state.order.indexOf(id) };
@@ -252,17 +262,24 @@ export class WorkspaceService {
 
   /**
    * Brings the read model of every project whose head lags its event log up to the log (after a
-   * crash). Returns how many projects were checked.
+   * crash). Reads each project head once (every project with events has one: it is created before
+   * the first event) and probes the log at `seq + 1` by primary key, `REPAIR_CONCURRENCY` at a time.
+   * Returns how many projects were checked.
    */
   async repairAll(): Promise<number> {
-    const ids = await this.guard(() => this.log.projectIds());
-    for (const projectId of ids) {
-      const lagging = await this.guard(() => this.projector.lags(projectId));
-      if (!lagging) continue;
-      await this.guard(() => this.queue.run(projectId, () => this.current(projectId)));
-      await this.guard(() => this.writeProjection(projectId, true));
-    }
-    return ids.length;
+    const heads = await this.guard(() => this.models.Project.find({}).select({ seq: 1 }).lean<Pick<ProjectDoc, '_id' | 'seq'>[]>().exec());
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < heads.length) {
+        const head = heads[next++]!;
+        const projectId = head._id;
+        if (!(await this.guard(() => this.projector.lags(projectId, head.seq)))) continue;
+        await this.guard(() => this.queue.run(projectId, () => this.current(projectId)));
+        await this.guard(() => this.writeProjection(projectId, true));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REPAIR_CONCURRENCY, heads.length) }, worker));
+    return heads.length;
   }
 
   /** Writes now what the read model lacks of every project this node holds (instead of after the delay). */
@@ -458,21 +475,36 @@ export class WorkspaceService {
    * This node's state of a project: for reads (`verify`), caught up with the log first (one indexed
    * read when nothing is new); for writes, as cached, since a stale seq is refused by the log itself.
    * Writes nothing for a project without events (reads do not create projects).
+   * A read that arrived (`arrivedAt`, see `arrival`) before the last catch-up of the state started
+   * needs none of its own: that one already saw every event stored before the read arrived, so a
+   * burst of reads of one project (a subscribe storm) costs one read of the log, not one each.
    */
-  private async current(projectId: string, verify = true): Promise<ProjectState> {
+  private async current(projectId: string, verify = true, arrivedAt = Number.POSITIVE_INFINITY): Promise<ProjectState> {
     let state = this.states.get(projectId);
     if (state === undefined) {
+      const startedAt = this.arrival();
       state = await this.projector.load(projectId);
+      this.caughtUpAt.set(state, startedAt);
       this.remember(projectId, state);
     } else {
       this.states.delete(projectId); // most recently used last
       this.states.set(projectId, state);
-      if (verify) await this.projector.catchUp(projectId, state);
+      if (verify && (this.caughtUpAt.get(state) ?? 0) < arrivedAt) {
+        const startedAt = this.arrival();
+        await this.projector.catchUp(projectId, state);
+        this.caughtUpAt.set(state, startedAt);
+      }
     }
     if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
     // Events another node stored since this state was loaded without a log: learn the log's epoch.
     if (state.epoch === undefined && state.seq > 0) state.epoch = await this.createLog(projectId);
     return state;
+  }
+
+  /** A tick of the clock that orders read arrivals and catch-ups. */
+  private arrival(): number {
+    this.clock += 1;
+    return this.clock;
   }
 
   /** Folds what the log holds past this node's state; the read model follows after the delay. Returns how many events. */
@@ -635,8 +667,19 @@ export class WorkspaceService {
   private async projectOf(id: string): Promise<string> {
     const known = this.projectOfWorkspace.get(id);
     if (known !== undefined) return known;
-    const doc = await this.models.Workspace.findById(id).select({ projectId: 1 }).lean<Pick<WorkspaceDoc, 'projectId'>>().exec();
+    const doc = await this.models.Workspace.findById(id)
+      .select({ projectId: 1, lastSeq: 1 })
+      .lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>()
+      .exec();
     if (doc === null) throw notFound(id);
+    const state = this.states.get(doc.projectId);
+    if (state !== undefined && !state.workspaces.has(id) && doc.lastSeq <= state.seq) {
+      // Deleted by a seq this node has folded, yet a document is there (a late writer on another node
+      // put it back): it answers NOT_FOUND like any deleted workspace, and the next write removes it.
+      state.dirty.add(id);
+      this.scheduleWrite(doc.projectId);
+      return doc.projectId;
+    }
     this.rememberProject(id, doc.projectId);
     return doc.projectId;
   }

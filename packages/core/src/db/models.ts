@@ -116,7 +116,7 @@ const projectSchema = new Schema<ProjectDoc>(
 const workspaceSchema = new Schema<WorkspaceDoc>(
   {
     _id: { type: String, required: true },
-    projectId: { type: String, required: true, index: true },
+    projectId: { type: String, required: true },
     name: { type: String, required: true },
     version: { type: Number, required: true },
     data: { type: Schema.Types.Mixed, default: {} },
@@ -143,7 +143,8 @@ const eventSchema = new Schema<StoredEventDoc>(
   },
   { versionKey: false, minimize: false, strict: true, collection: 'events' },
 );
-eventSchema.index({ projectId: 1, seq: 1 }, { unique: true });
+// No index on projectId or seq: `_id` (`<projectId>:<seq>`) answers every read of the log and makes a
+// seq impossible to store twice (docs/decisions/0003). `key` is unique: a request is never stored twice.
 eventSchema.index({ key: 1 }, { unique: true });
 
 export interface Models {
