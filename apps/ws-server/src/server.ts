@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
+import { TrustedProxies, createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Connection } from './connection.js';
@@ -27,7 +27,8 @@ export interface WsServerOptions {
   allowedOrigins?: ReadonlySet<string> | undefined;
   maxConnections?: number;
   maxConnectionsPerIp?: number;
-  trustedProxies?: ReadonlySet<string>;
+  /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
+  trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
 }
@@ -68,7 +69,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     allowedOrigins: options.allowedOrigins,
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
-    trustedProxies: options.trustedProxies ?? new Set(),
+    trustedProxies: options.trustedProxies ?? new TrustedProxies(),
     metrics,
   });
   const logger = options.logger.child({ module: 'ws-server' });

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { tokenFromRequest, type Authenticator, type Metrics, type Principal } from '@app/core';
+import { clientAddress, tokenFromRequest, type Authenticator, type Metrics, type Principal, type TrustedProxies } from '@app/core';
 import { ProtocolError } from '@app/protocol';
 
 export interface UpgradeGuardOptions {
@@ -9,8 +9,8 @@ export interface UpgradeGuardOptions {
   allowedOrigins: ReadonlySet<string> | undefined;
   maxConnections: number;
   maxConnectionsPerIp: number;
-  /** Addresses of proxies whose X-Forwarded-For is trusted. */
-  trustedProxies: ReadonlySet<string>;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
+  trustedProxies: TrustedProxies;
   metrics?: Metrics | undefined;
 }
 
@@ -56,12 +56,9 @@ export class UpgradeGuard {
     return { total: this.total, ips: this.perIp.size };
   }
 
+  /** The address the per-IP cap counts: the rightmost `X-Forwarded-For` entry that is not a trusted proxy (see clientAddress). */
   clientIp(request: IncomingMessage): string {
-    const remote = request.socket.remoteAddress ?? 'unknown';
-    if (!this.options.trustedProxies.has(remote)) return remote;
-    const forwarded = request.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    return first !== undefined && first !== '' ? first : remote;
+    return clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.options.trustedProxies);
   }
 
   /** `socket` is the upgrade's socket: the slot reserved for it is released when it closes. */
