@@ -46,6 +46,9 @@ export const configSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
   RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
+  /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
+  REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
+  REST_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),

@@ -15,3 +15,4 @@ export * from './process.js';
 export * from './auth.js';
 export * from './metrics.js';
 export * from './client-address.js';
+export * from './token-bucket.js';
