@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { createApi } from '@app/api';
-import { bootstrap, createMetrics, dataLimitsFromConfig, handleProcessSignals } from '@app/core';
+import { apiOptionsFromConfig, createApi } from '@app/api';
+import { bootstrap, createMetrics, handleProcessSignals } from '@app/core';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 
 // One process: HTTP API on PORT and WebSocket server on WS_PORT over one core (one database connection).
@@ -8,7 +8,7 @@ const { config, logger, core } = await bootstrap();
 const metrics = createMetrics();
 const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
 const ws = await createWsServer(wsOptions);
-const api = createApi({ core, logger, metrics, maxBodyBytes: config.MAX_MESSAGE_BYTES, dataLimits: dataLimitsFromConfig(config), ...(wsOptions.authenticator ? { authenticator: wsOptions.authenticator } : {}) });
+const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }));
 const http = api.listen(config.PORT, config.HOST);
 await new Promise<void>((resolve, reject) => {
   http.once('listening', resolve);

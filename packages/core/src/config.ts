@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
+import { trustedProxiesIssues } from './client-address.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
@@ -37,12 +38,17 @@ export const configSchema = z.object({
   AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
-  /** Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs). */
-  TRUSTED_PROXIES: optionalString,
+  /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
+  TRUSTED_PROXIES: optionalString.superRefine((value, ctx) => {
+    for (const message of trustedProxiesIssues(value)) ctx.addIssue({ code: 'custom', message });
+  }),
   RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
   RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
+  /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
+  REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
+  REST_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),

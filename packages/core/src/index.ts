@@ -14,3 +14,5 @@ export { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 export * from './process.js';
 export * from './auth.js';
 export * from './metrics.js';
+export * from './client-address.js';
+export * from './token-bucket.js';

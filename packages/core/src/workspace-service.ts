@@ -168,7 +168,7 @@ export class WorkspaceService {
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
-    return this.mutate('workspace.update', input, ctx, () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.update', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
       const current = currentWorkspace(view, input.id, input.expectedVersion);
       const workspace: Workspace = {
         ...current,
@@ -182,7 +182,7 @@ export class WorkspaceService {
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
-    return this.mutate('workspace.delete', input, ctx, () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.delete', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
       currentWorkspace(view, input.id, input.expectedVersion);
       return { type: 'workspace.deleted', data: { id: input.id } };
     }) as Promise<AckData<'workspace.delete'>>;
@@ -250,7 +250,7 @@ export class WorkspaceService {
     const arrivedAt = this.arrival();
     return this.guard(async () => {
       const projectId = await this.projectOf(id);
-      ctx.authorize?.(projectId);
+      hidingOtherProjects(ctx, id).authorize?.(projectId);
       return this.queue.run(projectId, async () => {
         const state = await this.current(projectId, true, arrivedAt);
         const entry = state.workspaces.get(id);
@@ -749,6 +749,26 @@ function documentRefusal(error: unknown, index: number): number | undefined {
 
 function notFound(id: string): ProtocolError {
   return new ProtocolError('NOT_FOUND', `Workspace ${id} does not exist`);
+}
+
+/**
+ * For requests that name a workspace by id: a workspace in a project the caller may not use is
+ * answered exactly as one that does not exist (NOT_FOUND), so its id tells the caller nothing.
+ */
+function hidingOtherProjects<TContext extends ReadContext>(ctx: TContext, id: string): TContext {
+  const { authorize } = ctx;
+  if (authorize === undefined) return ctx;
+  return {
+    ...ctx,
+    authorize(projectId: string) {
+      try {
+        authorize(projectId);
+      } catch (error) {
+        if (error instanceof ProtocolError && error.code === 'FORBIDDEN') throw notFound(id);
+        throw error;
+      }
+    },
+  };
 }
 
 function isPermutation(candidate: string[], current: string[]): boolean {
