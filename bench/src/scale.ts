@@ -81,27 +81,35 @@ export async function seed(command: SeedCommand): Promise<SeedResult> {
           projectId,
           name: `workspace ${index}`,
           position: previous === undefined ? order.length : order.indexOf(id),
-          version: (previous?.doc['version'] as number | undefined ?? 0) + 1,
+          version: ((previous?.doc['version'] as number | undefined) ?? 0) + 1,
           data: { prompt: `${filler} ${seq}`, settings: { seconds: 5, ratio: '1280:720', seed: seq } },
           createdAt: previous === undefined ? at : (previous.doc['createdAt'] as Date).toISOString(),
           updatedAt: at,
         };
         if (previous === undefined) order.push(id);
         const key = JSON.stringify(['bench', `${projectId}:${seq}`]);
+        // Client values as JSON text, as @app/core stores them (docs/decisions/0004).
         events.push({
           _id: `${projectId}:${seq}`,
           projectId,
           seq,
           key,
           type: previous === undefined ? 'workspace.created' : 'workspace.updated',
-          data: { workspace },
-          origin: { sessionId: 'seed', requestId: `${projectId}:${seq}` },
+          data: JSON.stringify({ workspace }),
+          origin: JSON.stringify({ sessionId: 'seed', requestId: `${projectId}:${seq}` }),
           createdAt: new Date(at),
         });
         requests.push({ _id: key, projectId, seq });
         const { id: _id, position: _position, ...rest } = workspace;
         workspaces.set(id, {
-          doc: { _id: id, ...rest, createdAt: new Date(workspace.createdAt), updatedAt: new Date(workspace.updatedAt), lastSeq: seq },
+          doc: {
+            _id: id,
+            ...rest,
+            data: JSON.stringify(workspace.data),
+            createdAt: new Date(workspace.createdAt),
+            updatedAt: new Date(workspace.updatedAt),
+            lastSeq: seq,
+          },
           seq,
         });
         written += 1;
