@@ -102,11 +102,26 @@ export class Projector {
    * already are left alone: for events another node stored, this restores what a crash of that
    * node may have left undone. The state is advanced even when those writes fail.
    */
-  async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
+  async fold(state: ProjectState, events: EventDoc[], { documentsStored = false } = {}): Promise<void> {
     for (const event of events) applyEvent(state, event);
     this.log.remember(events);
-    const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
+    const created = documentsStored
+      ? []
+      : events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
     await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
+  }
+
+  /**
+   * Stores the documents of workspaces that events about to be stored create, before those events:
+   * once an event is visible, every node finds its workspace's project by id, even if the node that
+   * stored it dies right after. Ones stored already are left alone.
+   */
+  async storeCreated(events: EventDoc[]): Promise<void> {
+    const entries = events.flatMap((event) => {
+      const workspace = event.type === 'workspace.created' ? workspaceOf(event) : undefined;
+      return workspace === undefined ? [] : [{ workspace, seq: event.seq }];
+    });
+    await this.insertCreated(entries);
   }
 
   private async insertCreated(entries: WorkspaceEntry[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   ProtocolError,
   type AckData,
@@ -66,7 +67,13 @@ interface PendingMutation {
   reject: (error: unknown) => void;
 }
 
-const MAX_SEQ_RETRIES = 8;
+/**
+ * How long a batch keeps planning again while other nodes take the project's next seqs first (each
+ * round someone stores: the project moves on). Past it the batch is refused with UNAVAILABLE.
+ */
+const CONTENTION_TIMEOUT_MS = 30_000;
+/** Longest random wait before a batch plans again after losing its seqs to another node. */
+const MAX_CONTENTION_BACKOFF_MS = 50;
 /** Workspace ids whose project is remembered. */
 const PROJECT_CACHE_SIZE = 100_000;
 /** Projects whose state is kept in memory (the least recently used clean one is dropped first). */
@@ -318,15 +325,21 @@ export class WorkspaceService {
   /**
    * Group commit: plans every queued mutation of a project against one in-memory view, stores all
    * their events with one ordered insert, then acks and publishes them in seq order. A seq taken by
-   * another node, or a key applied meanwhile, re-plans the rest on the caught-up state.
+   * another node, or a key applied meanwhile, re-plans the rest on the caught-up state, as often as
+   * it takes (contention is not an error; the batch keeps its order, and the project's later
+   * batches wait behind it).
    */
   private async commitBatch(projectId: string, items: PendingMutation[]): Promise<void> {
     let remaining = items;
+    const started = Date.now();
     for (let attempt = 0; remaining.length > 0; attempt += 1) {
-      if (attempt >= MAX_SEQ_RETRIES) {
-        for (const item of remaining) item.reject(new ProtocolError('UNAVAILABLE', 'Too much contention on this project; retry'));
+      if (attempt > 0 && Date.now() - started > CONTENTION_TIMEOUT_MS) {
+        const refusal = new ProtocolError('UNAVAILABLE', `Other nodes kept taking this project's next seq for ${CONTENTION_TIMEOUT_MS / 1000} s; retry`);
+        for (const item of remaining) item.reject(refusal);
         return;
       }
+      // Lost the race for a seq more than once in a row: step aside a random moment, so the nodes writing this project take turns.
+      if (attempt > 1) await delay(Math.random() * Math.min(MAX_CONTENTION_BACKOFF_MS, 2 ** (attempt - 1)));
       try {
         remaining = await this.commitOnce(projectId, remaining);
       } catch (error) {
@@ -400,7 +413,9 @@ export class WorkspaceService {
     if (planned.length === 0) return later;
     // The log (its head and epoch) is created with the project's first event, never by a read or a refused write.
     if (state.epoch === undefined) state.epoch = await this.createLog(projectId);
-    const { inserted, error } = await this.log.appendMany(planned.map((p) => p.event));
+    const events = planned.map((p) => p.event);
+    await this.projector.storeCreated(events); // nothing is stored yet if this fails: the batch fails whole
+    const { inserted, error } = await this.log.appendMany(events);
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
     for (const { item, event } of committed) if (item.key !== undefined) answered.set(item.key, event);
@@ -420,7 +435,11 @@ export class WorkspaceService {
       return [...others, ...later];
     }
     if (!isDuplicateKey(error)) {
+      // Unknown outcome (the connection broke, a timeout): the events may be stored. Their requests
+      // get UNAVAILABLE (a retry with the same id is answered with what was applied), and whatever
+      // the log holds past this state is announced once the database answers again.
       this.forget(projectId);
+      this.announceStoredLater(projectId, state.seq);
       const failure = toStorageError(error);
       for (const item of rest) item.reject(failure);
       return later;
@@ -451,11 +470,36 @@ export class WorkspaceService {
     setImmediate(() => this.bus.publish(wire));
   }
 
+  /**
+   * After a write of unknown outcome: once the database answers again, publishes every event the log
+   * holds past `afterSeq` (the bus and the rooms drop what subscribers already have), so a stored
+   * event reaches subscribers without waiting for the next write, on a single node too. Retried with
+   * a doubling delay while the database fails; nothing is scheduled once the service drains.
+   */
+  private announceStoredLater(projectId: string, afterSeq: number, failures = 0): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      void (async () => {
+        if (this.stopping) return;
+        if (!this.isAvailable()) throw new Error('the database is unreachable');
+        const events = await this.queue.run(projectId, async () => {
+          const state = await this.current(projectId);
+          return this.log.readAfter(projectId, afterSeq, this.maxReplayEvents, state.seq);
+        });
+        for (const event of events) this.bus.publish(toServerEvent(event));
+      })().catch((error: unknown) => {
+        this.logger.warn(`events of ${projectId} after seq ${afterSeq} not announced yet: ${(error as Error).message}`);
+        this.announceStoredLater(projectId, afterSeq, failures + 1);
+      });
+    }, Math.min(MAX_WRITE_RETRY_MS, 100 * 2 ** failures));
+    timer.unref();
+  }
+
   /** Folds stored events into this node's state (see `Projector.fold`), then acks and publishes them in order. */
   private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
     const events = committed.map((c) => c.event);
     try {
-      await this.projector.fold(state, events);
+      await this.projector.fold(state, events, { documentsStored: true });
     } catch (error) {
       // The events are durable: a missing index entry or document is restored when the project is next loaded or written.
       this.logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; repaired later`);
