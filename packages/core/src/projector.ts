@@ -102,26 +102,29 @@ export class Projector {
    * already are left alone: for events another node stored, this restores what a crash of that
    * node may have left undone. The state is advanced even when those writes fail.
    */
-  async fold(state: ProjectState, events: EventDoc[], { documentsStored = false } = {}): Promise<void> {
+  async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
     for (const event of events) applyEvent(state, event);
     this.log.remember(events);
-    const created = documentsStored
-      ? []
-      : events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
+    const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
     await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
   }
 
   /**
-   * Stores the documents of workspaces that events about to be stored create, before those events:
-   * once an event is visible, every node finds its workspace's project by id, even if the node that
-   * stored it dies right after. Ones stored already are left alone.
+   * Records the project of each workspace that events about to be stored create (`directory`),
+   * before those events: once an event is visible, every node finds its workspace's project by id,
+   * even if the node that stored it dies right after. Entries stored already are left alone.
    */
-  async storeCreated(events: EventDoc[]): Promise<void> {
+  async storeDirectory(events: EventDoc[]): Promise<void> {
     const entries = events.flatMap((event) => {
       const workspace = event.type === 'workspace.created' ? workspaceOf(event) : undefined;
-      return workspace === undefined ? [] : [{ workspace, seq: event.seq }];
+      return workspace === undefined ? [] : [{ _id: workspace.id, projectId: event.projectId }];
     });
-    await this.insertCreated(entries);
+    if (entries.length === 0) return;
+    try {
+      await this.models.Directory.collection.insertMany(entries as never[], { ordered: false });
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   }
 
   private async insertCreated(entries: WorkspaceEntry[]): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import { databaseEpoch, type EventDoc, type Models, type ProjectDoc, type WorkspaceDoc } from './db/models.js';
+import { databaseEpoch, type DirectoryDoc, type EventDoc, type Models, type ProjectDoc, type WorkspaceDoc } from './db/models.js';
 import { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
@@ -414,7 +414,7 @@ export class WorkspaceService {
     // The log (its head and epoch) is created with the project's first event, never by a read or a refused write.
     if (state.epoch === undefined) state.epoch = await this.createLog(projectId);
     const events = planned.map((p) => p.event);
-    await this.projector.storeCreated(events); // nothing is stored yet if this fails: the batch fails whole
+    await this.projector.storeDirectory(events); // nothing is stored yet if this fails: the batch fails whole
     const { inserted, error } = await this.log.appendMany(events);
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
@@ -499,7 +499,7 @@ export class WorkspaceService {
   private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
     const events = committed.map((c) => c.event);
     try {
-      await this.projector.fold(state, events, { documentsStored: true });
+      await this.projector.fold(state, events);
     } catch (error) {
       // The events are durable: a missing index entry or document is restored when the project is next loaded or written.
       this.logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; repaired later`);
@@ -708,24 +708,29 @@ export class WorkspaceService {
     return project.epoch;
   }
 
+  /**
+   * The project of a workspace id: from memory, else from its `directory` entry (stored before the
+   * event that created it) or, for workspaces created before there was one, its document.
+   */
   private async projectOf(id: string): Promise<string> {
     const known = this.projectOfWorkspace.get(id);
     if (known !== undefined) return known;
-    const doc = await this.models.Workspace.findById(id)
-      .select({ projectId: 1, lastSeq: 1 })
-      .lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>()
-      .exec();
-    if (doc === null) throw notFound(id);
-    const state = this.states.get(doc.projectId);
-    if (state !== undefined && !state.workspaces.has(id) && doc.lastSeq <= state.seq) {
+    const [entry, doc] = await Promise.all([
+      this.models.Directory.findById(id).lean<DirectoryDoc>().exec(),
+      this.models.Workspace.findById(id).select({ projectId: 1, lastSeq: 1 }).lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>().exec(),
+    ]);
+    const projectId = entry?.projectId ?? doc?.projectId;
+    if (projectId === undefined) throw notFound(id);
+    const state = this.states.get(projectId);
+    if (doc !== null && state !== undefined && !state.workspaces.has(id) && doc.lastSeq <= state.seq) {
       // Deleted by a seq this node has folded, yet a document is there (a late writer on another node
       // put it back): it answers NOT_FOUND like any deleted workspace, and the next write removes it.
       state.dirty.add(id);
-      this.scheduleWrite(doc.projectId);
-      return doc.projectId;
+      this.scheduleWrite(projectId);
+      return projectId;
     }
-    this.rememberProject(id, doc.projectId);
-    return doc.projectId;
+    this.rememberProject(id, projectId);
+    return projectId;
   }
 
   /** A workspace never changes project, so its project is remembered (bounded: oldest forgotten first). */

@@ -96,7 +96,7 @@ describe('queries of the hot path', () => {
     const names = new Set(sent.map((event) => event.commandName));
     expect([...names].filter((name) => !['find', 'insert', 'update', 'delete'].includes(name))).toEqual([]);
     const filters = sent.flatMap(filtersOf);
-    expect(new Set(filters.map((f) => f.collection))).toEqual(new Set(['projects', 'workspaces', 'events', 'requests']));
+    expect(new Set(filters.map((f) => f.collection))).toEqual(new Set(['projects', 'workspaces', 'events', 'requests', 'directory']));
     // The start-up repair reads every project head once (it has to see them all); nothing else is unkeyed.
     const unkeyed = filters.filter((f) => !isIdEquality(f.filter));
     expect(unkeyed).toEqual([{ collection: 'projects', filter: {} }]);
@@ -108,7 +108,7 @@ describe('queries of the hot path', () => {
       const { indexed, plan } = await usesIndex(collection, filter);
       expect({ collection, filter, plan, indexed }).toMatchObject({ indexed: true });
     }
-    expect(checked).toEqual(new Set(['projects', 'workspaces', 'events', 'requests']));
+    expect(checked).toEqual(new Set(['projects', 'workspaces', 'events', 'requests', 'directory']));
   });
 });
 

@@ -92,6 +92,25 @@ const metaSchema = new Schema<MetaDoc>(
   { versionKey: false, strict: true, collection: 'meta' },
 );
 
+/**
+ * Which project a workspace belongs to, stored before the event that creates it (so every node finds
+ * the project by the workspace's id as soon as the event is visible). An entry whose event was never
+ * stored (its node died in between, or another node took the seq) names a workspace no head lists,
+ * which answers `NOT_FOUND` like any unknown id.
+ */
+export interface DirectoryDoc {
+  _id: string;
+  projectId: string;
+}
+
+const directorySchema = new Schema<DirectoryDoc>(
+  {
+    _id: { type: String, required: true },
+    projectId: { type: String, required: true },
+  },
+  { versionKey: false, strict: true, collection: 'directory' },
+);
+
 const requestSchema = new Schema<RequestDoc>(
   {
     _id: { type: String, required: true },
@@ -152,6 +171,7 @@ export interface Models {
   Workspace: Model<WorkspaceDoc>;
   Event: Model<StoredEventDoc>;
   Request: Model<RequestDoc>;
+  Directory: Model<DirectoryDoc>;
   Meta: Model<MetaDoc>;
 }
 
@@ -162,6 +182,7 @@ export async function createModels(connection: Connection): Promise<Models> {
     Workspace: connection.model<WorkspaceDoc>('Workspace', workspaceSchema),
     Event: connection.model<StoredEventDoc>('Event', eventSchema),
     Request: connection.model<RequestDoc>('Request', requestSchema),
+    Directory: connection.model<DirectoryDoc>('Directory', directorySchema),
     Meta: connection.model<MetaDoc>('Meta', metaSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) {
