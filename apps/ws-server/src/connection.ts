@@ -33,8 +33,11 @@ export interface ConnectionDeps {
 
 /** How long a closing socket may take before it is destroyed (a paused peer never reads our close frame). */
 const CLOSE_GRACE_MS = 5_000;
-/** Frames are text even when the payload is a Buffer; no per-frame compression. */
-const TEXT_FRAME = { binary: false, compress: false } as const;
+/**
+ * Frames are text even when the payload is a Buffer. Compressed only where permessage-deflate was
+ * negotiated and the frame reaches the threshold (ws decides both).
+ */
+const TEXT_FRAME = { binary: false, compress: true } as const;
 
 /** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
 export class Connection implements RouteOptions {
