@@ -25,17 +25,23 @@ async function startPnpm(): Promise<Started> {
   delete env['MONGODB_URI'];
   const [command, ...args] = pnpm as [string, ...string[]];
   const started = run(command, [...args, 'start'], { cwd: root, env, detached: true });
-  const [, dbPid] = await started.waitFor(/\[start\] embedded \S+ on \S+ \(pid (\d+)/);
-  const [, http] = await started.waitFor(/HTTP API listening on (http:\/\/\S+)/);
-  const [, ws] = await started.waitFor(/WebSocket server listening on (ws:\/\/\S+)/);
-  return { pnpm: started, http: http!, ws: ws!, dbPid: Number(dbPid), dataDir };
+  let dbPid = 0;
+  try {
+    dbPid = Number((await started.waitFor(/\[start\] embedded \S+ on \S+ \(pid (\d+)/))[1]);
+    const [, http] = await started.waitFor(/HTTP API listening on (http:\/\/\S+)/);
+    const [, ws] = await started.waitFor(/WebSocket server listening on (ws:\/\/\S+)/);
+    return { pnpm: started, http: http!, ws: ws!, dbPid, dataDir };
+  } catch (error) {
+    cleanUp({ pnpm: started, http: '', ws: '', dbPid, dataDir });
+    throw error;
+  }
 }
 
 /** Stops whatever is left of a run (only on failure): its process group and its database, by id. */
 function cleanUp(started: Started | undefined): void {
   if (started === undefined) return;
   if (alive(-started.pnpm.child.pid!)) process.kill(-started.pnpm.child.pid!, 'SIGKILL');
-  if (alive(started.dbPid)) process.kill(started.dbPid, 'SIGKILL');
+  if (started.dbPid > 0 && alive(started.dbPid)) process.kill(started.dbPid, 'SIGKILL');
   rmSync(started.dataDir, { recursive: true, force: true });
 }
 
