@@ -143,11 +143,14 @@ const embedded = (await import(pathToFileURL(join(ROOT, 'scripts', 'embedded-db.
 const dataDir = process.env['MONGODB_URI'] ? undefined : mkdtempSync(join(tmpdir(), 'bench-compression-'));
 const db = await embedded.startDatabase(dataDir === undefined ? {} : { dataDir });
 const rows: Row[] = [];
+const dbNames: string[] = [];
 let handle: ServerHandle | undefined;
 try {
   for (const compression of ['off', 'on'] as const) {
     process.env['WS_COMPRESSION'] = compression; // inherited by the server process (startServer copies process.env)
-    handle = await startServer('ours', { port: await embedded.freePort(), mongodbUri: db.uri, dbName: `bench_compression_${compression}_${Date.now()}` });
+    const dbName = `bench_compression_${compression}_${Date.now()}`;
+    dbNames.push(dbName);
+    handle = await startServer('ours', { port: await embedded.freePort(), mongodbUri: db.uri, dbName });
     for (const payloadBytes of payloads) {
       const row = await measure(handle, compression, payloadBytes);
       rows.push(row);
@@ -158,6 +161,14 @@ try {
   }
 } finally {
   await handle?.stop();
+  if (db.kind === 'external') {
+    // A database of its own server (the embedded one) goes with its directory; on MONGODB_URI drop what this run made.
+    const mongoose = (await import('mongoose')).default;
+    for (const dbName of dbNames) {
+      const connection = mongoose.createConnection(db.uri, { dbName, serverSelectionTimeoutMS: 10_000 });
+      await connection.asPromise().then(() => connection.dropDatabase()).finally(() => connection.close());
+    }
+  }
   await db.stop();
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
