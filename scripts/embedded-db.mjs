@@ -133,8 +133,10 @@ export function waitForPort(port, child, { timeoutMs, name = 'database process',
 /**
  * Starts (or, with MONGODB_URI, just names) a MongoDB-compatible server.
  * Returns { uri, kind, port?, pid?, stop(), kill() }. `port` pins the port (used by restart tests).
+ * `ownProcessGroup`: run it in a process group of its own, so a Ctrl-C (SIGINT to the terminal's group) does
+ * not stop it before the server using it has drained; the caller then has to stop it (`pnpm start` does).
  */
-export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'), port, quiet = true } = {}) {
+export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'), port, quiet = true, ownProcessGroup = false } = {}) {
   if (process.env.MONGODB_URI && port === undefined) {
     return { uri: process.env.MONGODB_URI, kind: 'external', stop: async () => {}, kill: () => {} };
   }
@@ -148,6 +150,7 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
     mkdirSync(dbPath, { recursive: true });
     child = spawn(mongod, ['--bind_ip', '127.0.0.1', '--port', String(listenPort), '--dbpath', dbPath, '--quiet'], {
       stdio: quiet ? 'ignore' : 'inherit',
+      detached: ownProcessGroup,
     });
   } else {
     kind = 'ferretdb';
@@ -165,7 +168,7 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
         '--telemetry=disable',
         '--log-level=error',
       ],
-      { stdio: quiet ? 'ignore' : 'inherit' },
+      { stdio: quiet ? 'ignore' : 'inherit', detached: ownProcessGroup },
     );
   }
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));

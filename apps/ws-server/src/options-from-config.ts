@@ -29,5 +29,15 @@ export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; lo
       idleTimeoutMs: config.IDLE_TIMEOUT_MS,
       data: dataLimitsFromConfig(config),
     },
+    compression:
+      config.WS_COMPRESSION === 'on'
+        ? {
+            thresholdBytes: config.WS_COMPRESSION_THRESHOLD_BYTES,
+            windowBits: config.WS_COMPRESSION_WINDOW_BITS,
+            memLevel: config.WS_COMPRESSION_MEM_LEVEL,
+            level: config.WS_COMPRESSION_LEVEL,
+            concurrencyLimit: config.WS_COMPRESSION_CONCURRENCY,
+          }
+        : undefined,
   };
 }

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { TrustedProxies, createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
@@ -31,6 +32,8 @@ export interface WsServerOptions {
   trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** permessage-deflate, negotiated with clients that offer it; default off. */
+  compression?: WsCompressionOptions | undefined;
 }
 
 export interface WsServer {
@@ -79,7 +82,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: settings.maxMessageBytes,
-    perMessageDeflate: false,
+    perMessageDeflate: perMessageDeflateFor(options.compression),
     clientTracking: false,
     handleProtocols: () => false,
   });

@@ -59,6 +59,18 @@ export const configSchema = z.object({
   /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
   IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** permessage-deflate on WebSocket connections whose client offers it (CPU and memory per connection: off by default). */
+  WS_COMPRESSION: z.enum(['off', 'on']).default('off'),
+  /** Frames below this size are sent uncompressed. */
+  WS_COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024),
+  /** The server's deflate window (server_max_window_bits): 2^bits bytes per connection. */
+  WS_COMPRESSION_WINDOW_BITS: z.coerce.number().int().min(9).max(15).default(12),
+  /** zlib memLevel of the server's deflate: 2^(memLevel + 9) bytes per connection. */
+  WS_COMPRESSION_MEM_LEVEL: z.coerce.number().int().min(1).max(9).default(5),
+  /** zlib level: 1 fastest, 9 smallest. */
+  WS_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
+  /** zlib jobs in flight at once in the process (more fragments memory; see ws#1202). */
+  WS_COMPRESSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Config = z.output<typeof configSchema> & { LOG_FORMAT: 'pretty' | 'json'; AUTH_MODE: 'jwt' | 'none' };
