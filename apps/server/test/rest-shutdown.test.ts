@@ -3,8 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { createTestCore, testDbName } from '@app/core/testing';
-import { startHoldingProxy, singleHostOf, viaPort } from './helpers/holding-proxy.js';
+import { createTestCore, singleHostOf, startDbProxy, testDbName, viaPort } from '@app/core/testing';
 import { run } from './helpers/processes.js';
 
 // apps/server/src/main.ts run as a process (what `pnpm start` runs), its database behind a proxy the test can stall.
@@ -34,7 +33,7 @@ function patch(url: string, body: unknown): Promise<{ status: number; body: stri
 
 describe('pnpm start (apps/server) on SIGTERM', () => {
   it.skipIf(target === undefined)('answers a REST PATCH in flight, refuses new connections while draining, closes WebSockets with 1001, exits 0', async () => {
-    const proxy = await startHoldingProxy(target!);
+    const proxy = await startDbProxy(target!);
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       NODE_ENV: 'test',

@@ -73,3 +73,4 @@ export async function startRedis(): Promise<void> {
   );
   await until(redisUp, 10_000);
 }
+export { bsonString, singleHostOf, startDbProxy, viaPort, type DbProxy } from './db-proxy.js';

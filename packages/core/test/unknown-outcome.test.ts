@@ -5,16 +5,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ServerEvent } from '@app/protocol';
 import { createCore, type Core } from '../src/core.js';
-import { silentLogger, testDbName } from '../src/testing.js';
-import { bsonString, hostOf, startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
+import { bsonString, silentLogger, singleHostOf, startDbProxy, testDbName, viaPort, type DbProxy } from '../src/testing.js';
 
 const dbName = testDbName('unknown');
-let proxy: FaultProxy;
+let proxy: DbProxy;
 let direct: Core;
 const eventInsert = bsonString('insert', 'events');
 
 beforeAll(async () => {
-  proxy = await startFaultProxy(hostOf(inject('mongodbUri')));
+  proxy = await startDbProxy(singleHostOf(inject('mongodbUri'))!);
   direct = await createCore({ mongodbUri: inject('mongodbUri'), dbName, logger: silentLogger() });
 });
 afterAll(async () => {
@@ -24,7 +23,7 @@ afterAll(async () => {
 });
 
 function throughProxy(): Promise<Core> {
-  return createCore({ mongodbUri: proxy.uri, dbName, logger: silentLogger(), dbTimeoutMs: 2_000 });
+  return createCore({ mongodbUri: viaPort(inject('mongodbUri'), proxy.port), dbName, logger: silentLogger(), dbTimeoutMs: 2_000 });
 }
 
 describe('a write of unknown outcome', () => {

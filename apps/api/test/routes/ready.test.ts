@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createCore } from '@app/core';
-import { createTestCore, silentLogger, testDbName } from '@app/core/testing';
+import { createTestCore, silentLogger, singleHostOf, startDbProxy, testDbName, viaPort } from '@app/core/testing';
 import { expectNoLeak, request, startApi } from '../helpers/start-api.js';
-import { singleHostOf, startTcpProxy, viaPort } from '../helpers/tcp-proxy.js';
 
 const uri = inject('mongodbUri');
 const cleanups: (() => Promise<void>)[] = [];
@@ -31,7 +30,7 @@ describe('GET /ready', () => {
 
   const target = singleHostOf(uri);
   it.skipIf(target === undefined)('answers 503 when the database becomes unreachable, and workspace reads get 503 UNAVAILABLE', async () => {
-    const proxy = await startTcpProxy(target!);
+    const proxy = await startDbProxy(target!);
     const dbName = testDbName('api_ready');
     const core = await createCore({ mongodbUri: viaPort(uri, proxy.port), dbName, logger: silentLogger(), dbTimeoutMs: 1_000 });
     cleanups.push(async () => {
