@@ -35,6 +35,8 @@ const CLOSE_GRACE_MS = 5_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Frames are text even when the payload is a Buffer; no per-frame compression. */
 const TEXT_FRAME = { binary: false, compress: false } as const;
+/** What a connection may hold in memory for its peer (outbox, socket buffer, held events), in multiples of `maxBufferedBytes`. */
+const MEMORY_FACTOR = 8;
 
 /** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
 export class Connection implements RouteOptions {
@@ -49,6 +51,17 @@ export class Connection implements RouteOptions {
   private idleTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private outbox: (string | Buffer)[] | undefined;
+  private outboxBytes = 0;
+  private wakeups: (() => void)[] | undefined;
+  /** Frames the socket wrote out so far (the peer's progress). */
+  private flushed = 0;
+  /** Bytes of events the subscriptions owe the peer, and those of them held in memory. */
+  private owedBytes = 0;
+  private heldBytes = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Unsent bytes in the socket past which frames wait in the outbox and subscriptions wait. */
+  private readonly highWater: number;
   /** The close code and reason this server sent, when it closed the connection. */
   closedWith: { code: number; reason: string } | undefined;
 
@@ -57,6 +70,7 @@ export class Connection implements RouteOptions {
     private readonly deps: ConnectionDeps,
   ) {
     this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.rateBurst);
+    this.highWater = Math.max(64 * 1024, Math.floor(deps.limits.maxBufferedBytes / 8));
     socket.on('message', (data, isBinary) => this.socketOnMessage(data, isBinary));
     socket.on('close', () => this.socketOnClose()); // emitted once; `on` spares the wrapper of `once`
     this.armIdleTimer();
@@ -80,8 +94,9 @@ export class Connection implements RouteOptions {
   }
 
   /**
-   * Sends a text frame (a string, or UTF-8 bytes encoded once for many sockets); a peer that stops
-   * reading is closed (1013) instead of growing server memory.
+   * Sends a text frame (a string, or UTF-8 bytes encoded once for many sockets). Past the socket's
+   * high-water mark frames wait in order in the connection's outbox and go out as the peer takes
+   * what came before; a peer that takes nothing while too much is owed is closed (1013).
    */
   send(text: string | Buffer): void {
     this.write(text, true);
@@ -90,16 +105,85 @@ export class Connection implements RouteOptions {
   /**
    * Events are coalesced (many per turn reach one socket in a fan-out); a reply is written at once,
    * so a request/ack round trip does not wait for the end of the turn. Both keep the socket's order:
-   * a reply sent while the socket is corked joins what is held.
+   * a reply sent while the socket is corked joins what is held, one sent while frames wait in the
+   * outbox waits behind them.
    */
   private write(text: string | Buffer, coalesce: boolean): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+    if (this.outbox === undefined && this.socket.bufferedAmount < this.highWater) {
+      if (coalesce) this.deps.coalescer?.hold(this.socket);
+      this.socket.send(text, TEXT_FRAME, this.onFlushed);
+    } else {
+      (this.outbox ??= []).push(text);
+      this.outboxBytes += text.length;
+    }
+    this.checkBacklog();
+  }
+
+  /** Whether a subscription may hand the socket another event now (nothing waits, the socket is below its high-water mark). */
+  get writable(): boolean {
+    return this.outbox === undefined && this.socket.bufferedAmount < this.highWater;
+  }
+
+  /** Calls `wake` once the connection is writable again (after the peer took some of what is owed). */
+  onWritable(wake: () => void): void {
+    (this.wakeups ??= []).push(wake);
+  }
+
+  /**
+   * Per frame the socket wrote out (handed to the kernel, so the peer is taking them): sends what
+   * waits in the outbox, then lets waiting subscriptions send, while the socket stays below its mark.
+   */
+  private readonly onFlushed = (): void => {
+    this.flushed += 1;
+    if (this.outbox === undefined && this.wakeups === undefined) return;
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    while (this.outbox !== undefined && this.socket.bufferedAmount < this.highWater) {
+      const text = this.outbox.shift()!;
+      this.outboxBytes -= text.length;
+      if (this.outbox.length === 0) this.outbox = undefined;
+      this.deps.coalescer?.hold(this.socket);
+      this.socket.send(text, TEXT_FRAME, this.onFlushed);
+    }
+    if (this.wakeups !== undefined && this.writable) {
+      const wakeups = this.wakeups;
+      this.wakeups = undefined;
+      for (const wake of wakeups) wake();
+    }
+  };
+
+  /**
+   * What the peer has not taken: bytes in the socket buffer, in the outbox, and of the events its
+   * subscriptions owe it (held, or left in the log). Over `maxBufferedBytes` it is a slow consumer
+   * only if it takes nothing for `slowConsumerMs`; what is held in memory is capped at once.
+   */
+  private checkBacklog(): void {
+    const { maxBufferedBytes } = this.deps.limits;
+    if (this.memoryBytes > maxBufferedBytes * MEMORY_FACTOR) {
       this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
       return;
     }
-    if (coalesce) this.deps.coalescer?.hold(this.socket);
-    this.socket.send(text, TEXT_FRAME);
+    if (this.stallTimer === undefined && this.backlog() > maxBufferedBytes) this.armStallTimer();
+  }
+
+  /** Bytes this connection holds in memory for its peer: socket buffer, outbox, held events. */
+  get memoryBytes(): number {
+    return this.socket.bufferedAmount + this.outboxBytes + this.heldBytes;
+  }
+
+  private backlog(): number {
+    return this.socket.bufferedAmount + this.outboxBytes + this.owedBytes;
+  }
+
+  private armStallTimer(): void {
+    const mark = this.flushed;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.socket.readyState !== WebSocket.OPEN || this.backlog() <= this.deps.limits.maxBufferedBytes) return;
+      if (this.flushed === mark) this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
+      else this.armStallTimer();
+    }, this.deps.limits.slowConsumerMs);
+    this.stallTimer.unref();
   }
 
   sendEvent(event: ServerEvent): void {
@@ -129,7 +213,7 @@ export class Connection implements RouteOptions {
     const subscription = new Subscription({
       projectId,
       send: (text) => this.send(text),
-      fetch: (afterSeq, uptoSeq) => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq),
+      fetch: (afterSeq, uptoSeq, limit) => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq, limit),
       encode: encodeEvent,
       fail: (reason, error) => {
         if (reason === 'repair-failed') {
@@ -140,6 +224,20 @@ export class Connection implements RouteOptions {
         }
       },
       maxBuffered: this.deps.limits.maxPendingEvents,
+      writable: () => this.writable,
+      onWritable: (wake) => this.onWritable(wake),
+      reserve: (bytes) => {
+        if (this.heldBytes + bytes > this.deps.limits.maxBufferedBytes) return false;
+        this.heldBytes += bytes;
+        return true;
+      },
+      release: (bytes) => {
+        this.heldBytes -= bytes;
+      },
+      owe: (bytes) => {
+        this.owedBytes += bytes;
+        if (bytes > 0) this.checkBacklog();
+      },
     });
     subscriptions.set(projectId, subscription);
     this.deps.rooms.add(subscription);
@@ -275,6 +373,10 @@ export class Connection implements RouteOptions {
     clearTimeout(this.idleTimer);
     clearTimeout(this.expiryTimer);
     clearTimeout(this.graceTimer);
+    clearTimeout(this.stallTimer);
+    this.outbox = undefined;
+    this.outboxBytes = 0;
+    this.wakeups = undefined;
     for (const projectId of [...(this.subscriptionMap?.keys() ?? [])]) this.unsubscribe(projectId);
   }
 }
