@@ -15,6 +15,7 @@ import { WebSocket, type RawData } from 'ws';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
+import type { ReadGate } from './read-gate.js';
 import type { Rooms } from './rooms.js';
 import { RequestContext, route, type RouteOptions } from './router.js';
 import { Subscription } from './subscription.js';
@@ -25,6 +26,8 @@ export interface ConnectionDeps {
   principal: Principal;
   limits: ConnectionLimits;
   metrics?: Metrics | undefined;
+  /** Shared by the server's connections: bounds the event-log reads of replays and catch-ups in flight. */
+  readGate?: ReadGate | undefined;
   /** Batches this connection's frames per event-loop turn into one write. */
   coalescer?: WriteCoalescer | undefined;
   onError(error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void;
@@ -213,7 +216,10 @@ export class Connection implements RouteOptions {
     const subscription = new Subscription({
       projectId,
       send: (text) => this.send(text),
-      fetch: (afterSeq, uptoSeq, limit) => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq, limit),
+      fetch: (afterSeq, uptoSeq, limit) => {
+        const read = () => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq, limit);
+        return this.deps.readGate === undefined ? read() : this.deps.readGate.run(read);
+      },
       encode: encodeEvent,
       fail: (reason, error) => {
         if (reason === 'repair-failed') {

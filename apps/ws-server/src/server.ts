@@ -10,6 +10,10 @@ import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
 import { Rooms } from './rooms.js';
 import { UpgradeGuard, refusalResponse } from './upgrade.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { ReadGate } from './read-gate.js';
+
+/** Event-log reads of replays and catch-ups in flight at once per server (each reads up to 64 events in parallel). */
+const MAX_CONCURRENT_REPLAY_READS = 2;
 
 export interface WsServerOptions {
   core: Core;
@@ -75,6 +79,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const rooms = new Rooms(core.bus, { logger, metrics });
   const connections = new Set<Connection>();
   const coalescer = new WriteCoalescer();
+  const readGate = new ReadGate(MAX_CONCURRENT_REPLAY_READS);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: settings.maxMessageBytes,
@@ -152,7 +157,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
 
   function onConnection(socket: WebSocket, principal: Principal, ip: string, release: () => void): void {
     socket.on('error', onSocketError);
-    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, onError });
+    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, readGate, onError });
     connections.add(connection);
     metrics?.connections.inc();
     heartbeat.watch(socket);
