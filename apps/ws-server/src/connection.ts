@@ -333,6 +333,15 @@ export class Connection implements RouteOptions {
     this.write(text, false);
   }
 
+  sendPage(text: string): void {
+    this.deps.metrics?.messagesOut.inc('page');
+    this.write(text, false);
+  }
+
+  get maxFrameBytes(): number {
+    return this.deps.limits.maxFrameBytes;
+  }
+
   reportError(error: unknown, requestType: RequestType): void {
     this.deps.onError(error, { sessionId: this.sessionId, requestType });
   }

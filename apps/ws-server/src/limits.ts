@@ -8,6 +8,8 @@ export interface ConnectionLimits {
    * this held in memory closes it at once.
    */
   maxBufferedBytes: number;
+  /** Largest frame sent (the `maxMessageBytes` of `hello`): longer snapshots and lists go out in `page` frames. */
+  maxFrameBytes: number;
   /** How long a peer owed more than `maxBufferedBytes` may take nothing before it is closed (1013). */
   slowConsumerMs: number;
   /** Events held for one subscription while it is prepared or repaired (close 1013 past it). */
@@ -26,6 +28,7 @@ export interface ConnectionLimits {
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
   slowConsumerMs: 5_000,
+  maxFrameBytes: 1024 * 1024,
   maxPendingEvents: 10_000,
   maxSubscriptions: 100,
   ratePerSec: 50,

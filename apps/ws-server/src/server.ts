@@ -65,7 +65,7 @@ export const WS_DEFAULTS = {
 export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
   const settings = { ...WS_DEFAULTS, ...definedOnly(options) };
   const { core, metrics } = options;
-  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxFrameBytes: settings.maxMessageBytes };
   const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
   const guard = new UpgradeGuard({
     authenticator,
