@@ -196,6 +196,12 @@ export class Connection implements RouteOptions {
   /** Starts the closing handshake, and destroys the socket if the peer does not finish it in time. */
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      // Replies waiting in the outbox go before the close frame (a graceful shutdown answers what it read).
+      if (this.socket.readyState === WebSocket.OPEN && code !== CLOSE_CODES.TRY_AGAIN_LATER) {
+        for (const text of this.outbox ?? []) this.socket.send(text, TEXT_FRAME);
+      }
+      this.outbox = undefined;
+      this.outboxBytes = 0;
       this.closedWith = { code, reason };
       this.socket.close(code, reason);
       this.graceTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
