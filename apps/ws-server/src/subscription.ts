@@ -59,6 +59,8 @@ export class Subscription {
   private reading = false;
   private waiting = false;
   private readEvents = 16;
+  /** Bytes the rest of a replay is estimated at (events left x their average size so far), reported with `owe`. */
+  private replayOwed = 0;
   private catchingUp: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Seq of the last event sent. */
   lastSeq = 0;
@@ -126,6 +128,7 @@ export class Subscription {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.dropUpTo(Number.POSITIVE_INFINITY);
+    this.estimateReplay(0);
     const catchingUp = this.catchingUp;
     this.catchingUp = undefined;
     catchingUp?.reject(new Error('subscription closed'));
@@ -205,7 +208,16 @@ export class Subscription {
     this.deps.send(text);
   }
 
+  /** Reports the bytes the rest of the replay is estimated at (so a peer that stops reading a replay counts as owed it). */
+  private estimateReplay(bytes: number): void {
+    if (bytes === this.replayOwed) return;
+    const delta = bytes - this.replayOwed;
+    this.replayOwed = bytes;
+    this.deps.owe?.(delta);
+  }
+
   private caughtUp(): void {
+    this.estimateReplay(0);
     const catchingUp = this.catchingUp;
     this.catchingUp = undefined;
     catchingUp?.resolve();
@@ -230,6 +242,7 @@ export class Subscription {
       // Aim the next read at READ_CHUNK_BYTES, whatever the size of this project's events.
       const average = Math.max(1, bytes / (this.lastSeq - before));
       this.readEvents = Math.max(1, Math.min(MAX_READ_EVENTS, Math.floor(READ_CHUNK_BYTES / average)));
+      if (this.catchingUp !== undefined) this.estimateReplay(Math.max(0, this.target - this.lastSeq) * Math.round(average));
     } catch (error) {
       this.reading = false;
       if (this.state === 'closed') return;

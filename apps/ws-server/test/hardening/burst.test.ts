@@ -95,6 +95,20 @@ describe('slow consumer means a peer that does not read', () => {
     await writer.ok('workspace.update', { id: workspace.id, patch: { name: 'after' } });
     await vi.waitFor(() => expect(seen.seqs.at(-1)).toBe(UPDATES + 2));
     expect(reader.socket.readyState).toBe(reader.socket.OPEN);
+
+    // The same replay to a peer that stops reading: closed with 1013, holding little for it meanwhile.
+    const closesBefore = server.logs.filter((l) => /code 1013/.test(l)).length;
+    const known = new Set(server.server.connections);
+    const paused = await pausedClient(server.url, [JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p, sinceSeq: 1 } })]);
+    let peak = 0;
+    const sampler = setInterval(() => {
+      for (const connection of server.server.connections) if (!known.has(connection)) peak = Math.max(peak, connection.memoryBytes);
+    }, 5);
+    await vi.waitFor(() => expect(server.logs.filter((l) => /code 1013/.test(l))).toHaveLength(closesBefore + 1), { timeout: 20_000 });
+    clearInterval(sampler);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(10 * 1024 * 1024);
+    paused.destroy();
     await Promise.all([writer.close(), reader.close()]);
   }, 60_000);
 
