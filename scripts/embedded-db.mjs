@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
@@ -19,7 +19,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = join(ROOT, '.tools');
 /** Patches applied to FerretDB's source before it is built, in name order (see docs/decisions/0003). */
 export const FERRETDB_PATCHES_DIR = join(ROOT, 'scripts', 'ferretdb-patches');
-const FERRETDB_PATCHES = readdirSync(FERRETDB_PATCHES_DIR)
+export const FERRETDB_PATCHES = readdirSync(FERRETDB_PATCHES_DIR)
   .filter((name) => name.endsWith('.patch'))
   .sort()
   .map((name) => join(FERRETDB_PATCHES_DIR, name));
@@ -62,14 +62,19 @@ export function installFerretDb({ log = (line) => process.stderr.write(`${line}\
   cpSync(modDir, src, { recursive: true });
   makeWritable(src);
   writeFileSync(join(src, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  for (const patch of FERRETDB_PATCHES) applyPatch(src, patch, log);
+  applyFerretDbPatches(src, { log });
   mkdirSync(dirname(FERRETDB_BIN), { recursive: true });
   execFileSync('go', ['build', '-o', FERRETDB_BIN, './cmd/ferretdb'], { cwd: src, stdio: 'inherit', env });
   return FERRETDB_BIN;
 }
 
+/** Applies the project's FerretDB patches to a source tree; throws, naming the patch, when one does not apply. */
+export function applyFerretDbPatches(src, { patches = FERRETDB_PATCHES, log = () => {} } = {}) {
+  for (const patch of patches) applyPatch(src, patch, log);
+}
+
 function applyPatch(src, patch, log) {
-  const name = patch.slice(FERRETDB_PATCHES_DIR.length + 1);
+  const name = basename(patch);
   try {
     execFileSync('patch', ['--forward', '--batch', '--strip=1', '--input', patch], { cwd: src, encoding: 'utf8', stdio: 'pipe' });
   } catch (error) {
@@ -128,8 +133,10 @@ export function waitForPort(port, child, { timeoutMs, name = 'database process',
 /**
  * Starts (or, with MONGODB_URI, just names) a MongoDB-compatible server.
  * Returns { uri, kind, port?, pid?, stop(), kill() }. `port` pins the port (used by restart tests).
+ * `ownProcessGroup`: run it in a process group of its own, so a Ctrl-C (SIGINT to the terminal's group) does
+ * not stop it before the server using it has drained; the caller then has to stop it (`pnpm start` does).
  */
-export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'), port, quiet = true } = {}) {
+export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'), port, quiet = true, ownProcessGroup = false } = {}) {
   if (process.env.MONGODB_URI && port === undefined) {
     return { uri: process.env.MONGODB_URI, kind: 'external', stop: async () => {}, kill: () => {} };
   }
@@ -143,6 +150,7 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
     mkdirSync(dbPath, { recursive: true });
     child = spawn(mongod, ['--bind_ip', '127.0.0.1', '--port', String(listenPort), '--dbpath', dbPath, '--quiet'], {
       stdio: quiet ? 'ignore' : 'inherit',
+      detached: ownProcessGroup,
     });
   } else {
     kind = 'ferretdb';
@@ -160,7 +168,7 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
         '--telemetry=disable',
         '--log-level=error',
       ],
-      { stdio: quiet ? 'ignore' : 'inherit' },
+      { stdio: quiet ? 'ignore' : 'inherit', detached: ownProcessGroup },
     );
   }
   const exited = new Promise((resolveExit) => child.once('exit', resolveExit));

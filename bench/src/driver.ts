@@ -25,9 +25,11 @@ import {
   type ServerKind,
 } from './common.js';
 import type { BareWriteResult, ConnectResult, PingRounds, PublishResult, ReceiverStats } from './loadgen.js';
+import { scaleProjectId, scaleWorkspaceId, type LatencyResult, type SeedResult, type StormResult } from './scale.js';
+import type { ResumeResult } from './resume.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
-import { printReport, type ConnectionStep, type Results, type ServerResult } from './report.js';
+import { printReport, type ConnectionStep, type Results, type ScalePhase, type ServerResult } from './report.js';
 
 interface EmbeddedDb {
   uri: string;
@@ -86,7 +88,7 @@ function gitState(): Results['git'] {
 
 // ---------------------------------------------------------------------------------------------
 // Processes the run owns, stopped on exit and on SIGINT/SIGTERM.
-const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations');
+const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations') || options.scenarios.includes('scale');
 let db: EmbeddedDb | undefined;
 let dataDir: string | undefined;
 let server: ServerHandle | undefined;
@@ -533,6 +535,213 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
   return { maxPassed, stopReason, steps, peakRssKiB: memory?.peak ?? NaN };
 }
 
+/**
+ * Whether reads and writes slow down as the database grows: the same requests to the same projects on
+ * two databases seeded through the driver by the control process, one holding only those projects
+ * and one that also holds every other seeded project (500,000 events in all at full size), each
+ * served by a fresh server process, both running at once. Request latencies are interleaved request
+ * by request across the two (other work on the machine then slows both alike); the durable mutation
+ * rate is measured on each in turn, twice, in the order A B B A; then a subscribe storm on each (many
+ * clients subscribing at once to one project not loaded yet, against the time the same connections
+ * took to get their hello).
+ */
+async function scale(): Promise<NonNullable<ServerResult['scale']>> {
+  if (db === undefined) throw new Error('scale needs the database');
+  const uri = db.uri;
+  const measured = Math.max(1, Math.min(options.scaleMeasuredProjects, options.scaleProjects - 1));
+  const stormProject = scaleProjectId(measured); // never requested before the storm
+  const projects = Array.from({ length: measured }, (_, p) => ({
+    projectId: scaleProjectId(p),
+    workspaceIds: Array.from({ length: options.scaleWorkspacesPerProject }, (_, w) => scaleWorkspaceId(scaleProjectId(p), w)),
+  }));
+  const phaseNames = ['empty', 'seeded'] as const;
+  const phases = phaseNames.map((phase) => ({
+    phase,
+    name: `${dbName}_scale_${phase}`,
+    count: phase === 'empty' ? measured + 1 : Math.max(options.scaleProjects, measured + 1),
+  }));
+  const seeded: SeedResult[] = [];
+  for (const { phase, name, count } of phases) {
+    usedDbNames.add(name);
+    log(`scale (${phase}): seeding ${count} projects x ${options.scaleEventsPerProject} events through the driver`);
+    const result = await control!.call<SeedResult>({
+      cmd: 'seed',
+      uri,
+      dbName: name,
+      first: 0,
+      count,
+      eventsPerProject: options.scaleEventsPerProject,
+      workspacesPerProject: options.scaleWorkspacesPerProject,
+      payloadBytes: Math.max(options.payloadBytes, 200),
+      timeoutMs: 3 * 3_600_000,
+    });
+    log(`  seeded ${result.events} events in ${(result.ms / 1000).toFixed(1)} s`);
+    seeded.push(result);
+  }
+  const handles: ServerHandle[] = [];
+  const startMs: number[] = [];
+  try {
+    for (const { name } of phases) {
+      const port = await embedded.freePort();
+      const started = nowMs();
+      const handle = await startServer('ours', { port, mongodbUri: uri, dbName: name });
+      pingServers.add(handle); // stopped by cleanup() on a signal
+      handles.push(handle);
+      startMs.push(nowMs() - started);
+    }
+    log(`  servers started in ${startMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')}`);
+    await waitIdle([...handles.map((handle) => handle.pid), ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 60_000);
+    const latency = await control!.call<LatencyResult[]>({
+      cmd: 'latencies',
+      targets: handles.map((handle) => ({ url: handle.url, projects })),
+      samples: options.scaleSamples,
+      timeoutMs: scenarioMs(),
+    });
+    const mutations = handles.map(() => ({ acked: 0, errors: 0, firstError: null as string | null, ms: 0 }));
+    for (const i of [0, 1, 1, 0]) {
+      const published = await publish(handles[i]!, projects[0]!.workspaceIds, nowMs() + scenarioMs(), {
+        count: Math.ceil(options.scaleMutations / 2),
+        inFlight: options.mutationInFlight,
+        connections: options.mutationConnections,
+      });
+      const m = mutations[i]!;
+      m.acked += published.acked;
+      m.errors += published.errors;
+      m.firstError ??= published.firstError ?? null;
+      if (published.firstSendAt !== null && published.lastAckAt !== null) m.ms += published.lastAckAt - published.firstSendAt;
+    }
+    const storms: StormResult[] = [];
+    for (const handle of handles) {
+      await waitIdle([handle.pid, ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 30_000);
+      storms.push(await control!.call<StormResult>({ cmd: 'storm', url: handle.url, clients: options.stormClients, projectId: stormProject, timeoutMs: scenarioMs() }));
+    }
+    const result = phases.map((phase, i): ScalePhase => {
+      const l = latency[i]!;
+      const m = mutations[i]!;
+      const storm = storms[i]!;
+      log(
+        `  ${phase.phase}: subscribe p50/p99 ${l.subscribe.p50?.toFixed(2)}/${l.subscribe.p99?.toFixed(2)} ms, list ${l.list.p50?.toFixed(2)}/${l.list.p99?.toFixed(2)} ms, ` +
+          `update ${l.update.p50?.toFixed(2)}/${l.update.p99?.toFixed(2)} ms; mutations ${m.ms > 0 ? ((m.acked * 1000) / m.ms).toFixed(0) : '-'}/s; ` +
+          `storm ${storm.helloMs?.toFixed(0)} ms to every hello, ${storm.subscribeMs?.toFixed(0)} ms to every subscribe ack`,
+      );
+      return {
+        projects: phase.count,
+        events: seeded[i]!.events,
+        seedMs: seeded[i]!.ms,
+        serverStartMs: startMs[i]!,
+        latency: l,
+        mutations: { acked: m.acked, errors: m.errors, firstError: m.firstError, perSec: m.ms > 0 ? (m.acked * 1000) / m.ms : null },
+        storm,
+        peakRssKiB: processMemoryKiB(handles[i]!.pid)?.peak ?? NaN,
+      };
+    });
+    return { measuredProjects: measured, empty: result[0]!, seeded: result[1]! };
+  } finally {
+    for (const handle of handles) {
+      await handle.stop();
+      pingServers.delete(handle);
+    }
+  }
+}
+
+/**
+ * Resume storm: many subscribed clients over a few projects drop at once, miss the same number of
+ * events per project, and come back at once. Ours is restarted in between (SIGTERM, then a new
+ * process on the same port and database) and the clients resume with `sinceSeq`; Socket.IO runs with
+ * connection state recovery and is not restarted (its missed packets live in its memory: the best it
+ * can do). Reported: the time from the reconnect until every client held every missed event once,
+ * lost and duplicated events, the server's peak RSS, and the ack latency of a writer updating another
+ * project meanwhile.
+ */
+async function resume(kind: ServerKind): Promise<NonNullable<ServerResult['resume']>> {
+  const port = await embedded.freePort();
+  const name = `${dbName}_resume`;
+  if (kind === 'ours') usedDbNames.add(name);
+  const start = (): Promise<ServerHandle> =>
+    startServer(kind, { port, mongodbUri: db?.uri, dbName: name, env: kind === 'sio' ? { SIO_RECOVERY_MS: '300000' } : undefined });
+  server = await start();
+  try {
+    const projects = Array.from({ length: options.resumeProjects }, (_, i) => `resume-${kind}-${runId}-${i}`);
+    const workspaceIds: string[] = [];
+    for (const projectId of projects) workspaceIds.push(...(await prepare(server, projectId, 1, 60_000)));
+    const writerIds = await prepare(server, `resume-writer-${kind}-${runId}`, 1, 60_000);
+    const shares = split(options.resumeClients, receivers.length);
+    const opened = await Promise.all(
+      receivers.map((worker, i) =>
+        worker.call<{ opened: number; failed: number; firstError: string | null }>({
+          cmd: 'resumeOpen',
+          url: server!.url,
+          kind,
+          projects,
+          count: shares[i]!,
+          concurrency: options.connectConcurrency,
+          timeoutMs: scenarioMs(),
+        }),
+      ),
+    );
+    const openFailed = opened.reduce((sum, part) => sum + part.failed, 0);
+    if (openFailed > 0) throw new Error(`${openFailed} clients could not subscribe: ${opened.find((part) => part.firstError !== null)?.firstError}`);
+    // One event each before the drop: a client resumes from what it last received (Socket.IO's
+    // recovery needs the offset of a received packet; the official client sends none without one).
+    await publish(server, workspaceIds, nowMs() + scenarioMs(), { count: projects.length, inFlight: 1, connections: 1 });
+    const held = await Promise.all(receivers.map((worker) => worker.call<{ holding: number; clients: number }>({ cmd: 'resumeWait', seq: 2, timeoutMs: 30_000 })));
+    if (held.some((part) => part.holding < part.clients)) throw new Error('not every client received the event before the drop');
+    await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeDrop' })));
+    const missed = await publish(server, workspaceIds, nowMs() + scenarioMs(), {
+      count: options.resumeMissed * projects.length,
+      inFlight: 32,
+      connections: 1,
+    });
+    if (missed.acked !== options.resumeMissed * projects.length) throw new Error(`only ${missed.acked} of the missed updates were acked: ${missed.firstError}`);
+    const restarted = kind === 'ours';
+    if (restarted) {
+      await server.stop();
+      server = await start();
+    }
+    const m = meter(server.pid);
+    const startedAt = nowMs();
+    const writer = publish(server, writerIds, startedAt + scenarioMs(), { count: options.resumeWriterUpdates, inFlight: 1, ratePerSec: 50, connections: 1 });
+    const parts = await Promise.all(
+      receivers.map((worker) =>
+        worker.call<ResumeResult>({
+          cmd: 'resumeReconnect',
+          url: server!.url,
+          missed: options.resumeMissed,
+          startedAt,
+          concurrency: options.connectConcurrency,
+          timeoutMs: scenarioMs(),
+        }),
+      ),
+    );
+    const written = await writer;
+    const usage = m.stop();
+    await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeClose' })));
+    const sum = (pick: (part: ResumeResult) => number): number => parts.reduce((total, part) => total + pick(part), 0);
+    const complete = sum((part) => part.complete);
+    return {
+      clients: sum((part) => part.clients),
+      projects: projects.length,
+      missedPerClient: options.resumeMissed,
+      restarted,
+      complete,
+      lost: sum((part) => part.lost),
+      duplicated: sum((part) => part.duplicated),
+      notResumed: sum((part) => part.notResumed),
+      failed: sum((part) => part.failed),
+      firstError: parts.find((part) => part.firstError !== null)?.firstError ?? null,
+      recoverMs: complete === options.resumeClients ? Math.max(...parts.map((part) => part.lastCompleteMs ?? 0)) : null,
+      writerAcked: written.acked,
+      writerErrors: written.errors,
+      writerAck: written.ack,
+      cpuMs: usage.cpuMs,
+      peakRssKiB: usage.peakRssKiB,
+    };
+  } finally {
+    await server.stop();
+    server = undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -587,7 +796,7 @@ try {
     log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
   }
 
-  const scenarioTasks: { [K in Exclude<Scenario, 'ping'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+  const scenarioTasks: { [K in Exclude<Scenario, 'ping' | 'scale' | 'resume'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
     idle: idleMemory,
     fanout: fanOut,
     mutations: durableMutations,
@@ -625,7 +834,7 @@ try {
       server = undefined;
     };
     for (const name of SCENARIOS) {
-      if (name === 'ping' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (name === 'ping' || name === 'scale' || name === 'resume' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
       if (options.restartPerScenario) await shutdown();
       server ??= await launch(options.restartPerScenario ? name : undefined);
       const started = nowMs();
@@ -649,6 +858,33 @@ try {
       0,
     );
     if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
+  }
+  if (options.scenarios.includes('resume')) {
+    for (const kind of options.servers.filter((k) => k !== 'raw')) {
+      const entry = results.servers[kind]!;
+      const started = nowMs();
+      log(`${SERVER_LABELS[kind]}: resume`);
+      try {
+        entry.resume = await resume(kind);
+      } catch (error) {
+        entry.errors.push(`resume: ${(error as Error).message}`);
+        log(`  resume failed: ${(error as Error).message}`);
+        await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeClose' }).catch(() => {})));
+      }
+      log(`  resume done in ${((nowMs() - started) / 1000).toFixed(1)} s${summaryLine(entry, 'resume')}`);
+    }
+  }
+  if (options.scenarios.includes('scale') && options.servers.includes('ours')) {
+    const entry = results.servers['ours']!;
+    const started = nowMs();
+    log('ours: scale');
+    try {
+      entry.scale = await scale();
+    } catch (error) {
+      entry.errors.push(`scale: ${(error as Error).message}`);
+      log(`  scale failed: ${(error as Error).message}`);
+    }
+    log(`  scale done in ${((nowMs() - started) / 1000).toFixed(1)} s`);
   }
 } catch (error) {
   // A crash of the run itself (a server exited, the database did not start): report what was measured, exit 1.
@@ -683,6 +919,10 @@ function summaryLine(entry: ServerResult, name: string): string {
       return entry.mutations ? `: ${f(entry.mutations.ackedPerSec, 0)} acked/s, p99 ${f(entry.mutations.ackLatency.p99)} ms` : '';
     case 'connections':
       return entry.connections ? `: held ${entry.connections.maxPassed} (${entry.connections.stopReason})` : '';
+    case 'resume':
+      return entry.resume
+        ? `: ${entry.resume.complete}/${entry.resume.clients} clients hold every missed event in ${f(entry.resume.recoverMs, 0)} ms, ${entry.resume.lost} lost, ${entry.resume.duplicated} duplicated, writer ack p99 ${f(entry.resume.writerAck.p99)} ms`
+        : '';
     default:
       return '';
   }

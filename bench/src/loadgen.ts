@@ -3,6 +3,8 @@
 // event; one control worker publishes updates, runs the ping round trips, the durable mutations
 // and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
 import { BenchClient, type EventSink } from './client.js';
+import { latencies, seed, storm, type LatencyCommand, type SeedCommand, type StormCommand } from './scale.js';
+import { resumeClose, resumeDrop, resumeOpen, resumeReconnect, resumeWait, type ResumeOpenCommand, type ResumeReconnectCommand } from './resume.js';
 import { Histogram, UPDATE_NO_KEY, extractNumber, nowMs, processCpuMs, sleep, waitIdle, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
 
 export type Command =
@@ -38,7 +40,15 @@ export type Command =
       timeoutMs: number;
     }
   | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
-  | { cmd: 'dropDatabase'; uri: string; dbName: string };
+  | { cmd: 'dropDatabase'; uri: string; dbName: string }
+  | SeedCommand
+  | LatencyCommand
+  | StormCommand
+  | ResumeOpenCommand
+  | { cmd: 'resumeDrop' }
+  | { cmd: 'resumeWait'; seq: number; timeoutMs: number }
+  | ResumeReconnectCommand
+  | { cmd: 'resumeClose' };
 
 export interface ConnectResult {
   opened: number;
@@ -433,6 +443,22 @@ async function handle(command: Command): Promise<unknown> {
       return bareWrite(command);
     case 'dropDatabase':
       return dropDatabase(command);
+    case 'seed':
+      return seed(command);
+    case 'latencies':
+      return latencies(command);
+    case 'storm':
+      return storm(command);
+    case 'resumeOpen':
+      return resumeOpen(command);
+    case 'resumeDrop':
+      return resumeDrop();
+    case 'resumeWait':
+      return resumeWait(command);
+    case 'resumeReconnect':
+      return resumeReconnect(command);
+    case 'resumeClose':
+      return resumeClose();
   }
 }
 

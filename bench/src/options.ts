@@ -2,7 +2,7 @@
 // and overrides as `--name=value` flags or BENCH_NAME environment variables (flags win).
 import type { ServerKind } from './common.js';
 
-export const SCENARIOS = ['idle', 'ping', 'fanout', 'mutations', 'connections'] as const;
+export const SCENARIOS = ['idle', 'ping', 'fanout', 'mutations', 'connections', 'scale', 'resume'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 interface NumberSpec {
@@ -28,6 +28,17 @@ export const NUMBER_SPECS = {
   connectionUpdates: { full: 50, quick: 10, help: 'connections: updates sent at each step' },
   connectionWarmupUpdates: { full: 10, quick: 2, help: 'connections: unmeasured updates sent first at each step' },
   connectionP99Ms: { full: 100, quick: 100, help: 'connections: a step passes while fan-out p99 stays under this' },
+  scaleProjects: { full: 5000, quick: 200, help: 'scale: projects seeded through the driver (ours only)' },
+  scaleEventsPerProject: { full: 100, quick: 100, help: 'scale: events per seeded project (projects x this = events in the seeded database)' },
+  scaleWorkspacesPerProject: { full: 10, quick: 10, help: 'scale: workspaces per seeded project' },
+  scaleMeasuredProjects: { full: 50, quick: 10, help: 'scale: projects the requests go to (in both databases)' },
+  scaleSamples: { full: 1000, quick: 100, help: 'scale: subscribe, list and update requests of each kind, one at a time' },
+  scaleMutations: { full: 2000, quick: 200, help: 'scale: workspace.updates for the durable rate (mutation-in-flight / -connections as above)' },
+  stormClients: { full: 1000, quick: 200, help: 'scale: clients subscribing at once to one project (subscribe storm)' },
+  resumeClients: { full: 2000, quick: 200, help: 'resume: subscribed clients that drop and resume at once (ours after a restart; Socket.IO with connection state recovery)' },
+  resumeProjects: { full: 20, quick: 4, help: 'resume: projects the clients are spread over' },
+  resumeMissed: { full: 100, quick: 20, help: 'resume: events each client misses while away' },
+  resumeWriterUpdates: { full: 200, quick: 40, help: 'resume: updates of the concurrent writer (to another project, paced at 50/s)' },
   payloadBytes: { full: 64, quick: 64, help: 'bytes of filler text in every update' },
   workers: { full: 2, quick: 2, help: 'receiver processes of the load generator (plus one control process)' },
   connectConcurrency: { full: 64, quick: 64, help: 'handshakes in flight per receiver process' },

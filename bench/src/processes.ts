@@ -70,6 +70,8 @@ export async function startServer(
      * other is tsx's module loader. (`--cpu-prof-name` would make both threads write one file.)
      */
     profile?: { dir: string; name: string } | undefined;
+    /** Extra environment of the server process. */
+    env?: Record<string, string> | undefined;
   },
 ): Promise<ServerHandle> {
   const base = ['--expose-gc', '--import', 'tsx', '--import', PRELOAD];
@@ -88,6 +90,7 @@ export async function startServer(
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: process.env['BENCH_SERVER_LOG_LEVEL'] ?? 'warn',
+      ...context.env,
     });
     child = spawn(process.execPath, ['--conditions=@app/source', ...base, 'src/main.ts'], {
       cwd: join(ROOT, 'apps', 'ws-server'),
@@ -98,7 +101,7 @@ export async function startServer(
     const entry = kind === 'raw' ? 'src/servers/raw-ws.ts' : 'src/servers/socketio.ts';
     child = spawn(process.execPath, [...base, entry], {
       cwd: BENCH_DIR,
-      env: { ...process.env, PORT: String(context.port) },
+      env: { ...process.env, PORT: String(context.port), ...context.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   }

@@ -2,6 +2,7 @@
 // the issue's targets as ratios. Targets are reported as met / not met; nothing is asserted.
 import type { LatencySummary, ServerKind } from './common.js';
 import type { BareWriteResult } from './loadgen.js';
+import type { LatencyResult, StormResult } from './scale.js';
 import type { Options } from './options.js';
 
 export interface ConnectionStep {
@@ -20,6 +21,19 @@ export interface ConnectionStep {
   cpuUsPerEvent?: number | null;
   rssKiB?: number;
   publisherMaxLagMs?: number;
+}
+
+/** One database of the `scale` scenario: what it held, and what the same requests measured on it. */
+export interface ScalePhase {
+  projects: number;
+  events: number;
+  seedMs: number;
+  /** Start of a fresh server process on this database, until it listened. */
+  serverStartMs: number;
+  latency: LatencyResult;
+  mutations: { acked: number; errors: number; firstError: string | null; perSec: number | null };
+  storm: StormResult;
+  peakRssKiB: number;
 }
 
 export interface ServerResult {
@@ -90,6 +104,27 @@ export interface ServerResult {
     peakRssKiB: number;
   };
   connections?: { maxPassed: number; stopReason: string; steps: ConnectionStep[]; peakRssKiB: number };
+  scale?: { measuredProjects: number; empty: ScalePhase; seeded: ScalePhase };
+  resume?: {
+    clients: number;
+    projects: number;
+    missedPerClient: number;
+    /** Ours is restarted between the drop and the reconnect; Socket.IO is not (its recovery is in memory). */
+    restarted: boolean;
+    complete: number;
+    lost: number;
+    duplicated: number;
+    notResumed: number;
+    failed: number;
+    firstError: string | null;
+    /** From the reconnect until every client held every missed event (null unless all did). */
+    recoverMs: number | null;
+    writerAcked: number;
+    writerErrors: number;
+    writerAck: LatencySummary;
+    cpuMs: number;
+    peakRssKiB: number;
+  };
   peakRssKiB?: number;
   serverLog?: string[];
 }
@@ -185,6 +220,46 @@ export function computeTargets(results: Results): TargetResult[] {
       ratio(ours?.mutations?.ackedPerSec, results.bare?.updateOne.perSec),
       '>= 1x',
       (r) => r >= 1,
+    ),
+    ...scaleTargets(ours?.scale, check),
+    ...(ours?.resume !== undefined || sio?.resume !== undefined
+      ? [
+          check(
+            'resume storm: time until every client holds every missed event, ours (across a restart) vs Socket.IO (recovery, no restart), with none lost or duplicated',
+            ours?.resume !== undefined && ours.resume.lost === 0 && ours.resume.duplicated === 0 ? ratio(ours.resume.recoverMs, sio?.resume?.recoverMs) : null,
+            '<= 1.5x',
+            (r) => r <= 1.5,
+          ),
+        ]
+      : []),
+  ];
+}
+
+function scaleTargets(
+  scale: ServerResult['scale'],
+  check: (target: string, value: number | null, required: string, ok: (r: number) => boolean) => TargetResult,
+): TargetResult[] {
+  if (scale === undefined) return [];
+  const { empty, seeded } = scale;
+  const atMost = (limit: number) => (r: number) => r <= limit;
+  const big = `${seeded.events.toLocaleString('en-US')} events`;
+  return [
+    ...(['subscribe', 'list', 'update'] as const).flatMap((op) =>
+      (['p50', 'p99'] as const).map((q) =>
+        check(`scale: ${op} ${q} on ${big} vs on the measured projects alone`, ratio(seeded.latency[op][q], empty.latency[op][q]), '<= 1.5x', atMost(1.5)),
+      ),
+    ),
+    check(
+      `scale: durable mutations/s on ${big} vs on the measured projects alone`,
+      ratio(seeded.mutations.perSec, empty.mutations.perSec),
+      '>= 0.67x',
+      (r) => r >= 0.67,
+    ),
+    check(
+      `subscribe storm on ${big}: ${seeded.storm.clients} subscribes acked vs the same connections' hellos`,
+      ratio(seeded.storm.subscribeMs, seeded.storm.helloMs),
+      '<= 2x',
+      atMost(2),
     ),
   ];
 }
@@ -354,6 +429,72 @@ export function renderReport(results: Results): string {
     ),
   );
 
+  const resumeRows = servers.filter((server) => server.resume);
+  if (resumeRows.length > 0) {
+    const first = resumeRows[0]!.resume!;
+    out.push(
+      table(
+        `Resume storm (${first.clients} subscribed clients over ${first.projects} projects drop at once, each misses ${first.missedPerClient} events, all reconnect at once)`,
+        'Ours is restarted while the clients are away and they resume with sinceSeq; Socket.IO keeps running with connection state recovery (missed packets in memory: it cannot survive a restart). ' +
+          'Time is from the reconnect until the last client held every missed event; lost and duplicated count events by their seq. The writer sends 50 updates/s to another project during the reconnect.',
+        ['server', 'restarted', 'complete clients', 'time ms', 'lost', 'duplicated', 'not resumed', 'writer ack p50 / p99 ms', 'server CPU ms', 'peak RSS MiB', 'time vs Socket.IO'],
+        resumeRows.map((server) => {
+          const r = server.resume!;
+          return [
+            server.label,
+            r.restarted ? 'yes' : 'no',
+            `${r.complete}/${r.clients}${r.failed > 0 ? ` (${r.failed} failed: ${r.firstError})` : ''}`,
+            num(r.recoverMs, 0),
+            String(r.lost),
+            String(r.duplicated),
+            String(r.notResumed),
+            `${num(r.writerAck.p50)} / ${num(r.writerAck.p99)}${r.writerErrors > 0 ? ` (${r.writerErrors} errors)` : ''}`,
+            num(r.cpuMs, 0),
+            mib(r.peakRssKiB),
+            times(ratio(r.recoverMs, results.servers['sio']?.resume?.recoverMs)),
+          ];
+        }),
+      ),
+    );
+  }
+
+  const scale = ours?.scale;
+  if (scale !== undefined) {
+    const phases = [
+      [`measured projects alone (${scale.empty.events.toLocaleString('en-US')} events)`, scale.empty],
+      [`all seeded projects (${scale.seeded.events.toLocaleString('en-US')} events)`, scale.seeded],
+    ] as const;
+    const rows: string[][] = phases.map(([name, phase]) => [
+      name,
+      `${num(phase.seedMs / 1000, 0)} s / ${num(phase.serverStartMs / 1000, 1)} s`,
+      ...(['subscribe', 'list', 'update'] as const).map((op) => `${num(phase.latency[op].p50, 2)} / ${num(phase.latency[op].p99, 2)}`),
+      `${num(phase.mutations.perSec, 0)}${phase.mutations.errors > 0 ? ` (${phase.mutations.errors} errors)` : ''}`,
+      `${phase.storm.clients}: ${num(phase.storm.helloMs, 0)} / ${num(phase.storm.subscribeMs, 0)}${phase.storm.failed > 0 ? ` (${phase.storm.failed} failed)` : ''}`,
+      mib(phase.peakRssKiB),
+    ]);
+    const r = (pick: (phase: ScalePhase) => number | null | undefined): string => times(ratio(pick(scale.seeded), pick(scale.empty)));
+    rows.push([
+      'ratio',
+      dash,
+      ...(['subscribe', 'list', 'update'] as const).map((op) => `${r((x) => x.latency[op].p50)} / ${r((x) => x.latency[op].p99)}`),
+      r((x) => x.mutations.perSec),
+      `${times(ratio(scale.empty.storm.subscribeMs, scale.empty.storm.helloMs))} / ${times(ratio(scale.seeded.storm.subscribeMs, scale.seeded.storm.helloMs))} (subscribes vs hellos)`,
+      dash,
+    ]);
+    out.push(
+      table(
+        `Scale: the same requests on ${scale.measuredProjects} projects, alone and among ${scale.seeded.projects.toLocaleString('en-US')} seeded projects (${o.scaleSamples} of each request, one at a time)`,
+        'Both databases seeded through the driver (the seeded one holds the measured projects too), each served by a fresh server process, both at once; ' +
+          'the requests go to the two in turn, one at a time (whichever first alternates), so other work on the machine slows both alike. ' +
+          'subscribe is a new subscription with its snapshot (the first to each project loads it); update is send -> ack. ' +
+          `Mutations: ${o.scaleMutations} updates per database, ${o.mutationInFlight} in flight over ${o.mutationConnections} connections, to one project, in two halves (order A B B A). ` +
+          'Storm: that many new connections opened at once (ms until every hello), then every one subscribes at once to a project not loaded yet (ms until every ack).',
+        ['database', 'seed / server start', 'subscribe p50 / p99 ms', 'list p50 / p99 ms', 'update p50 / p99 ms', 'mutations/s', 'storm: hellos / subscribes ms', 'peak RSS MiB'],
+        rows,
+      ),
+    );
+  }
+
   out.push(
     table(
       'Server process totals',
@@ -366,7 +507,7 @@ export function renderReport(results: Results): string {
   const targets = results.targets ?? computeTargets(results);
   out.push(
     table(
-      'Targets (issue 5), as ratios measured in this run',
+      'Targets (issues 5, 10 and 11), as ratios measured in this run',
       '',
       ['target', 'measured', 'required', 'status'],
       targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),

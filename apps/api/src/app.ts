@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
-import { tokenFromRequest, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
+import { TrustedProxies, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
 import { readyRouter } from './routes/ready.js';
 import { workspacesRouter } from './routes/workspaces.js';
@@ -20,9 +21,13 @@ export interface ApiOptions {
   metrics?: Metrics;
   /** Limits on workspace `data` stricter than the protocol's (MAX_DATA_BYTES / MAX_DATA_DEPTH); default the protocol's. */
   dataLimits?: JsonLimits;
+  /** Token bucket per subject (per client address when unauthenticated) on /api; default 50/s, burst 100; `false`: off. */
+  rateLimit?: RestRateLimit | false;
+  /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
+  trustedProxies?: TrustedProxies;
 }
 
-/** Builds the Express app (no `listen`): health, readiness, workspace REST, then 404 and the error handler. */
+/** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, then 404 and the error handler. */
 export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
@@ -36,12 +41,15 @@ export function createApi(options: ApiOptions): Express {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
-  if (authenticator !== undefined && authenticator.mode === 'jwt') {
-    app.use('/api', async (req, res, next) => {
-      res.locals['principal'] = await authenticator.authenticate(tokenFromRequest(req.headers, req.originalUrl));
-      next();
-    });
-  }
+  app.use(
+    '/api',
+    apiGate({
+      authenticator,
+      rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
+      trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+      metrics,
+    }),
+  );
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

@@ -94,6 +94,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       next(error); // Express's default handler closes the connection
       return;
     }
+    const retryAfterMs = body.details?.['retryAfterMs'];
+    if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(status).json(body);
   };
 }

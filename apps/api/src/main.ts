@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, coreOptionsFromConfig, authenticatorFromConfig, createCore, dataLimitsFromConfig, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
+import { ConfigError, coreOptionsFromConfig, createCore, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
 import { createApi } from './app.js';
+import { apiOptionsFromConfig } from './options-from-config.js';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -27,8 +28,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const core = await createCore({ mongodbUri: config.MONGODB_URI, logger, ...coreOptionsFromConfig(config) });
   if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
-  const authenticator = authenticatorFromConfig(config);
-  const server = createServer(createApi({ core, logger, authenticator, metrics: createMetrics(), maxBodyBytes: config.MAX_MESSAGE_BYTES, dataLimits: dataLimitsFromConfig(config) }));
+  const server = createServer(createApi(apiOptionsFromConfig(config, { core, logger, metrics: createMetrics() })));
   server.listen(config.PORT, config.HOST);
   try {
     await once(server, 'listening');

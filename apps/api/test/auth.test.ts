@@ -37,7 +37,7 @@ describe('REST authentication and authorization', () => {
     }
   });
 
-  it('allows the token\'s projects and answers 403 FORBIDDEN for others, for reads and writes', async () => {
+  it('allows the token\'s projects and answers 403 FORBIDDEN for requests naming another project', async () => {
     const alice = { authorization: `Bearer ${await token({ sub: 'alice', projects: ['rest-a'] })}` };
     const created = await request(`${api.url}/api/projects/rest-a/workspaces`, { method: 'POST', headers: alice, body: { name: 'mine' } });
     expect(created.status).toBe(201);
@@ -49,15 +49,39 @@ describe('REST authentication and authorization', () => {
     for (const [method, path, body] of [
       ['GET', '/api/projects/rest-b/workspaces', undefined],
       ['POST', '/api/projects/rest-b/workspaces', { name: 'x' }],
-      ['GET', `/api/workspaces/${other.body.workspace.id}`, undefined],
-      ['PATCH', `/api/workspaces/${other.body.workspace.id}`, { patch: { name: 'x' } }],
-      ['DELETE', `/api/workspaces/${other.body.workspace.id}`, undefined],
+      ['PUT', '/api/projects/rest-b/order', { order: [other.body.workspace.id] }],
     ] as const) {
       const response = await request(`${api.url}${path}`, { method, headers: alice, ...(body === undefined ? {} : { body }) });
       expect(response.status, `${method} ${path}`).toBe(403);
       expect(response.body).toMatchObject({ code: 'FORBIDDEN' });
     }
     expect((await request(`${api.url}/api/projects/rest-b/workspaces`, { headers: admin })).body.seq).toBe(1);
+  });
+
+  it('answers a workspace id in a project the token does not allow exactly as an id that does not exist (issue 12, item 7)', async () => {
+    const alice = { authorization: `Bearer ${await token({ sub: 'alice', projects: ['rest-a'] })}` };
+    const admin = { authorization: `Bearer ${await token({ sub: 'admin', projects: '*' })}` };
+    const hidden = (await request(`${api.url}/api/projects/rest-hidden/workspaces`, { method: 'POST', headers: admin, body: { name: 'theirs' } })).body.workspace.id as string;
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const calls = (id: string): [string, string, unknown][] => [
+      ['GET', `/api/workspaces/${id}`, undefined],
+      ['PATCH', `/api/workspaces/${id}`, { patch: { name: 'x' } }],
+      ['PATCH', `/api/workspaces/${id}`, { expectedVersion: 1, patch: { name: 'x' } }],
+      ['DELETE', `/api/workspaces/${id}`, undefined],
+      ['DELETE', `/api/workspaces/${id}?expectedVersion=1`, undefined],
+    ];
+    const references = calls(missing);
+    for (const [i, [method, path, body]] of calls(hidden).entries()) {
+      const [, referencePath, referenceBody] = references[i]!;
+      const answer = await request(`${api.url}${path}`, { method, headers: alice, ...(body === undefined ? {} : { body }) });
+      const reference = await request(`${api.url}${referencePath}`, { method, headers: alice, ...(referenceBody === undefined ? {} : { body: referenceBody }) });
+      expect(reference.status, `${method} ${referencePath}`).toBe(404);
+      expect(reference.body).toMatchObject({ code: 'NOT_FOUND' });
+      expect(answer.status, `${method} ${path}`).toBe(404);
+      expect(answer.text.replaceAll(hidden, '<id>'), `${method} ${path}`).toBe(reference.text.replaceAll(missing, '<id>'));
+      expect(answer.text).not.toContain('rest-hidden');
+    }
+    expect((await request(`${api.url}/api/workspaces/${hidden}`, { headers: admin })).body.workspace).toMatchObject({ name: 'theirs', version: 1 });
   });
 
   it('leaves /health, /ready and /metrics open', async () => {

@@ -43,6 +43,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
         void exited.then((code) => reject(new Error(`start exited (${code}): ${output.join('')}`)));
       });
       expect(output.join('')).toMatch(/embedded (ferretdb|mongod)/);
+      const dbPid = Number(/\[start\] embedded \S+ on \S+ \(pid (\d+)/.exec(output.join(''))?.[1]);
       expect(await (await fetch(`${urls.http}/health`)).json()).toEqual({ status: 'ok' });
       expect((await fetch(`${urls.http}/ready`)).status).toBe(200);
 
@@ -60,6 +61,8 @@ describe('pnpm start (scripts/start.mjs)', () => {
       child.kill('SIGTERM');
       expect(await closed).toBe(1001);
       expect(await exited).toBe(0);
+      // The embedded database was stopped with the server, not left behind.
+      expect(() => process.kill(dbPid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });

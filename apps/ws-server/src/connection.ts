@@ -12,6 +12,7 @@ import {
   type ServerEvent,
 } from '@app/protocol';
 import { WebSocket, type RawData } from 'ws';
+import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -35,9 +36,11 @@ export interface ConnectionDeps {
 
 /** How long a closing socket may take before it is destroyed (a paused peer never reads our close frame). */
 const CLOSE_GRACE_MS = 5_000;
-const MAX_TIMER_MS = 2_147_483_647;
-/** Frames are text even when the payload is a Buffer; no per-frame compression. */
-const TEXT_FRAME = { binary: false, compress: false } as const;
+/**
+ * Frames are text even when the payload is a Buffer. Compressed only where permessage-deflate was
+ * negotiated and the frame reaches the threshold (ws decides both).
+ */
+const TEXT_FRAME = { binary: false, compress: true } as const;
 /** What a connection may hold in memory for its peer (outbox, socket buffer, held events), in multiples of `maxBufferedBytes`. */
 const MEMORY_FACTOR = 8;
 
@@ -52,7 +55,7 @@ export class Connection implements RouteOptions {
   private strikes = 0;
   private draining = false;
   private idleTimer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: DeadlineTimer | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private outbox: (string | Buffer)[] | undefined;
   private outboxBytes = 0;
@@ -79,8 +82,8 @@ export class Connection implements RouteOptions {
     this.armIdleTimer();
     const { expiresAt } = deps.principal;
     if (expiresAt !== undefined) {
-      this.expiryTimer = setTimeout(() => this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired'), Math.min(MAX_TIMER_MS, Math.max(0, expiresAt - Date.now())));
-      this.expiryTimer.unref();
+      // At the token's own expiry, however far away (a setTimeout alone would fire at 24.8 days).
+      this.expiryTimer = startDeadlineTimer(expiresAt, () => this.close(CLOSE_CODES.UNAUTHORIZED, 'token expired'));
     }
   }
 
@@ -392,7 +395,7 @@ export class Connection implements RouteOptions {
 
   private socketOnClose(): void {
     clearTimeout(this.idleTimer);
-    clearTimeout(this.expiryTimer);
+    this.expiryTimer?.stop();
     clearTimeout(this.graceTimer);
     clearTimeout(this.stallTimer);
     this.outbox = undefined;

@@ -1,10 +1,6 @@
-import { authenticatorFromConfig, dataLimitsFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
+import { TrustedProxies, authenticatorFromConfig, dataLimitsFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
 import type { WsServerOptions } from './server.js';
 import { parseOrigins } from './upgrade.js';
-
-function list(value: string | undefined): Set<string> {
-  return new Set((value ?? '').split(',').map((v) => v.trim()).filter((v) => v !== ''));
-}
 
 /** Maps the environment settings to server options: the one place that knows both. */
 export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; logger: Logger; metrics?: Metrics }): WsServerOptions {
@@ -23,7 +19,7 @@ export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; lo
     allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
     maxConnections: config.MAX_CONNECTIONS,
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
-    trustedProxies: list(config.TRUSTED_PROXIES),
+    trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
     limits: {
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       maxSubscriptions: config.MAX_SUBSCRIPTIONS,
@@ -33,5 +29,15 @@ export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; lo
       idleTimeoutMs: config.IDLE_TIMEOUT_MS,
       data: dataLimitsFromConfig(config),
     },
+    compression:
+      config.WS_COMPRESSION === 'on'
+        ? {
+            thresholdBytes: config.WS_COMPRESSION_THRESHOLD_BYTES,
+            windowBits: config.WS_COMPRESSION_WINDOW_BITS,
+            memLevel: config.WS_COMPRESSION_MEM_LEVEL,
+            level: config.WS_COMPRESSION_LEVEL,
+            concurrencyLimit: config.WS_COMPRESSION_CONCURRENCY,
+          }
+        : undefined,
   };
 }

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
+import { TrustedProxies, createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
@@ -31,9 +32,12 @@ export interface WsServerOptions {
   allowedOrigins?: ReadonlySet<string> | undefined;
   maxConnections?: number;
   maxConnectionsPerIp?: number;
-  trustedProxies?: ReadonlySet<string>;
+  /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
+  trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** permessage-deflate, negotiated with clients that offer it; default off. */
+  compression?: WsCompressionOptions | undefined;
 }
 
 export interface WsServer {
@@ -72,7 +76,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     allowedOrigins: options.allowedOrigins,
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
-    trustedProxies: options.trustedProxies ?? new Set(),
+    trustedProxies: options.trustedProxies ?? new TrustedProxies(),
     metrics,
   });
   const logger = options.logger.child({ module: 'ws-server' });
@@ -83,7 +87,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: settings.maxMessageBytes,
-    perMessageDeflate: false,
+    perMessageDeflate: perMessageDeflateFor(options.compression),
     clientTracking: false,
     handleProtocols: () => false,
   });
@@ -135,19 +139,25 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    void guard.check(request).then((decision) => {
+    // A client that half-closes (FIN) before its upgrade is decided can no longer become a WebSocket:
+    // close it now, which frees its slot without waiting for authentication to end.
+    const socketOnEndWhileDeciding = (): void => void socket.destroy();
+    socket.once('end', socketOnEndWhileDeciding);
+    void guard.check(request, socket).then((decision) => {
+      socket.off('end', socketOnEndWhileDeciding);
       if (!decision.ok) {
         logger.info(`Refused upgrade from ${guard.clientIp(request)}: ${decision.status} ${decision.reason}`);
         if (socket.writable) socket.end(refusalResponse(decision));
         socket.destroy();
         return;
       }
+      // Every way out from here closes the socket, which releases its slot: ws answers a bad
+      // handshake through 'wsClientError' (above) and destroys a half-closed socket without calling back.
       if (closing || socket.destroyed) {
-        decision.release();
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, decision.principal, decision.ip, decision.release));
+      wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws, decision.principal, decision.ip));
     });
   });
 
@@ -155,7 +165,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     logger.warn(`Socket error: ${error.message}`);
   }
 
-  function onConnection(socket: WebSocket, principal: Principal, ip: string, release: () => void): void {
+  function onConnection(socket: WebSocket, principal: Principal, ip: string): void {
     socket.on('error', onSocketError);
     const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, readGate, onError });
     connections.add(connection);
@@ -164,7 +174,6 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     logger.info(`Client connected: session ${connection.sessionId} from ${ip}${authenticator.mode === 'jwt' ? ` as ${principal.subject}` : ''} (${connections.size} open)`);
     socket.on('close', (code, reason) => {
       // 'close' is emitted once per socket: `on` spares the wrapper `once` would allocate per connection
-      release();
       const sent = connection.closedWith;
       const closeCode = sent?.code ?? code;
       metrics?.connections.dec();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { tokenFromRequest, type Authenticator, type Metrics, type Principal } from '@app/core';
+import type { Duplex } from 'node:stream';
+import { clientAddress, tokenFromRequest, type Authenticator, type Metrics, type Principal, type TrustedProxies } from '@app/core';
 import { ProtocolError } from '@app/protocol';
 
 export interface UpgradeGuardOptions {
@@ -8,13 +9,13 @@ export interface UpgradeGuardOptions {
   allowedOrigins: ReadonlySet<string> | undefined;
   maxConnections: number;
   maxConnectionsPerIp: number;
-  /** Addresses of proxies whose X-Forwarded-For is trusted. */
-  trustedProxies: ReadonlySet<string>;
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
+  trustedProxies: TrustedProxies;
   metrics?: Metrics | undefined;
 }
 
 export type UpgradeDecision =
-  | { ok: true; principal: Principal; ip: string; release: () => void }
+  | { ok: true; principal: Principal; ip: string }
   | { ok: false; status: number; message: string; reason: string; retryAfterSec?: number };
 
 /** Normalises an origin (scheme, host, port) for exact comparison; undefined when it is not a URL origin. */
@@ -40,6 +41,10 @@ export function parseOrigins(list: string | undefined): ReadonlySet<string> | un
 /**
  * Decides about an upgrade before the WebSocket exists: origin (403), connection caps (429 / 503),
  * token (401). Slots are reserved synchronously, so concurrent handshakes cannot pass a cap.
+ *
+ * A slot belongs to the socket that reserved it and is released when that socket closes, exactly
+ * once: whichever way the upgrade ends (refused here, refused by ws with 400 / 405, the client
+ * gone or half-closed during authentication, the connection closed later), the socket closes.
  */
 export class UpgradeGuard {
   private readonly perIp = new Map<string, number>();
@@ -51,15 +56,13 @@ export class UpgradeGuard {
     return { total: this.total, ips: this.perIp.size };
   }
 
+  /** The address the per-IP cap counts: the rightmost `X-Forwarded-For` entry that is not a trusted proxy (see clientAddress). */
   clientIp(request: IncomingMessage): string {
-    const remote = request.socket.remoteAddress ?? 'unknown';
-    if (!this.options.trustedProxies.has(remote)) return remote;
-    const forwarded = request.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    return first !== undefined && first !== '' ? first : remote;
+    return clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], this.options.trustedProxies);
   }
 
-  async check(request: IncomingMessage): Promise<UpgradeDecision> {
+  /** `socket` is the upgrade's socket: the slot reserved for it is released when it closes. */
+  async check(request: IncomingMessage, socket: Duplex): Promise<UpgradeDecision> {
     const origin = request.headers.origin;
     if (origin !== undefined && this.options.allowedOrigins !== undefined) {
       const normalized = normalizeOrigin(origin);
@@ -67,29 +70,39 @@ export class UpgradeGuard {
         return this.refuse(403, 'Origin not allowed', 'origin');
       }
     }
+    // Closed already: its 'close' may have been emitted, so it could not release a slot.
+    if (socket.destroyed) return this.refuse(400, 'Connection closed', 'closed');
     const ip = this.clientIp(request);
     if (this.total >= this.options.maxConnections) return this.refuse(503, 'Server is at its connection limit', 'max-connections', 5);
     const fromIp = this.perIp.get(ip) ?? 0;
     if (fromIp >= this.options.maxConnectionsPerIp) return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
-    this.total += 1;
-    this.perIp.set(ip, fromIp + 1);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      this.total -= 1;
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.perIp.delete(ip);
-      else this.perIp.set(ip, left);
-    };
+    this.reserve(ip, fromIp, socket);
     try {
       const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
-      return { ok: true, principal, ip, release };
+      return { ok: true, principal, ip };
     } catch (error) {
-      release();
       const message = error instanceof ProtocolError ? error.message : 'Unauthorized';
       return this.refuse(401, message, 'unauthorized');
     }
+  }
+
+  private reserve(ip: string, fromIp: number, socket: Duplex): void {
+    const { metrics } = this.options;
+    this.total += 1;
+    this.perIp.set(ip, fromIp + 1);
+    metrics?.connectionSlots.inc();
+    if (fromIp === 0) metrics?.connectionSlotAddresses.inc();
+    socket.once('close', () => {
+      this.total -= 1;
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      metrics?.connectionSlots.dec();
+      if (left > 0) {
+        this.perIp.set(ip, left);
+        return;
+      }
+      this.perIp.delete(ip);
+      metrics?.connectionSlotAddresses.dec();
+    });
   }
 
   private refuse(status: number, message: string, reason: string, retryAfterSec?: number): UpgradeDecision {

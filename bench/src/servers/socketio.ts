@@ -1,7 +1,8 @@
 // Baseline 2: a Socket.IO v4 server doing the same job: rooms (socket.join), acknowledgement
 // callbacks for every request, websocket transport only, one `event` emit per change to the room
 // (Socket.IO encodes a room broadcast once, then writes it to each socket).
-// No validation, no storage. Run: node --import tsx src/servers/socketio.ts (PORT=0).
+// No validation, no storage. Run: node --import tsx src/servers/socketio.ts (PORT=0; SIO_RECOVERY_MS=120000
+// turns on connection state recovery, used by the resume scenario).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
@@ -12,11 +13,14 @@ type Data = RequestData;
 
 const store = new BaselineStore();
 const http = createServer();
+/** SIO_RECOVERY_MS: connection state recovery (missed packets kept in memory this long after a drop); unset: off. */
+const recoveryMs = Number(process.env['SIO_RECOVERY_MS'] ?? 0);
 const io = new Server(http, {
   transports: ['websocket'],
   serveClient: false,
   perMessageDeflate: false,
   httpCompression: false,
+  ...(recoveryMs > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true } } : {}),
 });
 
 io.on('connection', (socket) => {

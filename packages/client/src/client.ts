@@ -1,4 +1,5 @@
 import {
+  CLOSE_CODES,
   TERMINAL_CLOSE_CODES,
   errorFromFrame,
   parseRequestData,
@@ -12,7 +13,7 @@ import { Backoff, backoffDelay } from './backoff.js';
 import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type RequestError } from './errors.js';
-import { connectionUrl, resolveOptions, type ClientOptions, type RequestOptions } from './options.js';
+import { resolveOptions, tokenFrom, urlWithToken, type ClientOptions, type RequestOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingRequest, type ReplyCallbacks } from './pending-requests.js';
@@ -36,6 +37,12 @@ export interface ClientEvents {
 
 type Reply<TType extends RequestType> = Promise<AckData<TType>>;
 
+/**
+ * Closes with 4001 (token expired or refused) in a row before the client gives up, when the `token`
+ * function keeps giving tokens the server refuses (or the same expired one again).
+ */
+export const MAX_TOKEN_REFRESHES = 3;
+
 /** The reconnecting client; made by `createClient`. */
 export class Client {
   readonly #options: ResolvedOptions;
@@ -50,6 +57,11 @@ export class Client {
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #closeError: ClientError | undefined;
   #closing: Promise<void> | undefined;
+  /** The token the current (or last) connection attempt used. */
+  #token: string | undefined;
+  /** The token of the last connection closed with 4001, and how many 4001 closes came in a row. */
+  #refusedToken: string | undefined;
+  #unauthorizedCloses = 0;
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -197,22 +209,32 @@ export class Client {
 
   #connect(): void {
     const attempt = ++this.#attempt;
-    const { urls, token } = this.#options;
-    let url: string | Promise<string>;
+    // Each attempt takes the next server in turn: failover when a node goes away.
+    const url = this.#options.urls[(attempt - 1) % this.#options.urls.length]!;
+    let token: string | undefined | Promise<string | undefined>;
     try {
-      // Each attempt takes the next server in turn: failover when a node goes away.
-      url = connectionUrl({ url: urls[(attempt - 1) % urls.length]!, token });
+      token = tokenFrom(this.#options.token);
     } catch (error) {
       return this.#tokenFailed(error);
     }
-    if (typeof url === 'string') return this.#open(url);
-    url.then(
-      (value) => attempt === this.#attempt && this.#open(value),
+    if (typeof token === 'string' || token === undefined) return this.#openWith(url, token);
+    token.then(
+      (value) => attempt === this.#attempt && this.#openWith(url, value),
       (error: unknown) => attempt === this.#attempt && this.#tokenFailed(error),
     );
   }
 
+  #openWith(url: string, token: string | undefined): void {
+    this.#token = token;
+    this.#open(urlWithToken(url, token));
+  }
+
   #tokenFailed(cause: unknown): void {
+    if (this.#unauthorizedCloses > 0) {
+      // Asked for a fresh token after a 4001: without one there is nothing to reconnect with.
+      const message = 'The server closed the connection with 4001 (unauthorized) and the token function failed; not reconnecting';
+      return this.#terminate(new ClientError('TERMINAL_CLOSE', message, { closeCode: CLOSE_CODES.UNAUTHORIZED, cause }));
+    }
     this.#emitter.emit('error', new ClientError('TOKEN_FAILED', 'The token function failed', { cause }));
     this.#scheduleReconnect();
   }
@@ -235,6 +257,8 @@ export class Client {
   #connectionOnOpen(connection: Connection, hello: HelloData): void {
     if (connection !== this.#connection) return;
     this.#backoff.opened();
+    // A token other than the one last refused got in: the refresh worked.
+    if (this.#token !== this.#refusedToken) this.#unauthorizedCloses = 0;
     // Order on the wire: resubscribes, then resent and queued requests (oldest first), then new ones.
     this.#subscriptions.connected();
     for (const request of this.#outbox.drain()) this.#transmit(request);
@@ -261,13 +285,29 @@ export class Client {
     this.#connection = undefined;
     this.#outbox.requeue(this.#pending.disconnected());
     this.#subscriptions.disconnected();
-    const terminal = TERMINAL_CLOSE_CODES.has(info.code);
+    const terminal = TERMINAL_CLOSE_CODES.has(info.code) && !this.#refreshesToken(info.code);
     if (!terminal) this.#setState('reconnecting');
     this.#emitter.emit('disconnect', info);
     if (!terminal) return this.#scheduleReconnect();
     const reason = info.reason === '' ? '' : ` (${info.reason})`;
     const message = `The server closed the connection with ${info.code}${reason}; not reconnecting`;
-    const error = new ClientError('TERMINAL_CLOSE', message, { closeCode: info.code, details: { reason: info.reason } });
+    this.#terminate(new ClientError('TERMINAL_CLOSE', message, { closeCode: info.code, details: { reason: info.reason } }));
+  }
+
+  /**
+   * 4001 (the token expired, or the upgrade was refused with 401) is a reconnect with a fresh token when
+   * `token` is a function, up to MAX_TOKEN_REFRESHES closes in a row; the count restarts once a token
+   * other than the refused one opens a connection.
+   */
+  #refreshesToken(code: number): boolean {
+    if (code !== CLOSE_CODES.UNAUTHORIZED || typeof this.#options.token !== 'function') return false;
+    this.#refusedToken = this.#token;
+    this.#unauthorizedCloses += 1;
+    return this.#unauthorizedCloses <= MAX_TOKEN_REFRESHES;
+  }
+
+  /** A terminal close: everything pending rejects with `error`, which is also emitted. */
+  #terminate(error: ClientError): void {
     this.#shutDown(error, error);
     this.#emitter.emit('error', error);
   }

@@ -15,13 +15,16 @@ export const CLIENT_ERROR_CODES = {
   CLOSED: { retry: false },
   /** The connection dropped under an internal request (subscribe); the client repeats it on reconnect. */
   CONNECTION_LOST: { retry: true },
-  /** The server closed with 4001, 4003 or 1003 (or refused the upgrade with HTTP 401/403): no more reconnects. */
+  /**
+   * The server closed with 4001, 4003 or 1003 (or refused the upgrade with HTTP 401/403): no more reconnects.
+   * 4001 only when `token` is not a function, the function failed, or MAX_TOKEN_REFRESHES refreshes in a row were refused.
+   */
   TERMINAL_CLOSE: { retry: false },
   /** The frame is larger than the server's `maxMessageBytes` (from `hello`). */
   TOO_LARGE: { retry: false },
   /** The server's reply does not match the protocol schema for the request type. */
   INVALID_REPLY: { retry: false },
-  /** The `token` function threw or rejected; the client counts it as a failed connection attempt. */
+  /** The `token` function threw or rejected before an ordinary reconnect; the client counts it as a failed connection attempt. */
   TOKEN_FAILED: { retry: true },
 } as const;
 

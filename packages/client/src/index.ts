@@ -1,4 +1,4 @@
-export { createClient, Client, type ClientEvents, type ConnectionState } from './client.js';
+export { createClient, Client, MAX_TOKEN_REFRESHES, type ClientEvents, type ConnectionState } from './client.js';
 export type { CloseInfo, HelloData } from './connection.js';
 export { CLIENT_ERROR_CODES, ClientError, isRetryable, type ClientErrorCode, type RequestError } from './errors.js';
 export {

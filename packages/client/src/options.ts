@@ -34,7 +34,7 @@ export interface ClientOptions {
    * one in turn, so a client fails over to another node when its node goes away.
    */
   url: string | readonly string[];
-  /** Sent as the `access_token` query parameter. */
+  /** Sent as the `access_token` query parameter. A function is asked again after a 4001 (token expired): see MAX_TOKEN_REFRESHES. */
   token?: TokenProvider | undefined;
   /** WebSocket class; defaults to `globalThis.WebSocket`. In Node pass the `ws` package's default export. */
   WebSocket?: WebSocketConstructor | undefined;
@@ -162,14 +162,9 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   };
 }
 
-/** The URL of the next connection attempt; asks a token function for a fresh token (may throw or reject). */
-export function connectionUrl(options: { url: string; token: TokenProvider | undefined }): string | Promise<string> {
-  const { url, token } = options;
-  if (typeof token !== 'function') return urlWithToken(url, token);
-  const value = token();
-  return typeof value === 'string' || value === undefined
-    ? urlWithToken(url, value)
-    : value.then((fresh) => urlWithToken(url, fresh));
+/** The token of the next connection attempt: the string, or what the function gives now (may throw or reject). */
+export function tokenFrom(token: TokenProvider | undefined): string | undefined | Promise<string | undefined> {
+  return typeof token === 'function' ? token() : token;
 }
 
 /** The connection URL with the token in the `access_token` query parameter. */

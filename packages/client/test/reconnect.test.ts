@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientError, type Client } from '../src/index.js';
+import { ClientError, MAX_TOKEN_REFRESHES, type Client } from '../src/index.js';
 import { next, recordStates, testClient } from './helpers/client.js';
 import { startStubServer, workspace, type StubPeer, type StubServer } from './helpers/stub-server.js';
 
@@ -154,6 +154,24 @@ describe('terminal close codes', () => {
     // Nothing can be awaited for "no reconnect": give a 2 ms backoff ample time to act.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.peers).toHaveLength(1);
+  });
+
+  it('with a token function, reconnects after 4001 with a fresh token and resets the count once a new token gets in', async () => {
+    let closes = 5; // more 4001 closes in a row than MAX_TOKEN_REFRESHES, each with a new token: never terminal
+    server = await startStubServer({ onPeer: (peer) => void (closes-- > 0 && peer.close(4001, 'token expired')) });
+    let issued = 0;
+    client = testClient(server.url, { token: () => `t${++issued}` });
+    await next(client, 'open', () => server.peers.length === 6);
+    expect(server.peers.map((p) => p.path)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `/?access_token=t${n}`));
+    expect(client.state).toBe('open');
+  });
+
+  it(`with a token function that keeps giving the refused token, gives up after ${MAX_TOKEN_REFRESHES} refreshes even when the server lets it in each time`, async () => {
+    server = await startStubServer({ onPeer: (peer) => void peer.close(4001, 'token expired') });
+    client = testClient(server.url, { token: () => 'same' });
+    const error = await next(client, 'error');
+    expect(error).toMatchObject({ code: 'TERMINAL_CLOSE', closeCode: 4001 });
+    expect(server.peers).toHaveLength(MAX_TOKEN_REFRESHES + 1);
   });
 
   it('treats an upgrade refused with HTTP 401 as 4001 (Node)', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
+import { trustedProxiesIssues } from './client-address.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
@@ -37,12 +38,17 @@ export const configSchema = z.object({
   AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
-  /** Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs). */
-  TRUSTED_PROXIES: optionalString,
+  /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
+  TRUSTED_PROXIES: optionalString.superRefine((value, ctx) => {
+    for (const message of trustedProxiesIssues(value)) ctx.addIssue({ code: 'custom', message });
+  }),
   RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
   RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
+  /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
+  REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
+  REST_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
@@ -53,6 +59,18 @@ export const configSchema = z.object({
   /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
   IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** permessage-deflate on WebSocket connections whose client offers it (CPU and memory per connection: off by default). */
+  WS_COMPRESSION: z.enum(['off', 'on']).default('off'),
+  /** Frames below this size are sent uncompressed. */
+  WS_COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024),
+  /** The server's deflate window (server_max_window_bits): 2^bits bytes per connection. */
+  WS_COMPRESSION_WINDOW_BITS: z.coerce.number().int().min(9).max(15).default(12),
+  /** zlib memLevel of the server's deflate: 2^(memLevel + 9) bytes per connection. */
+  WS_COMPRESSION_MEM_LEVEL: z.coerce.number().int().min(1).max(9).default(5),
+  /** zlib level: 1 fastest, 9 smallest. */
+  WS_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
+  /** zlib jobs in flight at once in the process (more fragments memory; see ws#1202). */
+  WS_COMPRESSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type Config = z.output<typeof configSchema> & { LOG_FORMAT: 'pretty' | 'json'; AUTH_MODE: 'jwt' | 'none' };

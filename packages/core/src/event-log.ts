@@ -1,12 +1,21 @@
-import type { EventDoc, Models } from './db/models.js';
+import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
+import { POINT_READ_CHUNK } from './db/point-reads.js';
+import { EventTail } from './event-tail.js';
 
-/** Most primary-key reads in flight for one range read. */
-const READ_CHUNK = 64;
-
-/** Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice. */
+/**
+ * Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice.
+ * Reads are served from the recent events kept in memory (`tail`) where they can be, and concurrent
+ * reads of one event share one database read.
+ */
 export class EventLog {
-  constructor(private readonly models: Models) {}
+  /** Reads of single events in flight, by `_id`. */
+  private readonly reading = new Map<string, Promise<EventDoc | null>>();
+
+  constructor(
+    private readonly models: Models,
+    readonly tail: EventTail = new EventTail(),
+  ) {}
 
   static eventId(projectId: string, seq: number): string {
     return `${projectId}:${seq}`;
@@ -22,7 +31,7 @@ export class EventLog {
    */
   async appendMany(events: EventDoc[]): Promise<{ inserted: number; error?: unknown }> {
     try {
-      await this.models.Event.collection.insertMany(events as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
+      await this.models.Event.collection.insertMany(events.map(toStoredEvent) as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
       return { inserted: events.length };
     } catch (error) {
       return { inserted: insertedBefore(error), error };
@@ -36,9 +45,13 @@ export class EventLog {
     return this.findById(request.projectId, request.seq);
   }
 
-  /** The slow path: search the log itself for a key (after a unique-key refusal the index did not explain). */
+  /**
+   * The slow path, and the one query of the server that no `_id` index answers on FerretDB v1 (the
+   * `key` index serves it on MongoDB): search the log itself for a key, after a unique-key refusal
+   * that the `requests` index does not explain (a crash between an event insert and its index entry).
+   */
   async scanForKey(key: string): Promise<EventDoc | null> {
-    return this.models.Event.findOne({ key }).lean<EventDoc>().exec();
+    return fromStoredEvent(await this.models.Event.findOne({ key }).lean<StoredEventDoc>().exec());
   }
 
   /** Records where the keys of these events were applied; repeats are harmless. */
@@ -52,37 +65,75 @@ export class EventLog {
     }
   }
 
+  /** Keeps stored events (consecutive, of one project) in the tail. */
+  remember(events: readonly EventDoc[]): void {
+    if (events.length > 0) this.tail.add(events[0]!.projectId, events);
+  }
+
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
-    return this.models.Event.findById(EventLog.eventId(projectId, seq)).lean<EventDoc>().exec();
+    return this.fetch(projectId, seq, false);
+  }
+  /**
+   * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
+   * from it; the rest is read by primary key (`<projectId>:<seq>`; seqs are dense) in growing
+   * parallel chunks, stopping at the first missing seq (every MongoDB-compatible server answers
+   * those from its `_id` index; FerretDB v1 answers range and sort queries on other fields with a
+   * full scan), and kept in the tail.
+   */
+  async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
+    const last = uptoSeq ?? Number.POSITIVE_INFINITY;
+    const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
+    let next = afterSeq + out.length + 1;
+    let chunk = uptoSeq === undefined ? 1 : POINT_READ_CHUNK;
+    const read: EventDoc[] = [];
+    const fetched: string[] = [];
+    try {
+      while (out.length < limit && next <= last) {
+        const count = Math.min(chunk, limit - out.length, last - next + 1);
+        const docs = await Promise.all(
+          Array.from({ length: count }, (_, i) => {
+            fetched.push(EventLog.eventId(projectId, next + i));
+            return this.fetch(projectId, next + i, true);
+          }),
+        );
+        for (const doc of docs) {
+          if (doc === null) return out;
+          out.push(doc);
+          read.push(doc);
+        }
+        next += count;
+        chunk = Math.min(POINT_READ_CHUNK, chunk * 4);
+      }
+      return out;
+    } finally {
+      // Into the tail first, then let go of the shared reads: a reader arriving in between finds them in one or the other.
+      this.remember(read);
+      for (const id of fetched) this.reading.delete(id);
+    }
   }
 
   /**
-   * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. Seqs are dense, so this reads
-   * by primary key (`<projectId>:<seq>`) in growing parallel chunks and stops at the first missing
-   * seq: every MongoDB-compatible server answers those from its `_id` index (FerretDB v1 answers
-   * range and sort queries on other fields with a full scan).
+   * One event: from the tail, or the database read of it already in flight, or a new one. A read
+   * made with `keep` stays shared until its caller has put it into the tail (see `readAfter`).
    */
-  async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
-    const out: EventDoc[] = [];
-    const last = uptoSeq ?? Number.POSITIVE_INFINITY;
-    let next = afterSeq + 1;
-    let chunk = uptoSeq === undefined ? 1 : READ_CHUNK;
-    while (out.length < limit && next <= last) {
-      const count = Math.min(chunk, limit - out.length, last - next + 1);
-      const docs = await Promise.all(Array.from({ length: count }, (_, i) => this.findById(projectId, next + i)));
-      for (const doc of docs) {
-        if (doc === null) return out;
-        out.push(doc);
-      }
-      next += count;
-      chunk = Math.min(READ_CHUNK, chunk * 4);
+  private fetch(projectId: string, seq: number, keep: boolean): Promise<EventDoc | null> {
+    const held = this.tail.read(projectId, seq - 1, 1)[0];
+    if (held !== undefined) return Promise.resolve(held);
+    const id = EventLog.eventId(projectId, seq);
+    const running = this.reading.get(id);
+    if (running !== undefined) return running;
+    const read = this.models.Event.findById(id)
+      .lean<StoredEventDoc>()
+      .exec()
+      .then(fromStoredEvent);
+    this.reading.set(id, read);
+    if (!keep) {
+      const done = (): void => {
+        if (this.reading.get(id) === read) this.reading.delete(id);
+      };
+      read.then(done, done);
     }
-    return out;
-  }
-
-  /** Ids of projects that have events (used by the start-up repair). */
-  async projectIds(): Promise<string[]> {
-    return (await this.models.Event.distinct('projectId').exec()) as string[];
+    return read;
   }
 }
 
@@ -100,4 +151,24 @@ function insertedBefore(error: unknown): number {
   if (typeof insertedCount === 'number') return insertedCount;
   if (typeof result?.insertedCount === 'number') return result.insertedCount;
   return 0;
+}
+
+/**
+ * The stored form of an event: its `data` and `origin` (client values) as JSON text, so no backend
+ * can refuse or alter them (nested arrays, key names, lone surrogates; ADR 0004).
+ */
+export function toStoredEvent(event: EventDoc): StoredEventDoc {
+  const { data, origin, ...rest } = event;
+  const stored: StoredEventDoc = { ...rest, data: JSON.stringify(data) };
+  if (origin !== undefined) stored.origin = JSON.stringify(origin);
+  return stored;
+}
+
+/** An event as the code uses it, from either stored form (JSON text, or the plain objects of earlier versions). */
+export function fromStoredEvent(doc: StoredEventDoc | null): EventDoc | null {
+  if (doc === null) return null;
+  const { data, origin, ...rest } = doc;
+  const event: EventDoc = { ...rest, data: typeof data === 'string' ? (JSON.parse(data) as EventDoc['data']) : data };
+  if (origin !== undefined && origin !== null) event.origin = typeof origin === 'string' ? (JSON.parse(origin) as EventDoc['origin']) : origin;
+  return event;
 }

@@ -10,7 +10,13 @@ export interface Metrics {
   ackLatency: CellHistogram;
   closes: Counter<'code'>;
   rateLimited: Counter;
+  /** REST requests refused with RATE_LIMITED (429). */
+  httpRateLimited: Counter;
   upgradesRefused: Counter<'reason'>;
+  /** Connection slots held (upgrades being decided plus open connections), against MAX_CONNECTIONS. */
+  connectionSlots: Gauge;
+  /** Client addresses holding at least one slot (each against MAX_CONNECTIONS_PER_IP). */
+  connectionSlotAddresses: Gauge;
   /** The per-message metrics of one request type, looked up once per type. */
   forRequest(type: string): RequestMetrics;
 }
@@ -172,7 +178,10 @@ export function createMetrics(): Metrics {
     }),
     closes: new Counter({ name: 'ws_closes_total', help: 'Closed connections, by close code', labelNames: ['code'], registers }),
     rateLimited: new Counter({ name: 'ws_rate_limited_total', help: 'Requests refused with RATE_LIMITED', registers }),
+    httpRateLimited: new Counter({ name: 'http_rate_limited_total', help: 'REST requests refused with RATE_LIMITED (429)', registers }),
     upgradesRefused: new Counter({ name: 'ws_upgrades_refused_total', help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }),
+    connectionSlots: new Gauge({ name: 'ws_connection_slots', help: 'Connection slots held: upgrades being decided plus open connections', registers }),
+    connectionSlotAddresses: new Gauge({ name: 'ws_connection_slot_addresses', help: 'Client addresses holding at least one connection slot', registers }),
     forRequest(type) {
       let found = byType.get(type);
       if (found === undefined) {

@@ -16,17 +16,32 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Graceful shutdown on SIGTERM / SIGINT: runs `close` once (bounded by `timeoutMs`), then exits.
- * A second signal exits at once. Unhandled rejections and uncaught exceptions are logged, never silent.
+ * How long after the first signal a second one is taken as a copy of it rather than a request to hurry:
+ * Ctrl-C sends SIGINT to the whole process group and `pnpm start` / scripts/start.mjs forward it too, so
+ * one keypress reaches the server two or three times within milliseconds.
  */
-export function handleProcessSignals(logger: Logger, close: () => Promise<void>, timeoutMs: number): void {
-  let stopping = false;
+export const SIGNAL_GRACE_MS = 2_000;
+
+/**
+ * Graceful shutdown on SIGTERM / SIGINT: runs `close` once (bounded by `timeoutMs`), then exits 0.
+ * A second signal within `graceMs` of the first is ignored (a copy of the same Ctrl-C); a later one, or
+ * a third signal, exits at once (1). Unhandled rejections and uncaught exceptions are logged, never silent.
+ */
+export function handleProcessSignals(logger: Logger, close: () => Promise<void>, timeoutMs: number, graceMs = SIGNAL_GRACE_MS): void {
+  let firstAt: number | undefined;
+  let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting now`);
+    signals += 1;
+    if (firstAt !== undefined) {
+      const sinceMs = Math.round(performance.now() - firstAt);
+      if (signals < 3 && sinceMs < graceMs) {
+        logger.info(`${signal} again after ${sinceMs} ms: still shutting down (a third signal, or one after ${graceMs} ms, exits at once)`);
+        return;
+      }
+      logger.warn(`${signal} again: exiting now, before the shutdown finished`);
       process.exit(1);
     }
-    stopping = true;
+    firstAt = performance.now();
     logger.info(`${signal} received: shutting down`);
     const timer = setTimeout(() => {
       logger.error(`Shutdown took longer than ${timeoutMs} ms: exiting`);

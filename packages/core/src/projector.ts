@@ -1,6 +1,7 @@
 import type { Workspace } from '@app/protocol';
 import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
+import { findByIds } from './db/point-reads.js';
 import type { EventLog } from './event-log.js';
 
 /** A live workspace and the seq of the event that last wrote it. */
@@ -64,10 +65,9 @@ export class Projector {
     return state;
   }
 
-  /** Whether the log holds events past the project's head in the read model (two primary-key reads). */
-  async lags(projectId: string): Promise<boolean> {
-    const head = await this.models.Project.findById(projectId).select({ seq: 1 }).lean<Pick<ProjectDoc, 'seq'>>().exec();
-    return (await this.log.findById(projectId, (head?.seq ?? 0) + 1)) !== null;
+  /** Whether the log holds an event past a head at `headSeq` (one primary-key read). */
+  async lags(projectId: string, headSeq: number): Promise<boolean> {
+    return (await this.log.findById(projectId, headSeq + 1)) !== null;
   }
 
   /** Folds stored events past `state.seq` into it; returns how many there were. */
@@ -104,8 +104,27 @@ export class Projector {
    */
   async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
     for (const event of events) applyEvent(state, event);
+    this.log.remember(events);
     const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
     await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
+  }
+
+  /**
+   * Records the project of each workspace that events about to be stored create (`directory`),
+   * before those events: once an event is visible, every node finds its workspace's project by id,
+   * even if the node that stored it dies right after. Entries stored already are left alone.
+   */
+  async storeDirectory(events: EventDoc[]): Promise<void> {
+    const entries = events.flatMap((event) => {
+      const workspace = event.type === 'workspace.created' ? workspaceOf(event) : undefined;
+      return workspace === undefined ? [] : [{ _id: workspace.id, projectId: event.projectId }];
+    });
+    if (entries.length === 0) return;
+    try {
+      await this.models.Directory.collection.insertMany(entries as never[], { ordered: false });
+    } catch (error) {
+      if (!onlyDuplicateKeys(error)) throw error;
+    }
   }
 
   private async insertCreated(entries: WorkspaceEntry[]): Promise<void> {
@@ -121,14 +140,11 @@ export class Projector {
   private async loadWorkspaces(projectId: string, head: ProjectDoc, state: ProjectState): Promise<void> {
     const lastSeqs = head.lastSeqs ?? {};
     const order = head.order ?? []; // an empty array stored with $setOnInsert does not come back from FerretDB v1
-    const live = new Set(order);
-    const docs = await this.models.Workspace.find({ projectId }).lean<WorkspaceDoc[]>().exec();
+    // By primary key: the head lists every live workspace. A document the head does not list (left
+    // by a late writer after a delete) is not read here; `WorkspaceService` removes one when it meets it.
+    const docs = await findByIds(this.models.Workspace, order);
     const byId = new Map<string, WorkspaceDoc>();
-    for (const doc of docs) {
-      // A document the head does not list and no newer event wrote: left by a late writer after a delete.
-      if (!live.has(doc._id) && doc.lastSeq <= head.seq) state.dirty.add(doc._id);
-      else byId.set(doc._id, doc);
-    }
+    for (const doc of docs) if (doc.projectId === projectId) byId.set(doc._id, doc);
     const stale: { id: string; seq: number }[] = [];
     for (const id of order) {
       const doc = byId.get(id);
@@ -220,7 +236,7 @@ export function toWorkspace(doc: WorkspaceDoc, position: number): Workspace {
     name: doc.name,
     position,
     version: doc.version,
-    data: doc.data ?? {},
+    data: typeof doc.data === 'string' ? (JSON.parse(doc.data) as Workspace['data']) : (doc.data ?? {}),
     createdAt: new Date(doc.createdAt).toISOString(),
     updatedAt: new Date(doc.updatedAt).toISOString(),
   };
@@ -233,7 +249,7 @@ function toDoc({ workspace, seq }: WorkspaceEntry): Omit<WorkspaceDoc, '_id'> {
     projectId: workspace.projectId,
     name: workspace.name,
     version: workspace.version,
-    data: workspace.data,
+    data: JSON.stringify(workspace.data), // JSON text: stored as it is on every backend (ADR 0004)
     createdAt: new Date(workspace.createdAt),
     updatedAt: new Date(workspace.updatedAt),
     lastSeq: seq,

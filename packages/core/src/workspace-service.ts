@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   ProtocolError,
   type AckData,
@@ -8,8 +9,8 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import type { EventDoc, Models, WorkspaceDoc } from './db/models.js';
-import { isDuplicateKey, toStorageError } from './db/errors.js';
+import { databaseEpoch, type DirectoryDoc, type EventDoc, type Models, type ProjectDoc, type WorkspaceDoc } from './db/models.js';
+import { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
@@ -70,7 +71,13 @@ interface PendingMutation {
   reject: (error: unknown) => void;
 }
 
-const MAX_SEQ_RETRIES = 8;
+/**
+ * How long a batch keeps planning again while other nodes take the project's next seqs first (each
+ * round someone stores: the project moves on). Past it the batch is refused with UNAVAILABLE.
+ */
+const CONTENTION_TIMEOUT_MS = 30_000;
+/** Longest random wait before a batch plans again after losing its seqs to another node. */
+const MAX_CONTENTION_BACKOFF_MS = 50;
 /** Workspace ids whose project is remembered. */
 const PROJECT_CACHE_SIZE = 100_000;
 /** Projects whose state is kept in memory (the least recently used clean one is dropped first). */
@@ -78,6 +85,8 @@ const STATE_CACHE_SIZE = 1_000;
 /** Most mutations committed together. */
 const MAX_BATCH = 256;
 export const DEFAULT_PROJECTION_DELAY_MS = 500;
+/** Projects the start-up repair checks at once. */
+const REPAIR_CONCURRENCY = 16;
 /** Longest wait between attempts to write the read model while the database fails. */
 const MAX_WRITE_RETRY_MS = 30_000;
 
@@ -128,6 +137,12 @@ export class WorkspaceService {
   private readonly writing = new Map<string, Promise<void>>();
   private readonly writeFailures = new Map<string, number>();
   private stopping = false;
+  /** The database's epoch, read once (see `MetaDoc`). */
+  private databaseEpoch: Promise<string> | undefined;
+  /** Orders read arrivals and the starts of catch-ups (see `current`). */
+  private clock = 0;
+  /** When the last completed catch-up of a state started. */
+  private readonly caughtUpAt = new WeakMap<ProjectState, number>();
   private readonly models: Models;
   private readonly bus: EventBus;
   private readonly logger: Logger;
@@ -164,7 +179,7 @@ export class WorkspaceService {
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
-    return this.mutate('workspace.update', input, ctx, () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.update', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
       const current = currentWorkspace(view, input.id, input.expectedVersion);
       const workspace: Workspace = {
         ...current,
@@ -178,7 +193,7 @@ export class WorkspaceService {
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
-    return this.mutate('workspace.delete', input, ctx, () => this.projectOf(input.id), (view) => {
+    return this.mutate('workspace.delete', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
       currentWorkspace(view, input.id, input.expectedVersion);
       return { type: 'workspace.deleted', data: { id: input.id } };
     }) as Promise<AckData<'workspace.delete'>>;
@@ -198,9 +213,10 @@ export class WorkspaceService {
 
   /** The project's workspaces in order, and the seq they reflect. */
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId, true, arrivedAt);
         return { workspaces: orderedWorkspaces(state), seq: state.seq };
       })),
     );
@@ -208,10 +224,11 @@ export class WorkspaceService {
 
   /** Snapshot for `subscribe` without `sinceSeq`. */
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
-        return { epoch: state.epoch!, seq: state.seq, workspaces: orderedWorkspaces(state) };
+        const state = await this.current(projectId, true, arrivedAt);
+        return { epoch: await this.epochOf(projectId, state), seq: state.seq, workspaces: orderedWorkspaces(state) };
       })),
     );
   }
@@ -222,11 +239,12 @@ export class WorkspaceService {
    * themselves are read outside it with `eventsBetween`, so a replay never holds up the writers.
    */
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
+    const arrivedAt = this.arrival();
     return this.guard(() =>
       this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true);
-        const head = { epoch: state.epoch!, seq: state.seq };
-        if ((epoch !== undefined && epoch !== state.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
+        const state = await this.current(projectId, true, arrivedAt);
+        const head = { epoch: await this.epochOf(projectId, state), seq: state.seq };
+        if ((epoch !== undefined && epoch !== head.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
         }
         return head;
@@ -247,11 +265,12 @@ export class WorkspaceService {
 
   /** One workspace with its position. */
   get(id: string, ctx: ReadContext = {}): Promise<Workspace> {
+    const arrivedAt = this.arrival();
     return this.guard(async () => {
       const projectId = await this.projectOf(id);
-      ctx.authorize?.(projectId);
+      hidingOtherProjects(ctx, id).authorize?.(projectId);
       return this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, false);
+        const state = await this.current(projectId, true, arrivedAt);
         const entry = state.workspaces.get(id);
         if (entry === undefined) throw notFound(id);
         return { ...entry.workspace, position: state.order.indexOf(id) };
@@ -261,17 +280,24 @@ export class WorkspaceService {
 
   /**
    * Brings the read model of every project whose head lags its event log up to the log (after a
-   * crash). Returns how many projects were checked.
+   * crash). Reads each project head once (every project with events has one: it is created before
+   * the first event) and probes the log at `seq + 1` by primary key, `REPAIR_CONCURRENCY` at a time.
+   * Returns how many projects were checked.
    */
   async repairAll(): Promise<number> {
-    const ids = await this.guard(() => this.log.projectIds());
-    for (const projectId of ids) {
-      const lagging = await this.guard(() => this.projector.lags(projectId));
-      if (!lagging) continue;
-      await this.guard(() => this.queue.run(projectId, () => this.current(projectId, false)));
-      await this.guard(() => this.writeProjection(projectId, true));
-    }
-    return ids.length;
+    const heads = await this.guard(() => this.models.Project.find({}).select({ seq: 1 }).lean<Pick<ProjectDoc, '_id' | 'seq'>[]>().exec());
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < heads.length) {
+        const head = heads[next++]!;
+        const projectId = head._id;
+        if (!(await this.guard(() => this.projector.lags(projectId, head.seq)))) continue;
+        await this.guard(() => this.queue.run(projectId, () => this.current(projectId)));
+        await this.guard(() => this.writeProjection(projectId, true));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REPAIR_CONCURRENCY, heads.length) }, worker));
+    return heads.length;
   }
 
   /** Writes now what the read model lacks of every project this node holds (instead of after the delay). */
@@ -310,15 +336,21 @@ export class WorkspaceService {
   /**
    * Group commit: plans every queued mutation of a project against one in-memory view, stores all
    * their events with one ordered insert, then acks and publishes them in seq order. A seq taken by
-   * another node, or a key applied meanwhile, re-plans the rest on the caught-up state.
+   * another node, or a key applied meanwhile, re-plans the rest on the caught-up state, as often as
+   * it takes (contention is not an error; the batch keeps its order, and the project's later
+   * batches wait behind it).
    */
   private async commitBatch(projectId: string, items: PendingMutation[]): Promise<void> {
     let remaining = items;
+    const started = Date.now();
     for (let attempt = 0; remaining.length > 0; attempt += 1) {
-      if (attempt >= MAX_SEQ_RETRIES) {
-        for (const item of remaining) item.reject(new ProtocolError('UNAVAILABLE', 'Too much contention on this project; retry'));
+      if (attempt > 0 && Date.now() - started > CONTENTION_TIMEOUT_MS) {
+        const refusal = new ProtocolError('UNAVAILABLE', `Other nodes kept taking this project's next seq for ${CONTENTION_TIMEOUT_MS / 1000} s; retry`);
+        for (const item of remaining) item.reject(refusal);
         return;
       }
+      // Lost the race for a seq more than once in a row: step aside a random moment, so the nodes writing this project take turns.
+      if (attempt > 1) await delay(Math.random() * Math.min(MAX_CONTENTION_BACKOFF_MS, 2 ** (attempt - 1)));
       try {
         remaining = await this.commitOnce(projectId, remaining);
       } catch (error) {
@@ -329,10 +361,26 @@ export class WorkspaceService {
     }
   }
 
-  /** One round of a batch; returns the mutations that must be planned again. */
+  /**
+   * One round of a batch; returns the mutations that must be planned again. A request id sent more
+   * than once in the batch is planned once: the copies wait for the first one, and take its
+   * answer when it was stored (or found applied), so a burst of one id never re-plans round after round.
+   */
   private async commitOnce(projectId: string, items: PendingMutation[]): Promise<PendingMutation[]> {
+    const answered = new Map<string, EventDoc>();
+    const again = await this.commitRound(projectId, items, answered);
+    return again.filter((item) => {
+      const event = item.key === undefined ? undefined : answered.get(item.key);
+      if (event === undefined) return true;
+      settle(item, () => this.replayed(event, item.hash));
+      return false;
+    });
+  }
+
+  /** Plans and stores what it can of `items`; records in `answered` the event each key was answered with. */
+  private async commitRound(projectId: string, items: PendingMutation[], answered: Map<string, EventDoc>): Promise<PendingMutation[]> {
     let verified = !this.states.has(projectId);
-    const state = await this.current(projectId, true, false);
+    const state = await this.current(projectId, false);
     const view = new BatchView(state);
     const planned: { item: PendingMutation; event: EventDoc }[] = [];
     const later: PendingMutation[] = [];
@@ -353,7 +401,7 @@ export class WorkspaceService {
         }
         // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
         const earlier = item.key === undefined ? null : await this.log.findByKey(item.key);
-        if (earlier !== null) this.replayApplied(item, earlier);
+        if (earlier !== null) this.replayApplied(item, earlier, answered);
         else item.reject(error);
         continue;
       }
@@ -374,13 +422,35 @@ export class WorkspaceService {
       planned.push({ item, event });
     }
     if (planned.length === 0) return later;
-    const { inserted, error } = await this.log.appendMany(planned.map((p) => p.event));
+    // The log (its head and epoch) is created with the project's first event, never by a read or a refused write.
+    if (state.epoch === undefined) state.epoch = await this.createLog(projectId);
+    const events = planned.map((p) => p.event);
+    await this.projector.storeDirectory(events); // nothing is stored yet if this fails: the batch fails whole
+    const { inserted, error } = await this.log.appendMany(events);
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
+    for (const { item, event } of committed) if (item.key !== undefined) answered.set(item.key, event);
     if (error === undefined) return later;
     const rest = planned.slice(inserted).map((p) => p.item);
+    const refusal = documentRefusal(error, inserted);
+    if (refusal !== undefined && rest.length > 0) {
+      // The database refused this one document (its neighbours are fine): only its request fails,
+      // and the ones planned after it are planned again without it.
+      const [refused, ...others] = rest;
+      this.logger.warn(`event ${projectId}:${planned[inserted]!.event.seq} refused by the database (code ${refusal}); its request fails alone`);
+      refused!.reject(
+        new ProtocolError('INVALID_MESSAGE', 'The database refused to store this request', {
+          details: { issues: [{ path: ['data'], message: `refused by the database (code ${refusal})` }] },
+        }),
+      );
+      return [...others, ...later];
+    }
     if (!isDuplicateKey(error)) {
+      // Unknown outcome (the connection broke, a timeout): the events may be stored. Their requests
+      // get UNAVAILABLE (a retry with the same id is answered with what was applied), and whatever
+      // the log holds past this state is announced once the database answers again.
       this.forget(projectId);
+      this.announceStoredLater(projectId, state.seq);
       const failure = toStorageError(error);
       for (const item of rest) item.reject(failure);
       return later;
@@ -398,16 +468,42 @@ export class WorkspaceService {
     for (const [i, item] of rest.entries()) {
       const earlier = applied[i];
       if (earlier === null || earlier === undefined) again.push(item);
-      else this.replayApplied(item, earlier);
+      else this.replayApplied(item, earlier, answered);
     }
     return [...again, ...later];
   }
 
   /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */
-  private replayApplied(item: PendingMutation, earlier: EventDoc): void {
+  private replayApplied(item: PendingMutation, earlier: EventDoc, answered: Map<string, EventDoc>): void {
+    if (item.key !== undefined) answered.set(item.key, earlier);
     settle(item, () => this.replayed(earlier, item.hash));
     const wire = toServerEvent(earlier);
     setImmediate(() => this.bus.publish(wire));
+  }
+
+  /**
+   * After a write of unknown outcome: once the database answers again, publishes every event the log
+   * holds past `afterSeq` (the bus and the rooms drop what subscribers already have), so a stored
+   * event reaches subscribers without waiting for the next write, on a single node too. Retried with
+   * a doubling delay while the database fails; nothing is scheduled once the service drains.
+   */
+  private announceStoredLater(projectId: string, afterSeq: number, failures = 0): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      void (async () => {
+        if (this.stopping) return;
+        if (!this.isAvailable()) throw new Error('the database is unreachable');
+        const events = await this.queue.run(projectId, async () => {
+          const state = await this.current(projectId);
+          return this.log.readAfter(projectId, afterSeq, this.maxReplayEvents, state.seq);
+        });
+        for (const event of events) this.bus.publish(toServerEvent(event));
+      })().catch((error: unknown) => {
+        this.logger.warn(`events of ${projectId} after seq ${afterSeq} not announced yet: ${(error as Error).message}`);
+        this.announceStoredLater(projectId, afterSeq, failures + 1);
+      });
+    }, Math.min(MAX_WRITE_RETRY_MS, 100 * 2 ** failures));
+    timer.unref();
   }
 
   /** Folds stored events into this node's state (see `Projector.fold`), then acks and publishes them in order. */
@@ -433,20 +529,37 @@ export class WorkspaceService {
   /**
    * This node's state of a project: for reads (`verify`), caught up with the log first (one indexed
    * read when nothing is new); for writes, as cached, since a stale seq is refused by the log itself.
+   * Writes nothing for a project without events (reads do not create projects).
+   * A read that arrived (`arrivedAt`, see `arrival`) before the last catch-up of the state started
+   * needs none of its own: that one already saw every event stored before the read arrived, so a
+   * burst of reads of one project (a subscribe storm) costs one read of the log, not one each.
    */
-  private async current(projectId: string, createLog: boolean, verify = true): Promise<ProjectState> {
+  private async current(projectId: string, verify = true, arrivedAt = Number.POSITIVE_INFINITY): Promise<ProjectState> {
     let state = this.states.get(projectId);
     if (state === undefined) {
+      const startedAt = this.arrival();
       state = await this.projector.load(projectId);
+      this.caughtUpAt.set(state, startedAt);
       this.remember(projectId, state);
     } else {
       this.states.delete(projectId); // most recently used last
       this.states.set(projectId, state);
-      if (verify) await this.projector.catchUp(projectId, state);
+      if (verify && (this.caughtUpAt.get(state) ?? 0) < arrivedAt) {
+        const startedAt = this.arrival();
+        await this.projector.catchUp(projectId, state);
+        this.caughtUpAt.set(state, startedAt);
+      }
     }
     if (state.headDirty || state.dirty.size > 0) this.scheduleWrite(projectId);
-    if (createLog && state.epoch === undefined) state.epoch = await this.createLog(projectId);
+    // Events another node stored since this state was loaded without a log: learn the log's epoch.
+    if (state.epoch === undefined && state.seq > 0) state.epoch = await this.createLog(projectId);
     return state;
+  }
+
+  /** A tick of the clock that orders read arrivals and catch-ups. */
+  private arrival(): number {
+    this.clock += 1;
+    return this.clock;
   }
 
   /** Folds what the log holds past this node's state; the read model follows after the delay. Returns how many events. */
@@ -570,13 +683,32 @@ export class WorkspaceService {
     return previous.data;
   }
 
+  /**
+   * The epoch a read reports: the log's; for a project without a log yet, the epoch its log will be
+   * created with (derived from the database's epoch), so a subscriber from before its first event
+   * resumes in it, while a new database gives the project another one.
+   */
+  private async epochOf(projectId: string, state: ProjectState): Promise<string> {
+    return state.epoch ?? this.newLogEpoch(projectId);
+  }
+
+  private async newLogEpoch(projectId: string): Promise<string> {
+    this.databaseEpoch ??= databaseEpoch(this.models).catch((error: unknown) => {
+      this.databaseEpoch = undefined;
+      throw error;
+    });
+    const hex = createHash('sha256').update(`${await this.databaseEpoch}\u0000${projectId}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  }
+
   /** Creates the project's head (and its epoch) if it has none; returns the epoch. */
   private async createLog(projectId: string): Promise<string> {
     const { Project } = this.models;
+    const epoch = await this.newLogEpoch(projectId);
     try {
       await Project.collection.updateOne(
         { _id: projectId as never },
-        { $setOnInsert: { epoch: randomUUID(), seq: 0, order: [], lastSeqs: {}, createdAt: new Date() } },
+        { $setOnInsert: { epoch, seq: 0, order: [], lastSeqs: {}, createdAt: new Date() } },
         { upsert: true },
       );
     } catch (error) {
@@ -587,13 +719,29 @@ export class WorkspaceService {
     return project.epoch;
   }
 
+  /**
+   * The project of a workspace id: from memory, else from its `directory` entry (stored before the
+   * event that created it) or, for workspaces created before there was one, its document.
+   */
   private async projectOf(id: string): Promise<string> {
     const known = this.projectOfWorkspace.get(id);
     if (known !== undefined) return known;
-    const doc = await this.models.Workspace.findById(id).select({ projectId: 1 }).lean<Pick<WorkspaceDoc, 'projectId'>>().exec();
-    if (doc === null) throw notFound(id);
-    this.rememberProject(id, doc.projectId);
-    return doc.projectId;
+    const [entry, doc] = await Promise.all([
+      this.models.Directory.findById(id).lean<DirectoryDoc>().exec(),
+      this.models.Workspace.findById(id).select({ projectId: 1, lastSeq: 1 }).lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>().exec(),
+    ]);
+    const projectId = entry?.projectId ?? doc?.projectId;
+    if (projectId === undefined) throw notFound(id);
+    const state = this.states.get(projectId);
+    if (doc !== null && state !== undefined && !state.workspaces.has(id) && doc.lastSeq <= state.seq) {
+      // Deleted by a seq this node has folded, yet a document is there (a late writer on another node
+      // put it back): it answers NOT_FOUND like any deleted workspace, and the next write removes it.
+      state.dirty.add(id);
+      this.scheduleWrite(projectId);
+      return projectId;
+    }
+    this.rememberProject(id, projectId);
+    return projectId;
   }
 
   /** A workspace never changes project, so its project is remembered (bounded: oldest forgotten first). */
@@ -643,8 +791,44 @@ function settle(item: PendingMutation, result: () => unknown): void {
   }
 }
 
+/**
+ * Write-error codes by which a server refuses one document for what it holds: BadValue (FerretDB v1's
+ * "nested arrays are not supported"), TypeMismatch, field-name errors, DocumentValidationFailure,
+ * document or index key too large. Others (duplicate key, stepdowns, timeouts) are not about the document.
+ */
+const DOCUMENT_REFUSALS: ReadonlySet<number> = new Set([2, 14, 52, 55, 56, 57, 121, 10334, 17280, 17419]);
+
+/** The code of the write error by which the database refused the document at `index` of an ordered insert, or undefined. */
+function documentRefusal(error: unknown, index: number): number | undefined {
+  if (typeof error !== 'object' || error === null || isUnavailable(error)) return undefined;
+  const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
+  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as { index?: unknown; code?: unknown } | undefined;
+  if (first === undefined || first.index !== index || typeof first.code !== 'number' || !DOCUMENT_REFUSALS.has(first.code)) return undefined;
+  return first.code;
+}
+
 function notFound(id: string): ProtocolError {
   return new ProtocolError('NOT_FOUND', `Workspace ${id} does not exist`);
+}
+
+/**
+ * For requests that name a workspace by id: a workspace in a project the caller may not use is
+ * answered exactly as one that does not exist (NOT_FOUND), so its id tells the caller nothing.
+ */
+function hidingOtherProjects<TContext extends ReadContext>(ctx: TContext, id: string): TContext {
+  const { authorize } = ctx;
+  if (authorize === undefined) return ctx;
+  return {
+    ...ctx,
+    authorize(projectId: string) {
+      try {
+        authorize(projectId);
+      } catch (error) {
+        if (error instanceof ProtocolError && error.code === 'FORBIDDEN') throw notFound(id);
+        throw error;
+      }
+    },
+  };
 }
 
 function isPermutation(candidate: string[], current: string[]): boolean {

@@ -9,9 +9,6 @@ export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** Keys rejected anywhere in user data: they pollute prototypes or mean operators/paths to MongoDB. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
 export interface JsonIssue {
   path: (string | number)[];
   message: string;
@@ -31,16 +28,19 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = {
   maxBytes: MAX_DATA_BYTES,
 };
 
-/** Why a key cannot be stored, or undefined when it can. */
+/**
+ * Why a key cannot be stored, or undefined when it can. Keys that would mean operators or paths to
+ * MongoDB are refused; any other name is data, `__proto__`, `constructor` and `toString` included:
+ * `JSON.parse` makes them own properties, and the server stores `data` as its JSON text (ADR 0004).
+ */
 export function keyProblem(key: string): string | undefined {
-  if (FORBIDDEN_KEYS.has(key)) return `key "${key}" is reserved`;
   if (key.startsWith('$')) return 'keys must not start with "$"';
   if (key.includes('.')) return 'keys must not contain "."';
   if (key.includes('\u0000')) return 'keys must not contain NUL';
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;

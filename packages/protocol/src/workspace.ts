@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_ID_LENGTH, MAX_NAME_LENGTH } from './constants.js';
-import { checkJsonObject, type JsonObject } from './json-value.js';
+import { checkJsonObject, isPlainObject, type JsonObject } from './json-value.js';
 
 /** Project and workspace ids: 1-64 characters of [A-Za-z0-9_-]. Strings only, so no operator can reach a query. */
 export const idSchema = z
@@ -16,11 +16,15 @@ export const requestIdSchema = z
   .max(MAX_ID_LENGTH)
   .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
 
+/** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8 text. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export const nameSchema = z
   .string()
   .min(1)
   .max(MAX_NAME_LENGTH)
-  .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
+  .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
+  .refine((s) => !LONE_SURROGATE.test(s), 'must be Unicode text (no lone surrogate)');
 
 /** A workspace's free-form `data`: a JSON object within the limits of `checkJsonObject`. */
 export const jsonObjectSchema = z.custom<JsonObject>().superRefine((value, ctx) => {
@@ -49,7 +53,8 @@ export const workspaceSchema = z.strictObject({
   name: z.string(),
   position: z.number().int().nonnegative(),
   version: z.number().int().positive(),
-  data: z.record(z.string(), z.unknown()),
+  // Taken as it is (a record schema would copy it and drop a `__proto__` key).
+  data: z.custom<Record<string, unknown>>(isPlainObject, 'expected a JSON object'),
   video: videoSchema.optional(),
   createdAt: isoDate,
   updatedAt: isoDate,

@@ -95,12 +95,14 @@ describe('checkJsonObject', () => {
     expect(checkJsonObject({ a: [1, 'two', null, true, { b: { c: [] } }], 'key with space': 1.5 })).toBeUndefined();
   });
 
+  it('accepts prototype-named keys and nested arrays as plain data', () => {
+    expect(checkJsonObject(JSON.parse('{"__proto__":{"x":1},"constructor":{"prototype":1},"toString":[[[]]],"hasOwnProperty":"\\ud800"}'))).toBeUndefined();
+  });
+
   it.each([
     [{ $set: 1 }, ['$set']],
     [{ a: { 'b.c': 1 } }, ['a', 'b.c']],
-    [JSON.parse('{"__proto__":{"x":1}}'), ['__proto__']],
-    [{ constructor: 1 }, ['constructor']],
-    [{ a: [{ prototype: 1 }] }, ['a', 0, 'prototype']],
+    [{ a: [{ $inc: 1 }] }, ['a', 0, '$inc']],
     [{ s: 'a\u0000b' }, ['s']],
   ])('refuses %j at %j', (value, path) => {
     expect(checkJsonObject(value)?.path).toEqual(path);
@@ -129,6 +131,20 @@ describe('server frames', () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   };
+
+  it('refuses a name with a lone surrogate (not text, and not storable as UTF-8), takes any other Unicode', () => {
+    const frame = (name: string) => JSON.stringify({ type: 'workspace.create', data: { projectId: 'p1', name } });
+    expect(parseClientMessage(frame('a\ud800b'))).toMatchObject({ ok: false, error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['data', 'name'] }] } } });
+    expect(parseClientMessage(frame('x\udfff'))).toMatchObject({ ok: false });
+    expect(parseClientMessage(frame('fox \u{1f98a} Ünïcödé'))).toMatchObject({ ok: true });
+  });
+
+  it('keeps data exactly as sent in events parsed by a client, "__proto__" keys and nested arrays included', () => {
+    const text = `{"type":"workspace.created","projectId":"p1","seq":1,"data":{"workspace":${JSON.stringify(workspace).replace('"data":{}', '"data":{"__proto__":{"a":[[1]]},"s":"\\ud800"}')}}}`;
+    const parsed = parseServerMessage(text);
+    expect(parsed.ok).toBe(true);
+    expect(JSON.stringify(parsed.ok && parsed.value)).toBe(text);
+  });
 
   it('encodes and parses back acks, errors, pongs and events', () => {
     expect(parseServerMessage(encodeAck({ workspace }, 'r1'))).toEqual({ ok: true, value: { type: 'ack', id: 'r1', data: { workspace } } });

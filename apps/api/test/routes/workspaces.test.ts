@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Core } from '@app/core';
-import { createTestCore } from '@app/core/testing';
+import { createCore, type Core } from '@app/core';
+import { createTestCore, silentLogger } from '@app/core/testing';
 import { DEFAULT_JSON_LIMITS, type ServerEvent } from '@app/protocol';
 import { expectNoLeak, request, startApi, type StartedApi } from '../helpers/start-api.js';
 
@@ -98,6 +98,34 @@ describe('workspace writes', () => {
     await published;
     expect(events[0]).toMatchObject({ type: 'workspace.created', projectId: p, seq: 1, origin: { source: 'rest' } });
     expect((await core.service.get(res.body.workspace.id)).name).toBe('Intro');
+  });
+
+  it('stores any JSON within the limits and returns it equal, also from another node (nested arrays, prototype-named keys, lone surrogates, double edges)', async () => {
+    const p = project();
+    // Raw text, as a client sends it: "__proto__" is a plain key, "\ud800" a lone surrogate.
+    const deep = `${'['.repeat(31)}${']'.repeat(31)}`;
+    const data = `{"keyframes":[[0,1],[2,[3,[]]]],"empty":[[],[[]]],"__proto__":{"toString":[[1]]},"constructor":1,"hasOwnProperty":null,"s":"\\ud800 \\udfff \u{1f98a}","max":1.7976931348623157e+308,"min":5e-324,"big":9007199254740993,"deep":${deep}}`;
+    const created = await request(`${api.url}/api/projects/${p}/workspaces`, { method: 'POST', rawBody: `{"name":"any","data":${data}}` });
+    expect(created.status, created.text).toBe(201);
+    const expected = JSON.stringify(JSON.parse(data));
+    expect(JSON.stringify(created.body.workspace.data)).toBe(expected);
+    const id = created.body.workspace.id as string;
+    const patched = data.replace('"min"', '"m"');
+    const updated = await request(`${api.url}/api/workspaces/${id}`, { method: 'PATCH', rawBody: `{"patch":{"data":${patched}}}` });
+    expect(updated.status, updated.text).toBe(200);
+    await core.service.flush();
+    // Another node reads only what is stored.
+    const other = await createCore({ mongodbUri: inject('mongodbUri'), dbName: (core as Core & { dbName: string }).dbName, logger: silentLogger() });
+    const otherApi = await startApi({ core: other });
+    try {
+      const got = await request(`${otherApi.url}/api/workspaces/${id}`);
+      expect(JSON.stringify(got.body.workspace.data)).toBe(JSON.stringify(JSON.parse(patched)));
+      const listed = await request(`${otherApi.url}/api/projects/${p}/workspaces`);
+      expect(listed.text).toBe(JSON.stringify({ workspaces: [got.body.workspace], seq: 2 }));
+    } finally {
+      await otherApi.close();
+      await other.close();
+    }
   });
 
   it('inserts at a position', async () => {

@@ -1,6 +1,6 @@
 import { createClient, type Client, type ServerEvent, type Workspace } from '@app/client';
 import { createTestCore, testDbName } from '@app/core/testing';
-import type { EventDoc } from '@app/core';
+import { fromStoredEvent, type StoredEventDoc } from '@app/core';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 // @ts-expect-error plain ES module without types
@@ -89,7 +89,7 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('@app/client against a real serve
 
     const core = await createTestCore(mongodbUri, dbName);
     try {
-      const events = await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<EventDoc[]>();
+      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>()).map((e) => fromStoredEvent(e)!);
       // Every mutation exactly once.
       for (const id of ids) expect(events.filter((e) => e.key === JSON.stringify(['anonymous', id])), id).toHaveLength(1);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));

@@ -55,7 +55,7 @@ describe('authentication at the upgrade', () => {
 });
 
 describe('authorization per project', () => {
-  it('lets a token use its projects only: subscribe and every mutation are FORBIDDEN elsewhere', async () => {
+  it('lets a token use its projects only: requests naming another project are FORBIDDEN', async () => {
     const admin = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`);
     const other = (await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-b', name: 'B' })).workspace;
     const peer = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`);
@@ -66,14 +66,40 @@ describe('authorization per project', () => {
       ['subscribe', { projectId: 'auth-b' }],
       ['workspace.list', { projectId: 'auth-b' }],
       ['workspace.create', { projectId: 'auth-b', name: 'x' }],
-      ['workspace.update', { id: other.id, patch: { name: 'x' } }],
-      ['workspace.delete', { id: other.id }],
       ['workspace.reorder', { projectId: 'auth-b', order: [other.id] }],
     ];
     for (const [type, data] of forbidden) {
       expect(await peer.request(type, data), type).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     }
     expect((await admin.ok<{ workspaces: unknown[]; seq: number }>('workspace.list', { projectId: 'auth-b' })).seq).toBe(1);
+    await peer.close();
+    await admin.close();
+  });
+
+  it('answers a workspace id in a project the token does not allow exactly as an id that does not exist (issue 12, item 7)', async () => {
+    const admin = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`);
+    const hidden = (await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-hidden', name: 'B' })).workspace;
+    const peer = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const requests = (id: string): [string, unknown, string][] => [
+      ['workspace.update', { id, patch: { name: 'x' } }, 'u1'],
+      ['workspace.update', { id, expectedVersion: 1, patch: { name: 'x' } }, 'u2'],
+      ['workspace.delete', { id }, 'd1'],
+      ['workspace.delete', { id, expectedVersion: 1 }, 'd2'],
+    ];
+    for (const [[type, data, requestId], [, missingData, missingId]] of requests(hidden.id).map((r, i) => [r, requests(missing)[i]!] as const)) {
+      const answer = await peer.request(type, data, `hidden-${requestId}`);
+      const reference = await peer.request(type, missingData, `missing-${missingId}`);
+      expect(reference, type).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+      // Same frame once the ids are swapped: nothing (code, message, details) tells the two apart.
+      expect(JSON.stringify(answer).replaceAll(hidden.id, '<id>').replace('hidden-', ''), type).toBe(
+        JSON.stringify(reference).replaceAll(missing, '<id>').replace('missing-', ''),
+      );
+      expect(JSON.stringify(answer)).not.toContain('auth-hidden');
+    }
+    expect((await admin.ok<{ workspaces: { name: string; version: number }[] }>('workspace.list', { projectId: 'auth-hidden' })).workspaces).toMatchObject([
+      { name: 'B', version: 1 },
+    ]);
     await peer.close();
     await admin.close();
   });

@@ -51,6 +51,8 @@ const HOSTILE_VALUES: unknown[] = [
   true,
 ];
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', '$set', '$inc', 'a.b', 'nul\u0000', 'extra'];
+/** Keys refused inside workspace `data` (prototype-named keys are plain data there, ADR 0004). */
+const HOSTILE_DATA_KEYS = ['$set', '$inc', 'a.b', 'nul\u0000'];
 
 /** One frame that is guaranteed to be refused: a valid request with exactly one hostile change, or raw junk. */
 function hostileFrame(rand: () => number): string | Buffer {
@@ -83,7 +85,7 @@ function mutate(frame: Record<string, unknown>, rand: () => number, pick: <T>(it
       const text = JSON.stringify({ ...frame, data: { ...data } });
       const key = pick(HOSTILE_KEYS);
       if (target === data) return text.replace('"data":{', `"data":{${JSON.stringify(key)}:${JSON.stringify(pick(HOSTILE_VALUES)) ?? 'null'},`);
-      return JSON.stringify(frame).replace('"data":{"a":1}', `"data":{${JSON.stringify(key === 'extra' ? '$inc' : key)}:1}`);
+      return JSON.stringify(frame).replace('"data":{"a":1}', `"data":{${JSON.stringify(pick(HOSTILE_DATA_KEYS))}:1}`);
     }
     case 2: // truncated JSON
       return JSON.stringify(frame).slice(0, Math.floor(rand() * 40));

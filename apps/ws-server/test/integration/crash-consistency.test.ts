@@ -1,5 +1,5 @@
 import { createTestCore, testDbName } from '@app/core/testing';
-import type { EventDoc, WorkspaceDoc } from '@app/core';
+import { fromStoredEvent, type EventDoc, type StoredEventDoc, type WorkspaceDoc } from '@app/core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
 import { TestPeer, type Frame } from '../helpers/test-peer.js';
@@ -107,7 +107,7 @@ describe('crash consistency (SIGKILL during a stream of mutations)', () => {
 
     const core = await createTestCore(mongodbUri, dbName);
     try {
-      const events = await core.models.Event.find({}).sort({ projectId: 1, seq: 1 }).lean<EventDoc[]>();
+      const events = (await core.models.Event.find({}).sort({ projectId: 1, seq: 1 }).lean<StoredEventDoc[]>()).map((e) => fromStoredEvent(e)!);
       // Seq: 1..N per project, no holes, no reuse.
       for (const p of projects) {
         const seqs = events.filter((e) => e.projectId === p).map((e) => e.seq);

@@ -1,4 +1,4 @@
-import type { EventDoc } from '@app/core';
+import { fromStoredEvent, type StoredEventDoc } from '@app/core';
 import { createTestCore, testDbName } from '@app/core/testing';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
 import {
@@ -94,7 +94,7 @@ async function checkLog(setup: Setup): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
   try {
     for (const projectId of setup.projects) {
-      const events = await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<EventDoc[]>().exec();
+      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>().exec()).map((e) => fromStoredEvent(e)!);
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       const ids = events.map((e) => (e.origin as { requestId?: string } | undefined)?.requestId);
       expect(new Set(ids).size).toBe(ids.length);

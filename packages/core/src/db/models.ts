@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import mongoose, { type Connection, type Model } from 'mongoose';
 
 const { Schema } = mongoose;
@@ -22,7 +23,8 @@ export interface WorkspaceDoc {
   projectId: string;
   name: string;
   version: number;
-  data: Record<string, unknown>;
+  /** JSON text of the workspace's `data` (ADR 0004); a plain object in documents written before it. */
+  data: string | Record<string, unknown>;
   video?: Record<string, unknown> | undefined;
   createdAt: Date;
   updatedAt: Date;
@@ -30,7 +32,10 @@ export interface WorkspaceDoc {
   lastSeq: number;
 }
 
-/** One stored event: the source of truth. `_id` is `<projectId>:<seq>`, so no seq can be stored twice. */
+/**
+ * One event: the source of truth. `_id` is `<projectId>:<seq>`, so no seq can be stored twice.
+ * This is the form the code works with; the database holds a `StoredEventDoc`.
+ */
 export interface EventDoc {
   _id: string;
   projectId: string;
@@ -48,6 +53,15 @@ export interface EventDoc {
 }
 
 /**
+ * An event as stored: `data` and `origin` hold client values, so they are stored as their JSON
+ * text, which every backend keeps as it is (ADR 0004). Events written before that hold plain objects.
+ */
+export interface StoredEventDoc extends Omit<EventDoc, 'data' | 'origin'> {
+  data: string | Record<string, unknown>;
+  origin?: string | Record<string, unknown> | undefined;
+}
+
+/**
  * Where an idempotency key was applied: `_id` is the event's `key`, so a retry is found with one
  * primary-key read (FerretDB v1 answers equality on other fields with a full scan). Written with
  * the events, before their ack; loading a project restores any a crash lost in between.
@@ -57,6 +71,45 @@ export interface RequestDoc {
   projectId: string;
   seq: number;
 }
+
+/**
+ * Facts about the database itself. `database`: its `epoch`, drawn when the database is first used,
+ * from which the epoch of each project's log is derived (so a project without events already knows
+ * the epoch its log will have, and a new database gives every project a new one).
+ */
+export interface MetaDoc {
+  _id: string;
+  epoch: string;
+  createdAt: Date;
+}
+
+const metaSchema = new Schema<MetaDoc>(
+  {
+    _id: { type: String, required: true },
+    epoch: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { versionKey: false, strict: true, collection: 'meta' },
+);
+
+/**
+ * Which project a workspace belongs to, stored before the event that creates it (so every node finds
+ * the project by the workspace's id as soon as the event is visible). An entry whose event was never
+ * stored (its node died in between, or another node took the seq) names a workspace no head lists,
+ * which answers `NOT_FOUND` like any unknown id.
+ */
+export interface DirectoryDoc {
+  _id: string;
+  projectId: string;
+}
+
+const directorySchema = new Schema<DirectoryDoc>(
+  {
+    _id: { type: String, required: true },
+    projectId: { type: String, required: true },
+  },
+  { versionKey: false, strict: true, collection: 'directory' },
+);
 
 const requestSchema = new Schema<RequestDoc>(
   {
@@ -82,7 +135,7 @@ const projectSchema = new Schema<ProjectDoc>(
 const workspaceSchema = new Schema<WorkspaceDoc>(
   {
     _id: { type: String, required: true },
-    projectId: { type: String, required: true, index: true },
+    projectId: { type: String, required: true },
     name: { type: String, required: true },
     version: { type: Number, required: true },
     data: { type: Schema.Types.Mixed, default: {} },
@@ -94,7 +147,7 @@ const workspaceSchema = new Schema<WorkspaceDoc>(
   { versionKey: false, minimize: false, strict: true, collection: 'workspaces' },
 );
 
-const eventSchema = new Schema<EventDoc>(
+const eventSchema = new Schema<StoredEventDoc>(
   {
     _id: { type: String, required: true },
     projectId: { type: String, required: true },
@@ -109,14 +162,17 @@ const eventSchema = new Schema<EventDoc>(
   },
   { versionKey: false, minimize: false, strict: true, collection: 'events' },
 );
-eventSchema.index({ projectId: 1, seq: 1 }, { unique: true });
+// No index on projectId or seq: `_id` (`<projectId>:<seq>`) answers every read of the log and makes a
+// seq impossible to store twice (docs/decisions/0003). `key` is unique: a request is never stored twice.
 eventSchema.index({ key: 1 }, { unique: true });
 
 export interface Models {
   Project: Model<ProjectDoc>;
   Workspace: Model<WorkspaceDoc>;
-  Event: Model<EventDoc>;
+  Event: Model<StoredEventDoc>;
   Request: Model<RequestDoc>;
+  Directory: Model<DirectoryDoc>;
+  Meta: Model<MetaDoc>;
 }
 
 /** Registers the models on a connection and creates their collections and indexes (before serving). */
@@ -124,8 +180,10 @@ export async function createModels(connection: Connection): Promise<Models> {
   const models: Models = {
     Project: connection.model<ProjectDoc>('Project', projectSchema),
     Workspace: connection.model<WorkspaceDoc>('Workspace', workspaceSchema),
-    Event: connection.model<EventDoc>('Event', eventSchema),
+    Event: connection.model<StoredEventDoc>('Event', eventSchema),
     Request: connection.model<RequestDoc>('Request', requestSchema),
+    Directory: connection.model<DirectoryDoc>('Directory', directorySchema),
+    Meta: connection.model<MetaDoc>('Meta', metaSchema),
   };
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: unknown) => {
@@ -133,7 +191,24 @@ export async function createModels(connection: Connection): Promise<Models> {
     });
     await model.createIndexes();
   }
+  await databaseEpoch(models);
   return models;
+}
+
+/** The database's epoch (see `MetaDoc`), created by the first caller. */
+export async function databaseEpoch(models: Models): Promise<string> {
+  try {
+    await models.Meta.collection.updateOne(
+      { _id: 'database' as never },
+      { $setOnInsert: { epoch: randomUUID(), createdAt: new Date() } },
+      { upsert: true },
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 11000) throw error; // another node created it at the same time
+  }
+  const meta = await models.Meta.findById('database').lean<MetaDoc>().exec();
+  if (meta === null) throw new Error('the database epoch could not be stored');
+  return meta.epoch;
 }
 
 function isNamespaceExists(error: unknown): boolean {

@@ -1,0 +1,47 @@
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+
+export interface GracefulHttpServer {
+  readonly server: Server;
+  /**
+   * Stops taking requests and resolves once those already taken have been answered, or after
+   * `timeoutMs` (then the connections still open are destroyed). New connections are refused; a new
+   * request on a kept-alive connection gets 503 `UNAVAILABLE`; every response sent from now on closes
+   * its connection.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
+
+const UNAVAILABLE_BODY = JSON.stringify({ code: 'UNAVAILABLE', message: 'Server is shutting down; retry on another node or later' });
+
+/** An HTTP server for `handler` that drains, as apps/api's main does on its own, instead of cutting requests. */
+export function createGracefulHttpServer(handler: RequestListener): GracefulHttpServer {
+  let closing: Promise<void> | undefined;
+  const inFlight = new Set<ServerResponse>();
+  const server = createServer((request, response) => {
+    if (closing !== undefined) {
+      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '1' });
+      response.end(UNAVAILABLE_BODY);
+      return;
+    }
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+    handler(request, response);
+  });
+  return {
+    server,
+    close(timeoutMs) {
+      closing ??= new Promise<void>((resolve) => {
+        // A response not written yet closes its connection once sent, so keep-alive cannot hold the drain open.
+        for (const response of inFlight) if (!response.headersSent) response.setHeader('connection', 'close');
+        const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
