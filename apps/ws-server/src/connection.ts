@@ -16,6 +16,7 @@ import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
+import type { ReadGate } from './read-gate.js';
 import type { Rooms } from './rooms.js';
 import { RequestContext, route, type RouteOptions } from './router.js';
 import { Subscription } from './subscription.js';
@@ -26,6 +27,8 @@ export interface ConnectionDeps {
   principal: Principal;
   limits: ConnectionLimits;
   metrics?: Metrics | undefined;
+  /** Shared by the server's connections: bounds the event-log reads of replays and catch-ups in flight. */
+  readGate?: ReadGate | undefined;
   /** Batches this connection's frames per event-loop turn into one write. */
   coalescer?: WriteCoalescer | undefined;
   onError(error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void;
@@ -38,6 +41,8 @@ const CLOSE_GRACE_MS = 5_000;
  * negotiated and the frame reaches the threshold (ws decides both).
  */
 const TEXT_FRAME = { binary: false, compress: true } as const;
+/** What a connection may hold in memory for its peer (outbox, socket buffer, held events), in multiples of `maxBufferedBytes`. */
+const MEMORY_FACTOR = 8;
 
 /** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
 export class Connection implements RouteOptions {
@@ -52,6 +57,17 @@ export class Connection implements RouteOptions {
   private idleTimer: NodeJS.Timeout | undefined;
   private expiryTimer: DeadlineTimer | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
+  private outbox: (string | Buffer)[] | undefined;
+  private outboxBytes = 0;
+  private wakeups: (() => void)[] | undefined;
+  /** Frames the socket wrote out so far (the peer's progress). */
+  private flushed = 0;
+  /** Bytes of events the subscriptions owe the peer, and those of them held in memory. */
+  private owedBytes = 0;
+  private heldBytes = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Unsent bytes in the socket past which frames wait in the outbox and subscriptions wait. */
+  private readonly highWater: number;
   /** The close code and reason this server sent, when it closed the connection. */
   closedWith: { code: number; reason: string } | undefined;
 
@@ -60,6 +76,7 @@ export class Connection implements RouteOptions {
     private readonly deps: ConnectionDeps,
   ) {
     this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.rateBurst);
+    this.highWater = Math.max(64 * 1024, Math.floor(deps.limits.maxBufferedBytes / 8));
     socket.on('message', (data, isBinary) => this.socketOnMessage(data, isBinary));
     socket.on('close', () => this.socketOnClose()); // emitted once; `on` spares the wrapper of `once`
     this.armIdleTimer();
@@ -83,8 +100,9 @@ export class Connection implements RouteOptions {
   }
 
   /**
-   * Sends a text frame (a string, or UTF-8 bytes encoded once for many sockets); a peer that stops
-   * reading is closed (1013) instead of growing server memory.
+   * Sends a text frame (a string, or UTF-8 bytes encoded once for many sockets). Past the socket's
+   * high-water mark frames wait in order in the connection's outbox and go out as the peer takes
+   * what came before; a peer that takes nothing while too much is owed is closed (1013).
    */
   send(text: string | Buffer): void {
     this.write(text, true);
@@ -93,16 +111,85 @@ export class Connection implements RouteOptions {
   /**
    * Events are coalesced (many per turn reach one socket in a fan-out); a reply is written at once,
    * so a request/ack round trip does not wait for the end of the turn. Both keep the socket's order:
-   * a reply sent while the socket is corked joins what is held.
+   * a reply sent while the socket is corked joins what is held, one sent while frames wait in the
+   * outbox waits behind them.
    */
   private write(text: string | Buffer, coalesce: boolean): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
-    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+    if (this.outbox === undefined && this.socket.bufferedAmount < this.highWater) {
+      if (coalesce) this.deps.coalescer?.hold(this.socket);
+      this.socket.send(text, TEXT_FRAME, this.onFlushed);
+    } else {
+      (this.outbox ??= []).push(text);
+      this.outboxBytes += text.length;
+    }
+    this.checkBacklog();
+  }
+
+  /** Whether a subscription may hand the socket another event now (nothing waits, the socket is below its high-water mark). */
+  get writable(): boolean {
+    return this.outbox === undefined && this.socket.bufferedAmount < this.highWater;
+  }
+
+  /** Calls `wake` once the connection is writable again (after the peer took some of what is owed). */
+  onWritable(wake: () => void): void {
+    (this.wakeups ??= []).push(wake);
+  }
+
+  /**
+   * Per frame the socket wrote out (handed to the kernel, so the peer is taking them): sends what
+   * waits in the outbox, then lets waiting subscriptions send, while the socket stays below its mark.
+   */
+  private readonly onFlushed = (): void => {
+    this.flushed += 1;
+    if (this.outbox === undefined && this.wakeups === undefined) return;
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    while (this.outbox !== undefined && this.socket.bufferedAmount < this.highWater) {
+      const text = this.outbox.shift()!;
+      this.outboxBytes -= text.length;
+      if (this.outbox.length === 0) this.outbox = undefined;
+      this.deps.coalescer?.hold(this.socket);
+      this.socket.send(text, TEXT_FRAME, this.onFlushed);
+    }
+    if (this.wakeups !== undefined && this.writable) {
+      const wakeups = this.wakeups;
+      this.wakeups = undefined;
+      for (const wake of wakeups) wake();
+    }
+  };
+
+  /**
+   * What the peer has not taken: bytes in the socket buffer, in the outbox, and of the events its
+   * subscriptions owe it (held, or left in the log). Over `maxBufferedBytes` it is a slow consumer
+   * only if it takes nothing for `slowConsumerMs`; what is held in memory is capped at once.
+   */
+  private checkBacklog(): void {
+    const { maxBufferedBytes } = this.deps.limits;
+    if (this.memoryBytes > maxBufferedBytes * MEMORY_FACTOR) {
       this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
       return;
     }
-    if (coalesce) this.deps.coalescer?.hold(this.socket);
-    this.socket.send(text, TEXT_FRAME);
+    if (this.stallTimer === undefined && this.backlog() > maxBufferedBytes) this.armStallTimer();
+  }
+
+  /** Bytes this connection holds in memory for its peer: socket buffer, outbox, held events. */
+  get memoryBytes(): number {
+    return this.socket.bufferedAmount + this.outboxBytes + this.heldBytes;
+  }
+
+  private backlog(): number {
+    return this.socket.bufferedAmount + this.outboxBytes + this.owedBytes;
+  }
+
+  private armStallTimer(): void {
+    const mark = this.flushed;
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.socket.readyState !== WebSocket.OPEN || this.backlog() <= this.deps.limits.maxBufferedBytes) return;
+      if (this.flushed === mark) this.close(CLOSE_CODES.TRY_AGAIN_LATER, 'slow consumer');
+      else this.armStallTimer();
+    }, this.deps.limits.slowConsumerMs);
+    this.stallTimer.unref();
   }
 
   sendEvent(event: ServerEvent): void {
@@ -112,6 +199,12 @@ export class Connection implements RouteOptions {
   /** Starts the closing handshake, and destroys the socket if the peer does not finish it in time. */
   close(code: number, reason: string): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      // Replies waiting in the outbox go before the close frame (a graceful shutdown answers what it read).
+      if (this.socket.readyState === WebSocket.OPEN && code !== CLOSE_CODES.TRY_AGAIN_LATER) {
+        for (const text of this.outbox ?? []) this.socket.send(text, TEXT_FRAME);
+      }
+      this.outbox = undefined;
+      this.outboxBytes = 0;
       this.closedWith = { code, reason };
       this.socket.close(code, reason);
       this.graceTimer = setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS);
@@ -132,7 +225,10 @@ export class Connection implements RouteOptions {
     const subscription = new Subscription({
       projectId,
       send: (text) => this.send(text),
-      fetch: (afterSeq, uptoSeq) => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq),
+      fetch: (afterSeq, uptoSeq, limit) => {
+        const read = () => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq, limit);
+        return this.deps.readGate === undefined ? read() : this.deps.readGate.run(read);
+      },
       encode: encodeEvent,
       fail: (reason, error) => {
         if (reason === 'repair-failed') {
@@ -143,6 +239,20 @@ export class Connection implements RouteOptions {
         }
       },
       maxBuffered: this.deps.limits.maxPendingEvents,
+      writable: () => this.writable,
+      onWritable: (wake) => this.onWritable(wake),
+      reserve: (bytes) => {
+        if (this.heldBytes + bytes > this.deps.limits.maxBufferedBytes) return false;
+        this.heldBytes += bytes;
+        return true;
+      },
+      release: (bytes) => {
+        this.heldBytes -= bytes;
+      },
+      owe: (bytes) => {
+        this.owedBytes += bytes;
+        if (bytes > 0) this.checkBacklog();
+      },
     });
     subscriptions.set(projectId, subscription);
     this.deps.rooms.add(subscription);
@@ -232,6 +342,15 @@ export class Connection implements RouteOptions {
     this.write(text, false);
   }
 
+  sendPage(text: string): void {
+    this.deps.metrics?.messagesOut.inc('page');
+    this.write(text, false);
+  }
+
+  get maxFrameBytes(): number {
+    return this.deps.limits.maxFrameBytes;
+  }
+
   reportError(error: unknown, requestType: RequestType): void {
     this.deps.onError(error, { sessionId: this.sessionId, requestType });
   }
@@ -278,6 +397,10 @@ export class Connection implements RouteOptions {
     clearTimeout(this.idleTimer);
     this.expiryTimer?.stop();
     clearTimeout(this.graceTimer);
+    clearTimeout(this.stallTimer);
+    this.outbox = undefined;
+    this.outboxBytes = 0;
+    this.wakeups = undefined;
     for (const projectId of [...(this.subscriptionMap?.keys() ?? [])]) this.unsubscribe(projectId);
   }
 }

@@ -2,8 +2,16 @@ import { DEFAULT_JSON_LIMITS, ProtocolError, workspaceDataIssue, type ClientMess
 
 /** Per-connection limits, all configurable (see README "Limits and security"). */
 export interface ConnectionLimits {
-  /** Send buffer past which the peer is a slow consumer (close 1013). */
+  /**
+   * Bytes owed to the peer (socket buffer, outbox, events its subscriptions have yet to send) past
+   * which it is a slow consumer (close 1013) if it takes nothing for `slowConsumerMs`; eight times
+   * this held in memory closes it at once.
+   */
   maxBufferedBytes: number;
+  /** Largest frame sent (the `maxMessageBytes` of `hello`): longer snapshots and lists go out in `page` frames. */
+  maxFrameBytes: number;
+  /** How long a peer owed more than `maxBufferedBytes` may take nothing before it is closed (1013). */
+  slowConsumerMs: number;
   /** Events held for one subscription while it is prepared or repaired (close 1013 past it). */
   maxPendingEvents: number;
   maxSubscriptions: number;
@@ -19,6 +27,8 @@ export interface ConnectionLimits {
 
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 8 * 1024 * 1024,
+  slowConsumerMs: 5_000,
+  maxFrameBytes: 1024 * 1024,
   maxPendingEvents: 10_000,
   maxSubscriptions: 100,
   ratePerSec: 50,

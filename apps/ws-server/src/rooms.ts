@@ -1,5 +1,5 @@
 import { encodeEvent, type ServerEvent } from '@app/protocol';
-import { busRepairSource, type EventBus, type Logger, type Metrics } from '@app/core';
+import { BUS_REPAIR_PAGE, busRepairSource, type EventBus, type Logger, type Metrics } from '@app/core';
 import type { Subscription } from './subscription.js';
 
 /** Stored events of a project with seq > afterSeq, in seq order (may be capped per call). */
@@ -47,9 +47,10 @@ interface Room {
   held: ServerEvent[];
 }
 
-/** A full page of `eventsBetween` (its replay cap): read on after it. */
-const FULL_PAGE = 10_000;
-const MAX_PAGES = 10;
+/** A full page of the registered `fetchAfter` (BUS_REPAIR_PAGE events): read on after it. */
+const FULL_PAGE = BUS_REPAIR_PAGE;
+/** Pages read per pass: up to 100,000 events, one page in memory at a time. */
+const MAX_PAGES = Math.ceil(100_000 / FULL_PAGE);
 const MAX_PASSES = 4;
 
 /**

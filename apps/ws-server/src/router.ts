@@ -1,4 +1,4 @@
-import { encodeAck, encodeError, encodePong, toProtocolError, type ClientMessage, type RequestType } from '@app/protocol';
+import { encodeAck, encodeError, encodePagedAck, encodePong, toProtocolError, type ClientMessage, type RequestType } from '@app/protocol';
 import type { Core, MutationContext } from '@app/core';
 import type { Connection } from './connection.js';
 import type { Handler, HandlerContext, HandlerTable } from './handlers/types.js';
@@ -31,6 +31,10 @@ const table = new Map<RequestType, Handler<RequestType>>(
 export interface RouteOptions {
   /** Sends the reply to `message`; `errorCode` is set for error replies; `started` is what `route` was given. */
   sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void;
+  /** Sends a `page` of a reply too large for one frame (before the reply itself). */
+  sendPage(text: string): void;
+  /** Largest frame the peer takes (`maxMessageBytes` of `hello`): longer lists are paged. */
+  readonly maxFrameBytes: number;
   reportError(error: unknown, requestType: RequestType): void;
   /** Subject, request id, origin and ordering of this caller, for the service. */
   mutationFor(requestId: string | undefined): MutationContext;
@@ -93,15 +97,25 @@ export function route(message: ClientMessage, ctx: RequestContext, options: Rout
   );
 }
 
+/** Replies whose list may outgrow a frame, and the field that holds it (sent in `page` frames first). */
+const PAGED_FIELDS: Partial<Record<RequestType, string>> = { 'workspace.list': 'workspaces', subscribe: 'snapshot' };
+
 function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOptions, started: number, data: unknown): void {
-  let reply: string;
+  let frames: string[];
   try {
-    reply = message.type === 'ping' ? encodePong((data as { ts: string }).ts, message.id) : encodeAck(data, message.id);
+    const field = PAGED_FIELDS[message.type];
+    frames =
+      message.type === 'ping'
+        ? [encodePong((data as { ts: string }).ts, message.id)]
+        : field === undefined
+          ? [encodeAck(data, message.id)]
+          : encodePagedAck(data as Record<string, unknown>, field, options.maxFrameBytes, message.id);
   } catch (error) {
     fail(message, options, started, error); // a result that cannot be encoded is an internal error, answered as one
     return;
   }
-  options.sendReply(reply, message, started);
+  for (let i = 0; i < frames.length - 1; i += 1) options.sendPage(frames[i]!);
+  options.sendReply(frames[frames.length - 1]!, message, started);
   ctx.replied(options, message.type);
 }
 

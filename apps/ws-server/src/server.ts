@@ -11,6 +11,10 @@ import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
 import { Rooms } from './rooms.js';
 import { UpgradeGuard, refusalResponse } from './upgrade.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { ReadGate } from './read-gate.js';
+
+/** Event-log reads of replays and catch-ups in flight at once per server (each reads up to 64 events in parallel). */
+const MAX_CONCURRENT_REPLAY_READS = 2;
 
 export interface WsServerOptions {
   core: Core;
@@ -65,7 +69,7 @@ export const WS_DEFAULTS = {
 export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
   const settings = { ...WS_DEFAULTS, ...definedOnly(options) };
   const { core, metrics } = options;
-  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) };
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxFrameBytes: settings.maxMessageBytes };
   const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
   const guard = new UpgradeGuard({
     authenticator,
@@ -79,6 +83,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const rooms = new Rooms(core.bus, { logger, metrics });
   const connections = new Set<Connection>();
   const coalescer = new WriteCoalescer();
+  const readGate = new ReadGate(MAX_CONCURRENT_REPLAY_READS);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: settings.maxMessageBytes,
@@ -162,7 +167,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
 
   function onConnection(socket: WebSocket, principal: Principal, ip: string): void {
     socket.on('error', onSocketError);
-    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, onError });
+    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, readGate, onError });
     connections.add(connection);
     metrics?.connections.inc();
     heartbeat.watch(socket);

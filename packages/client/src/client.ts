@@ -268,6 +268,10 @@ export class Client {
 
   #connectionOnMessage(connection: Connection, message: IncomingMessage): void {
     if (connection !== this.#connection) return;
+    if (message.type === 'page') {
+      this.#pending.page(message); // part of a long list or snapshot: kept until its ack
+      return;
+    }
     if (message.type === 'ack' || message.type === 'pong' || message.type === 'error') {
       if (this.#pending.settle(message)) return;
       if (message.type === 'error') this.#emitter.emit('error', errorFromFrame(message));

@@ -4,6 +4,7 @@ import {
   type Ack,
   type ErrorFrame,
   type Hello,
+  type Page,
   type Pong,
   type ProtocolError,
   type ServerEvent,
@@ -13,7 +14,7 @@ import type { ResolvedOptions, WebSocketConstructor, WebSocketLike } from './opt
 /** What `hello` tells about the connection: `sessionId`, `heartbeatMs`, `maxMessageBytes`. */
 export type HelloData = Hello['data'];
 /** Every frame after `hello`. */
-export type IncomingMessage = Ack | Pong | ErrorFrame | ServerEvent;
+export type IncomingMessage = Ack | Page | Pong | ErrorFrame | ServerEvent;
 /** Why a connection ended. Client-side timeouts and failures to connect use 1006 (abnormal closure). */
 export interface CloseInfo {
   code: number;

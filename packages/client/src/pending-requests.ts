@@ -1,4 +1,4 @@
-import { REQUESTS, errorFromFrame, type Ack, type ErrorFrame, type Pong, type RequestType } from '@app/protocol';
+import { REQUESTS, errorFromFrame, type Ack, type ErrorFrame, type Page, type Pong, type RequestType, type Workspace } from '@app/protocol';
 import { ClientError } from './errors.js';
 
 /** One request, from `request()` until its reply, timeout or rejection. */
@@ -21,7 +21,12 @@ export interface ReplyCallbacks {
 interface Entry extends ReplyCallbacks {
   request: PendingRequest;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Workspaces of the `page` frames received for this request so far (a list or snapshot too long for one frame). */
+  pages?: Workspace[] | undefined;
 }
+
+/** Where a paged reply keeps its list. */
+const PAGED_FIELDS: Partial<Record<RequestType, string>> = { 'workspace.list': 'workspaces', subscribe: 'snapshot' };
 
 /**
  * id -> resolve / reject / reply timer. The reply timer runs exactly while the request is on the wire,
@@ -62,6 +67,21 @@ export class PendingRequests {
     }, entry.request.timeoutMs);
   }
 
+  /**
+   * Keeps the workspaces of a `page` frame for the request it belongs to; its ack puts them in front
+   * of its own. False if no request has that id. A page also shows the request is being answered, so
+   * the reply timer starts again (a long reply is not a lost one).
+   */
+  page(message: Page): boolean {
+    if (message.id === undefined) return false;
+    const entry = this.#entries.get(message.id);
+    if (entry === undefined || PAGED_FIELDS[entry.request.type] === undefined) return false;
+    const pages = (entry.pages ??= []);
+    for (const workspace of message.data.workspaces) pages.push(workspace);
+    if (entry.timer !== undefined) this.sent(message.id);
+    return true;
+  }
+
   /** Settles the request an `ack`, `pong` or `error` frame answers. False if no request has that id. */
   settle(message: Ack | Pong | ErrorFrame): boolean {
     if (message.id === undefined) return false;
@@ -70,7 +90,7 @@ export class PendingRequests {
     if (message.type === 'error') return this.reject(message.id, errorFromFrame(message));
     const { type } = entry.request;
     const expected = type === 'ping' ? 'pong' : 'ack';
-    const parsed = REQUESTS[type].ack.safeParse(message.data);
+    const parsed = REQUESTS[type].ack.safeParse(withPages(message.data, entry.pages, PAGED_FIELDS[type]));
     if (message.type !== expected || !parsed.success) {
       const reason = message.type !== expected ? `a ${message.type}` : 'data that does not match the schema';
       return this.reject(message.id, new ClientError('INVALID_REPLY', `The reply to ${type} is ${reason}`));
@@ -99,6 +119,7 @@ export class PendingRequests {
       if (entry.timer === undefined) continue;
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      entry.pages = undefined; // the reply starts over on the next connection
       if (entry.request.internal) {
         this.reject(id, new ClientError('CONNECTION_LOST', `Connection lost before the reply to ${entry.request.type}`));
       } else {
@@ -117,4 +138,12 @@ export class PendingRequests {
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     this.#entries.delete(id);
   }
+}
+
+/** A paged reply's data with the workspaces of its pages in front of those the ack carries. */
+function withPages(data: unknown, pages: Workspace[] | undefined, field: string | undefined): unknown {
+  if (pages === undefined || field === undefined || typeof data !== 'object' || data === null) return data;
+  const own = (data as Record<string, unknown>)[field];
+  if (!Array.isArray(own)) return data;
+  return { ...data, [field]: [...pages, ...own] };
 }

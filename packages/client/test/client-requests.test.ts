@@ -54,6 +54,36 @@ describe('requests', () => {
     expect(await Promise.all(replies)).toEqual([...acks, { ts: '2026-01-01T00:00:00.000Z' }]);
   });
 
+  it('puts a paged list together: page frames with the request id, then the ack with the rest', async () => {
+    server = await startStubServer();
+    client = testClient(server.url);
+    const reply = client.listWorkspaces({ projectId: 'p1' });
+    const peer = await server.peer(0);
+    const frame = await peer.take('workspace.list');
+    peer.send({ type: 'page', id: frame.id, data: { workspaces: [workspace('w1', 'p1', 0)] } });
+    peer.send({ type: 'page', id: frame.id, data: { workspaces: [workspace('w2', 'p1', 1), workspace('w3', 'p1', 2)] } });
+    peer.ack(frame.id, { workspaces: [workspace('w4', 'p1', 3)], seq: 9 });
+    const list = await reply;
+    expect(list.workspaces.map((w) => w.id)).toEqual(['w1', 'w2', 'w3', 'w4']);
+    expect(list.seq).toBe(9);
+  });
+
+  it('forgets the pages of a reply cut by a disconnect: the resent request starts over', async () => {
+    server = await startStubServer();
+    client = testClient(server.url);
+    const reply = client.listWorkspaces({ projectId: 'p1' });
+    const first = await server.peer(0);
+    const frame = await first.take('workspace.list');
+    first.send({ type: 'page', id: frame.id, data: { workspaces: [workspace('old', 'p1', 0)] } });
+    await first.drop();
+    const second = await server.peer(1);
+    const again = await second.take('workspace.list');
+    expect(again.id).toBe(frame.id);
+    second.send({ type: 'page', id: again.id, data: { workspaces: [workspace('w1', 'p1', 0)] } });
+    second.ack(again.id, { workspaces: [workspace('w2', 'p1', 1)], seq: 2 });
+    expect((await reply).workspaces.map((w) => w.id)).toEqual(['w1', 'w2']);
+  });
+
   it('rejects with a ProtocolError carrying the server code, message and details', async () => {
     server = await startStubServer();
     client = testClient(server.url);

@@ -38,6 +38,12 @@ export interface BusRepairSource {
 const repairSources = new WeakMap<EventBus, BusRepairSource>();
 
 /**
+ * Most events one `fetchAfter` returns: a room's backfill holds one page at a time, so its memory is
+ * bounded by this many events of at most MAX_DATA_BYTES each, however far behind the room is.
+ */
+export const BUS_REPAIR_PAGE = 32;
+
+/**
  * The event log reader `createCore` registered for its bus. Lets code that only holds the bus (the
  * ws-server's rooms) backfill what the bus missed; undefined for a bus not made by `createCore`.
  */
@@ -104,7 +110,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       ...(options.projectionDelayMs === undefined ? {} : { projectionDelayMs: options.projectionDelayMs }),
     });
     repairSources.set(bus, {
-      fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq),
+      fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq, undefined, BUS_REPAIR_PAGE),
       resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? DEFAULT_BUS_RESYNC_MS),
       logger: options.logger.child({ module: 'rooms' }),
     });

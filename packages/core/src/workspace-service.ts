@@ -40,9 +40,13 @@ export interface ReadContext {
   authorize?: ((projectId: string) => void) | undefined;
 }
 
+/**
+ * What a `sinceSeq` subscribe answers: `resync`, or the head up to which the caller streams the
+ * events after `sinceSeq` itself (`eventsBetween`, in chunks at the pace its reader takes them).
+ */
 export type ReplayResult =
   | { epoch: string; seq: number; resync: true }
-  | { epoch: string; seq: number; events: ServerEvent[] };
+  | { epoch: string; seq: number; resync?: undefined };
 
 export interface WorkspaceServiceOptions {
   models: Models;
@@ -229,7 +233,11 @@ export class WorkspaceService {
     );
   }
 
-  /** Events after `sinceSeq` for `subscribe` with `sinceSeq`, or `resync` when they cannot be trusted or are too many. */
+  /**
+   * The head a `sinceSeq` replay runs up to, or `resync` when the events cannot be trusted or are too
+   * many. Only this read takes the project's queue (one indexed read, like any read); the events
+   * themselves are read outside it with `eventsBetween`, so a replay never holds up the writers.
+   */
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
     const arrivedAt = this.arrival();
     return this.guard(() =>
@@ -239,16 +247,19 @@ export class WorkspaceService {
         if ((epoch !== undefined && epoch !== head.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
           return { ...head, resync: true as const };
         }
-        const events = await this.log.readAfter(projectId, sinceSeq, this.maxReplayEvents, state.seq);
-        return { ...head, events: events.map(toServerEvent) };
+        return head;
       })),
     );
   }
 
-  /** Stored events in (afterSeq, uptoSeq], to repair a gap in delivery. */
-  eventsBetween(projectId: string, afterSeq: number, uptoSeq?: number): Promise<ServerEvent[]> {
+  /**
+   * Stored events in (afterSeq, uptoSeq], at most `limit` (default: the replay cap), in order: the
+   * chunks of a replay, and the reads that repair a gap in delivery. Needs no queue: the log is
+   * append-only.
+   */
+  eventsBetween(projectId: string, afterSeq: number, uptoSeq?: number, limit = this.maxReplayEvents): Promise<ServerEvent[]> {
     return this.guard(async () =>
-      (await this.log.readAfter(projectId, afterSeq, this.maxReplayEvents, uptoSeq)).map(toServerEvent),
+      (await this.log.readAfter(projectId, afterSeq, Math.min(limit, this.maxReplayEvents), uptoSeq)).map(toServerEvent),
     );
   }
 

@@ -3,8 +3,9 @@ import type { Handler } from './types.js';
 import { isoNow } from '../iso-time.js';
 
 /**
- * Joins the project's room first (live events buffer from here), then answers with a snapshot or
- * the replay of stored events after `sinceSeq`; live delivery starts after the ack went out.
+ * Joins the project's room first (live events are held from here), then answers with a snapshot or
+ * the replay of stored events after `sinceSeq` (streamed from the log at the pace the peer reads,
+ * outside the project's queue); live delivery starts after the ack went out.
  */
 export const subscribe: Handler<'subscribe'> = async (data, ctx) => {
   const { connection, core } = ctx;
@@ -16,11 +17,11 @@ export const subscribe: Handler<'subscribe'> = async (data, ctx) => {
       ack = { epoch: snapshot.epoch, seq: snapshot.seq, snapshot: snapshot.workspaces };
     } else {
       const replay = await core.service.replay(data.projectId, data.sinceSeq, data.epoch, ctx.mutation);
-      if ('resync' in replay) {
+      if (replay.resync === true) {
         ack = replay;
       } else {
-        for (const event of replay.events) connection.sendEvent(event);
-        ack = { epoch: replay.epoch, seq: replay.seq, replayed: replay.events.length };
+        await subscription.catchUp(data.sinceSeq, replay.seq);
+        ack = { epoch: replay.epoch, seq: replay.seq, replayed: replay.seq - data.sinceSeq };
       }
     }
     ctx.afterReply(() => subscription.start(ack.seq));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODE_LIST, type ErrorCode } from '../errors.js';
+import { workspaceSchema } from '../workspace.js';
 
 /** `hello`: the first frame on every connection. */
 export const helloSchema = z.strictObject({
@@ -38,3 +39,15 @@ export const pongSchema = z.strictObject({
   data: z.strictObject({ ts: z.string() }),
 });
 export type Pong = z.infer<typeof pongSchema>;
+
+/**
+ * `page`: part of a reply too large for one frame (a `workspace.list` or a `subscribe` snapshot).
+ * The pages of a reply come in order before its `ack`, with its `id`; the reply's list is the
+ * workspaces of every page followed by those of the ack.
+ */
+export const pageSchema = z.strictObject({
+  type: z.literal('page'),
+  id: z.string().optional(),
+  data: z.strictObject({ workspaces: z.array(workspaceSchema) }),
+});
+export type Page = z.infer<typeof pageSchema>;
