@@ -34,6 +34,8 @@ export interface ProjectionSnapshot {
 }
 
 const CATCH_UP_BATCH = 500;
+/** Most workspace writes in one command of a read-model write. */
+const WRITE_CHUNK = 64;
 
 /**
  * The read model: one document per workspace and one head per project (`seq`, `order`, and the seq
@@ -89,7 +91,11 @@ export class Projector {
         ? { deleteOne: { filter: { _id: id } } }
         : { updateOne: { filter: { _id: id }, update: { $set: toDoc(entry) }, upsert: true } },
     );
-    if (operations.length > 0) await this.models.Workspace.collection.bulkWrite(operations as never, { ordered: false });
+    // In chunks: FerretDB v1 never answers an update command of about 100 or more statements that
+    // match existing documents (and stalls the writes after it), so no command carries more.
+    for (let start = 0; start < operations.length; start += WRITE_CHUNK) {
+      await this.models.Workspace.collection.bulkWrite(operations.slice(start, start + WRITE_CHUNK) as never, { ordered: false });
+    }
     await this.models.Project.collection.updateOne(
       { _id: snapshot.projectId as never },
       { $set: { seq: snapshot.seq, order: snapshot.order, lastSeqs: snapshot.lastSeqs } },

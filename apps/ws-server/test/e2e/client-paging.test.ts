@@ -28,17 +28,13 @@ const ids: string[] = [];
 beforeAll(async () => {
   server = await startServer(inject('mongodbUri'), { maxMessageBytes: MAX_MESSAGE_BYTES });
   const ctx = { subject: 'seed' };
-  // In steps of 25 with the read model written after each: one write of the read model with
-  // 150 new workspaces did not finish on the embedded database (FerretDB v1) when this was written.
-  for (let done = 0; done < WORKSPACES; done += 25) {
-    const created = await Promise.all(
-      Array.from({ length: 25 }, (_, i) =>
-        server.core.service.create({ projectId: p, name: `w${done + i}`, data: { prompt: 'x'.repeat(2_000), n: done + i } }, ctx),
-      ),
-    );
-    ids.push(...created.map((c) => c.workspace.id));
-    await server.core.service.flush();
-  }
+  const created = await Promise.all(
+    Array.from({ length: WORKSPACES }, (_, i) =>
+      server.core.service.create({ projectId: p, name: `w${i}`, data: { prompt: 'x'.repeat(2_000), n: i } }, ctx),
+    ),
+  );
+  ids.push(...created.map((c) => c.workspace.id));
+  await server.core.service.flush(); // one write of the read model with every workspace (chunked: see Projector.write)
   client = createClient({ url: server.url, WebSocket: LimitedWebSocket });
 });
 afterAll(async () => {
