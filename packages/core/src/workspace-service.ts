@@ -76,8 +76,8 @@ interface PendingMutation {
  * round someone stores: the project moves on). Past it the batch is refused with UNAVAILABLE.
  */
 const CONTENTION_TIMEOUT_MS = 30_000;
-/** Longest random wait before a batch plans again after losing its seqs to another node. */
-const MAX_CONTENTION_BACKOFF_MS = 50;
+/** Longest random wait before a batch plans again after losing its seqs to another node many times in a row. */
+const MAX_CONTENTION_BACKOFF_MS = 10;
 /** Workspace ids whose project is remembered. */
 const PROJECT_CACHE_SIZE = 100_000;
 /** Projects whose state is kept in memory (the least recently used clean one is dropped first). */
@@ -349,8 +349,9 @@ export class WorkspaceService {
         for (const item of remaining) item.reject(refusal);
         return;
       }
-      // Lost the race for a seq more than once in a row: step aside a random moment, so the nodes writing this project take turns.
-      if (attempt > 1) await delay(Math.random() * Math.min(MAX_CONTENTION_BACKOFF_MS, 2 ** (attempt - 1)));
+      // Lost the race for a seq several times in a row: step aside a random moment (a few ms at most,
+      // so a node that keeps winning does not starve the others), then plan again on the caught-up state.
+      if (attempt > 3) await delay(Math.random() * Math.min(MAX_CONTENTION_BACKOFF_MS, attempt));
       try {
         remaining = await this.commitOnce(projectId, remaining);
       } catch (error) {
