@@ -4,7 +4,6 @@ import {
   CLOSE_CODES,
   ProtocolError,
   encodeError,
-  encodeEvent,
   parseClientMessage,
   requestIdSchema,
   type ClientMessage,
@@ -13,6 +12,7 @@ import {
 } from '@app/protocol';
 import { WebSocket, type RawData } from 'ws';
 import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
+import { encodeEventOnce } from './event-frames.js';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
@@ -193,7 +193,7 @@ export class Connection implements RouteOptions {
   }
 
   sendEvent(event: ServerEvent): void {
-    this.send(encodeEvent(event));
+    this.send(encodeEventOnce(event));
   }
 
   /** Starts the closing handshake, and destroys the socket if the peer does not finish it in time. */
@@ -229,7 +229,7 @@ export class Connection implements RouteOptions {
         const read = () => this.deps.core.service.eventsBetween(projectId, afterSeq, uptoSeq, limit);
         return this.deps.readGate === undefined ? read() : this.deps.readGate.run(read);
       },
-      encode: encodeEvent,
+      encode: encodeEventOnce,
       fail: (reason, error) => {
         if (reason === 'repair-failed') {
           this.deps.onError(error, { sessionId: this.sessionId });

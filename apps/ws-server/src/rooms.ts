@@ -1,4 +1,5 @@
-import { encodeEvent, type ServerEvent } from '@app/protocol';
+import type { ServerEvent } from '@app/protocol';
+import { encodeEventOnce } from './event-frames.js';
 import { BUS_REPAIR_PAGE, busRepairSource, type EventBus, type Logger, type Metrics } from '@app/core';
 import type { Subscription } from './subscription.js';
 
@@ -208,7 +209,7 @@ export class Rooms {
 
   /** Encodes the event once (UTF-8 bytes shared by every socket) and offers it to each subscription. */
   private fanOut(room: Room, event: ServerEvent): void {
-    const frame = Buffer.from(encodeEvent(event));
+    const frame = Buffer.from(encodeEventOnce(event));
     if (room.lastSeq === undefined || event.seq > room.lastSeq) room.lastSeq = event.seq;
     for (const subscription of room.subscriptions) subscription.deliver(event.seq, frame);
     this.metrics?.messagesOut.inc(event.type, room.subscriptions.size);

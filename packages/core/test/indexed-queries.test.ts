@@ -158,3 +158,16 @@ describe('replays of one project by many readers at once', () => {
     expect(commands.filter((event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events')).toEqual([]);
   });
 });
+
+describe('events held in memory', () => {
+  it('come back as the same wire objects on every read, so a frame is encoded once however many readers replay it', async () => {
+    const p = 'same-wire';
+    const writer = service();
+    const { workspace } = await writer.create({ projectId: p, name: 'A' }, { subject: 'alice' });
+    await writer.update({ id: workspace.id, patch: { name: 'B' } }, { subject: 'alice' });
+    const first = await writer.eventsBetween(p, 0, 2);
+    const second = await writer.eventsBetween(p, 0, 2);
+    expect(second).toHaveLength(2);
+    expect(second.every((event, i) => event === first[i])).toBe(true);
+  });
+});
