@@ -143,6 +143,7 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
     expect(acked).toBe(6 * (3 + 12));
     const heads = await checkLog(setup);
     expect([...heads.values()].reduce((a, b) => a + b, 0)).toBe(acked);
+    expect(setup.mutators.map((m) => m.refused)).toEqual(setup.mutators.map(() => 0)); // six writers on three nodes, three projects: contention is never a refusal
     await checkDelivery(setup, heads);
   }, 180_000);
 
@@ -176,6 +177,7 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
     expect(acked).toBe(6 * (3 + 14));
     expect(setup.mutators.filter((m) => m.failovers > 0).length).toBe(2);
     const heads = await checkLog(setup);
+    expect(setup.mutators.map((m) => m.refused)).toEqual(setup.mutators.map(() => 0)); // six writers on three nodes, three projects: contention is never a refusal
     await checkDelivery(setup, heads);
     expect(setup.followers.filter((f) => f.peers.length === 2).length).toBe(3);
   }, 180_000);

@@ -55,6 +55,8 @@ export class Mutator {
   private url = '';
   readonly acked: { id: string; projectId: string }[] = [];
   failovers = 0;
+  /** Retryable refusals (`UNAVAILABLE`, `RATE_LIMITED`) answered to this client's requests. */
+  refused = 0;
 
   constructor(private readonly cluster: Cluster) {}
 
@@ -74,6 +76,7 @@ export class Mutator {
         return reply;
       }
       if (reply !== undefined && !RETRYABLE.has(String(reply['code']))) throw new Error(`${type} ${id} failed: ${JSON.stringify(reply)}`);
+      if (reply !== undefined) this.refused += 1;
       if (reply === undefined || peer.socket.readyState !== peer.socket.OPEN) await this.failover();
       else await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1))); // retryable refusal: back off briefly
     }
