@@ -14,7 +14,7 @@ export class EventLog {
 
   constructor(
     private readonly models: Models,
-    readonly tail: EventTail = new EventTail(),
+    readonly tail: EventTail = new EventTail(eventSize),
   ) {}
 
   static eventId(projectId: string, seq: number): string {
@@ -153,13 +153,28 @@ function insertedBefore(error: unknown): number {
   return 0;
 }
 
+/** The length of each event's data as JSON text, known from storing or reading it (the tail's size measure). */
+const storedDataLength = new WeakMap<EventDoc, number>();
+
+/** About what an event costs in memory: its data's JSON length (measured once, when stored or read), plus the fixed fields. */
+export function eventSize(event: EventDoc): number {
+  let length = storedDataLength.get(event);
+  if (length === undefined) {
+    length = JSON.stringify(event.data).length;
+    storedDataLength.set(event, length);
+  }
+  return 256 + length * 2;
+}
+
 /**
  * The stored form of an event: its `data` and `origin` (client values) as JSON text, so no backend
  * can refuse or alter them (nested arrays, key names, lone surrogates; ADR 0004).
  */
 export function toStoredEvent(event: EventDoc): StoredEventDoc {
   const { data, origin, ...rest } = event;
-  const stored: StoredEventDoc = { ...rest, data: JSON.stringify(data) };
+  const text = JSON.stringify(data);
+  storedDataLength.set(event, text.length);
+  const stored: StoredEventDoc = { ...rest, data: text };
   if (origin !== undefined) stored.origin = JSON.stringify(origin);
   return stored;
 }
@@ -169,6 +184,7 @@ export function fromStoredEvent(doc: StoredEventDoc | null): EventDoc | null {
   if (doc === null) return null;
   const { data, origin, ...rest } = doc;
   const event: EventDoc = { ...rest, data: typeof data === 'string' ? (JSON.parse(data) as EventDoc['data']) : data };
+  if (typeof data === 'string') storedDataLength.set(event, data.length);
   if (origin !== undefined && origin !== null) event.origin = typeof origin === 'string' ? (JSON.parse(origin) as EventDoc['origin']) : origin;
   return event;
 }

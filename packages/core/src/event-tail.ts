@@ -24,6 +24,8 @@ export class EventTail {
   private bytes = 0;
 
   constructor(
+    /** What one event costs, in bytes, against `maxBytes`. */
+    private readonly sizeOf: (event: EventDoc) => number,
     private readonly maxEventsPerProject = DEFAULT_TAIL_EVENTS,
     private readonly maxBytes = DEFAULT_TAIL_BYTES,
   ) {}
@@ -65,7 +67,7 @@ export class EventTail {
     } else if (to === first - 1 && tail.events.length < this.maxEventsPerProject) {
       const room = this.maxEventsPerProject - tail.events.length;
       const before = events.slice(Math.max(0, events.length - room));
-      const sizes = before.map(sizeOf);
+      const sizes = before.map(this.sizeOf);
       tail.events.unshift(...before);
       tail.sizes.unshift(...sizes);
       const added = sizes.reduce((sum, size) => sum + size, 0);
@@ -84,7 +86,7 @@ export class EventTail {
 
   private append(tail: Tail, events: readonly EventDoc[]): void {
     for (const event of events) {
-      const size = sizeOf(event);
+      const size = this.sizeOf(event);
       tail.events.push(event);
       tail.sizes.push(size);
       tail.bytes += size;
@@ -122,9 +124,4 @@ export class EventTail {
     const own = this.tails.get(keep);
     while (own !== undefined && this.bytes > this.maxBytes && own.events.length > 0) this.dropFirst(own);
   }
-}
-
-/** Roughly what an event costs in memory: the length of its data's JSON, plus the fixed fields. */
-function sizeOf(event: EventDoc): number {
-  return 256 + JSON.stringify(event.data).length * 2;
 }

@@ -14,10 +14,11 @@ const event = (seq: number, projectId = 'p', bytes = 10): EventDoc => ({
 const run = (from: number, to: number, projectId = 'p', bytes = 10): EventDoc[] =>
   Array.from({ length: to - from + 1 }, (_, i) => event(from + i, projectId, bytes));
 const seqs = (events: EventDoc[]): number[] => events.map((e) => e.seq);
+const size = (event: EventDoc): number => 256 + JSON.stringify(event.data).length * 2;
 
 describe('EventTail', () => {
   it('answers the run it holds from afterSeq + 1, bounded by limit and uptoSeq, and nothing before its first event', () => {
-    const tail = new EventTail(100, 1 << 20);
+    const tail = new EventTail(size, 100, 1 << 20);
     tail.add('p', run(5, 10));
     expect(seqs(tail.read('p', 4, 100))).toEqual([5, 6, 7, 8, 9, 10]);
     expect(seqs(tail.read('p', 6, 2))).toEqual([7, 8]);
@@ -28,7 +29,7 @@ describe('EventTail', () => {
   });
 
   it('extends with the next events, replaces itself after a hole, prepends a run that ends right before it, ignores what it holds', () => {
-    const tail = new EventTail(100, 1 << 20);
+    const tail = new EventTail(size, 100, 1 << 20);
     tail.add('p', run(1, 3));
     tail.add('p', run(3, 5)); // overlaps: only 4 and 5 are new
     expect(seqs(tail.read('p', 0, 100))).toEqual([1, 2, 3, 4, 5]);
@@ -42,7 +43,7 @@ describe('EventTail', () => {
   });
 
   it('keeps at most maxEventsPerProject, the newest', () => {
-    const tail = new EventTail(4, 1 << 20);
+    const tail = new EventTail(size, 4, 1 << 20);
     tail.add('p', run(1, 10));
     expect(seqs(tail.read('p', 6, 100))).toEqual([7, 8, 9, 10]);
     tail.add('p', run(3, 6)); // older than the tail and not right before it
@@ -50,7 +51,7 @@ describe('EventTail', () => {
   });
 
   it('stays within its byte bound: the least recently used projects go first, then the oldest events', () => {
-    const tail = new EventTail(1_000, 20_000);
+    const tail = new EventTail(size, 1_000, 20_000);
     tail.add('a', run(1, 10, 'a', 500));
     tail.add('b', run(1, 10, 'b', 500));
     expect(tail.size.bytes).toBeLessThanOrEqual(20_000);
