@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'bench');
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/driver.ts', ...args], { cwd: benchDir, stdio: 'inherit' });
+const child = spawn(process.execPath, ['--import', 'tsx', 'src/driver.ts', ...args], {
+  cwd: benchDir,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -76,7 +76,11 @@ export function applyFerretDbPatches(src, { patches = FERRETDB_PATCHES, log = ()
 function applyPatch(src, patch, log) {
   const name = basename(patch);
   try {
-    execFileSync('patch', ['--forward', '--batch', '--strip=1', '--input', patch], { cwd: src, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync('patch', ['--forward', '--batch', '--strip=1', '--input', patch], {
+      cwd: src,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   } catch (error) {
     const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim();
     throw new Error(`FerretDB patch ${name} does not apply to ${FERRETDB_MODULE}@${FERRETDB_VERSION}:\n${output}`);
@@ -113,7 +117,9 @@ export function waitForPort(port, child, { timeoutMs, name = 'database process',
   return new Promise((resolveReady, reject) => {
     const attempt = () => {
       if (child.exitCode !== null || child.signalCode !== null) {
-        return reject(new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening${describe()}`));
+        return reject(
+          new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before listening${describe()}`),
+        );
       }
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -122,7 +128,8 @@ export function waitForPort(port, child, { timeoutMs, name = 'database process',
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`${name} did not listen on 127.0.0.1:${port} in ${timeoutMs} ms${describe()}`));
+        if (Date.now() > deadline)
+          reject(new Error(`${name} did not listen on 127.0.0.1:${port} in ${timeoutMs} ms${describe()}`));
         else setTimeout(attempt, 50);
       });
     };
@@ -136,7 +143,12 @@ export function waitForPort(port, child, { timeoutMs, name = 'database process',
  * `ownProcessGroup`: run it in a process group of its own, so a Ctrl-C (SIGINT to the terminal's group) does
  * not stop it before the server using it has drained; the caller then has to stop it (`pnpm start` does).
  */
-export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'), port, quiet = true, ownProcessGroup = false } = {}) {
+export async function startDatabase({
+  dataDir = process.env.DATA_DIR ?? join(ROOT, '.data'),
+  port,
+  quiet = true,
+  ownProcessGroup = false,
+} = {}) {
   if (process.env.MONGODB_URI && port === undefined) {
     return { uri: process.env.MONGODB_URI, kind: 'external', stop: async () => {}, kill: () => {} };
   }
@@ -185,9 +197,11 @@ export async function startDatabase({ dataDir = process.env.DATA_DIR ?? join(ROO
   return { uri: `mongodb://127.0.0.1:${listenPort}/`, kind, port: listenPort, pid: child.pid, stop, kill };
 }
 
-const command = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) ? process.argv[2] : undefined;
+const command =
+  process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) ? process.argv[2] : undefined;
 if (command === 'install') {
-  if (onPath('mongod') || process.env.MONGODB_URI) console.log('[embedded-db] mongod or MONGODB_URI present; FerretDB not needed');
+  if (onPath('mongod') || process.env.MONGODB_URI)
+    console.log('[embedded-db] mongod or MONGODB_URI present; FerretDB not needed');
   else console.log(`[embedded-db] FerretDB ready at ${installFerretDb()}`);
 } else if (command === 'run') {
   const db = await startDatabase({ quiet: false });

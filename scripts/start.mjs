@@ -29,8 +29,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-const db = await startDatabase({ dataDir: resolve(root, process.env.DATA_DIR ?? '.data'), quiet: true, ownProcessGroup: true });
-if (db.kind !== 'external') console.error(`[start] embedded ${db.kind} on ${db.uri} (pid ${db.pid}, data in ${process.env.DATA_DIR ?? '.data'}/)`);
+const db = await startDatabase({
+  dataDir: resolve(root, process.env.DATA_DIR ?? '.data'),
+  quiet: true,
+  ownProcessGroup: true,
+});
+if (db.kind !== 'external')
+  console.error(
+    `[start] embedded ${db.kind} on ${db.uri} (pid ${db.pid}, data in ${process.env.DATA_DIR ?? '.data'}/)`,
+  );
 if (stopping) {
   // Stopped while the database was starting: nothing else to stop.
   await db.stop();
@@ -38,7 +45,11 @@ if (stopping) {
 }
 
 // Development default: without any authentication setting, run without authentication (the server warns loudly).
-const auth = process.env.AUTH_MODE || process.env.AUTH_JWT_SECRET || process.env.AUTH_JWT_PUBLIC_KEY_FILE || process.env.AUTH_JWKS_FILE;
+const auth =
+  process.env.AUTH_MODE ||
+  process.env.AUTH_JWT_SECRET ||
+  process.env.AUTH_JWT_PUBLIC_KEY_FILE ||
+  process.env.AUTH_JWKS_FILE;
 const authEnv = auth ? {} : { AUTH_MODE: 'none' };
 
 child = spawn(

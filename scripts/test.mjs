@@ -15,7 +15,9 @@ const packageDirs = ['packages', 'apps'].flatMap((group) =>
     .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
     .map((entry) => join(root, group, entry.name)),
 );
-const withTests = packageDirs.filter((dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test);
+const withTests = packageDirs.filter(
+  (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test,
+);
 for (const dir of withTests) rmSync(join(dir, 'test-results.json'), { force: true });
 
 const dataDir = process.env.MONGODB_URI ? undefined : mkdtempSync(join(tmpdir(), 'app-test-db-'));
@@ -27,7 +29,12 @@ const code = await new Promise((resolveExit) => {
   const child = spawn('pnpm', ['exec', ...turboArgs], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, MONGODB_URI: db.uri, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
+    env: {
+      ...process.env,
+      MONGODB_URI: db.uri,
+      TURBO_TELEMETRY_DISABLED: '1',
+      FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
+    },
   });
   child.on('exit', (exitCode, signal) => resolveExit(exitCode ?? (signal ? 1 : 0)));
 });

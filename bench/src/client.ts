@@ -45,7 +45,11 @@ export class BenchClient {
   ) {}
 
   /** Opens a connection and resolves once the server's hello (or the Socket.IO connect) arrived. */
-  static connect(url: string, kind: ServerKind, options: { timeoutMs: number; sink?: EventSink | undefined }): Promise<BenchClient> {
+  static connect(
+    url: string,
+    kind: ServerKind,
+    options: { timeoutMs: number; sink?: EventSink | undefined },
+  ): Promise<BenchClient> {
     const target = kind === 'sio' ? `${url.replace(/\/$/, '')}/socket.io/?EIO=4&transport=websocket` : url;
     const ws = new WebSocket(target, { perMessageDeflate: false, handshakeTimeout: options.timeoutMs });
     const client = new BenchClient(ws, kind, options.sink);
@@ -138,11 +142,21 @@ export class BenchClient {
   }
 
   private onJsonFrame(frame: Buffer): void {
-    if (frame.length > JSON_EVENT_PREFIX.length && frame.compare(JSON_EVENT_PREFIX, 0, JSON_EVENT_PREFIX.length, 0, JSON_EVENT_PREFIX.length) === 0) {
+    if (
+      frame.length > JSON_EVENT_PREFIX.length &&
+      frame.compare(JSON_EVENT_PREFIX, 0, JSON_EVENT_PREFIX.length, 0, JSON_EVENT_PREFIX.length) === 0
+    ) {
       this.onEvent(frame);
       return;
     }
-    const message = JSON.parse(frame.toString()) as { type: string; id?: string; data?: unknown; code?: string; message?: string; seq?: number };
+    const message = JSON.parse(frame.toString()) as {
+      type: string;
+      id?: string;
+      data?: unknown;
+      code?: string;
+      message?: string;
+      seq?: number;
+    };
     if (message.type === 'hello') {
       this.ready?.resolve();
       this.ready = undefined;
@@ -180,7 +194,13 @@ export class BenchClient {
       if (pending === undefined) return;
       this.pending.delete(id);
       const [reply] = JSON.parse(text.slice(bracket)) as [{ error?: { code: string; message: string } } | undefined];
-      if (reply !== undefined && reply !== null && typeof reply === 'object' && 'error' in reply && reply.error !== undefined) {
+      if (
+        reply !== undefined &&
+        reply !== null &&
+        typeof reply === 'object' &&
+        'error' in reply &&
+        reply.error !== undefined
+      ) {
         pending.reject(new RequestError(reply.error.code, reply.error.message));
       } else {
         pending.resolve(reply);

@@ -140,7 +140,11 @@ export function pairedQuantileRatioInterval(
   a: number[],
   b: number[],
   q: number,
-  { blockRounds = 250, resamples = 1_000, confidence = 0.9 }: { blockRounds?: number; resamples?: number; confidence?: number } = {},
+  {
+    blockRounds = 250,
+    resamples = 1_000,
+    confidence = 0.9,
+  }: { blockRounds?: number; resamples?: number; confidence?: number } = {},
 ): [number, number] | null {
   const rounds = Math.min(a.length, b.length);
   const blocks = Math.floor(rounds / blockRounds);
@@ -162,7 +166,10 @@ export function pairedQuantileRatioInterval(
   }
   ratios.sort((x, y) => x - y);
   const tail = (1 - confidence) / 2;
-  return [ratios[Math.floor(tail * resamples)]!, ratios[Math.min(resamples - 1, Math.ceil((1 - tail) * resamples) - 1)]!];
+  return [
+    ratios[Math.floor(tail * resamples)]!,
+    ratios[Math.min(resamples - 1, Math.ceil((1 - tail) * resamples) - 1)]!,
+  ];
 }
 
 /** Waits (at most `maxMs`) until every process used under 10 % of a core over one `sampleMs` window. */

@@ -28,12 +28,55 @@ function flag(name: string, fallback: number): number {
 const subscribers = flag('subscribers', 100);
 const updates = flag('updates', 200);
 const inFlight = flag('in-flight', 16);
-const payloads = (process.argv.find((arg) => arg.startsWith('--payload-bytes='))?.split('=')[1] ?? '400,4000').split(',').map(Number);
+const payloads = (process.argv.find((arg) => arg.startsWith('--payload-bytes='))?.split('=')[1] ?? '400,4000')
+  .split(',')
+  .map(Number);
 const timeoutMs = flag('timeout-sec', 120) * 1000;
 
 /** Prompt-like text: words drawn (seeded) from a small vocabulary, so it compresses like real prose, not like 'xxxx'. */
 function promptText(bytes: number, seed: number): string {
-  const words = ['a', 'red', 'fox', 'at', 'dawn', 'walks', 'through', 'the', 'misty', 'pine', 'forest', 'camera', 'slowly', 'pans', 'left', 'to', 'reveal', 'golden', 'light', 'over', 'snowy', 'mountains', 'cinematic', 'wide', 'shot', '35mm', 'film', 'grain', 'soft', 'focus', 'drone', 'view', 'of', 'river', 'valley', 'sunset', 'hues', 'orange', 'purple', 'clouds'];
+  const words = [
+    'a',
+    'red',
+    'fox',
+    'at',
+    'dawn',
+    'walks',
+    'through',
+    'the',
+    'misty',
+    'pine',
+    'forest',
+    'camera',
+    'slowly',
+    'pans',
+    'left',
+    'to',
+    'reveal',
+    'golden',
+    'light',
+    'over',
+    'snowy',
+    'mountains',
+    'cinematic',
+    'wide',
+    'shot',
+    '35mm',
+    'film',
+    'grain',
+    'soft',
+    'focus',
+    'drone',
+    'view',
+    'of',
+    'river',
+    'valley',
+    'sunset',
+    'hues',
+    'orange',
+    'purple',
+    'clouds',
+  ];
   let state = seed >>> 0 || 1;
   let text = '';
   while (text.length < bytes) {
@@ -72,7 +115,8 @@ async function measure(handle: ServerHandle, compression: 'off' | 'on', payloadB
     await new Promise<void>((resolve, reject) => {
       socket.on('message', (data: Buffer) => {
         const text = data.toString();
-        if (text.startsWith('{"type":"hello"')) return socket.send(JSON.stringify({ type: 'subscribe', id: 's', data: { projectId } }));
+        if (text.startsWith('{"type":"hello"'))
+          return socket.send(JSON.stringify({ type: 'subscribe', id: 's', data: { projectId } }));
         if (text.includes('"id":"s"')) return resolve();
         if (text.startsWith('{"type":"workspace.updated"')) {
           received += 1;
@@ -113,7 +157,10 @@ async function measure(handle: ServerHandle, compression: 'off' | 'on', payloadB
   const worker = async (): Promise<void> => {
     while (next < updates) {
       const n = next++;
-      const reply = await call(`${projectId}-u${n}`, 'workspace.update', { id: workspaceId, patch: { data: { prompt: promptText(payloadBytes, n + 1), step: n } } });
+      const reply = await call(`${projectId}-u${n}`, 'workspace.update', {
+        id: workspaceId,
+        patch: { data: { prompt: promptText(payloadBytes, n + 1), step: n } },
+      });
       if (!reply.startsWith('{"type":"ack"')) failed += 1;
     }
   };
@@ -154,7 +201,9 @@ try {
     for (const payloadBytes of payloads) {
       const row = await measure(handle, compression, payloadBytes);
       rows.push(row);
-      process.stdout.write(`[compression] ${compression} ${payloadBytes} B: ${row.delivered}/${row.expected} delivered in ${row.seconds.toFixed(1)} s\n`);
+      process.stdout.write(
+        `[compression] ${compression} ${payloadBytes} B: ${row.delivered}/${row.expected} delivered in ${row.seconds.toFixed(1)} s\n`,
+      );
     }
     await handle.stop();
     handle = undefined;
@@ -166,7 +215,10 @@ try {
     const mongoose = (await import('mongoose')).default;
     for (const dbName of dbNames) {
       const connection = mongoose.createConnection(db.uri, { dbName, serverSelectionTimeoutMS: 10_000 });
-      await connection.asPromise().then(() => connection.dropDatabase()).finally(() => connection.close());
+      await connection
+        .asPromise()
+        .then(() => connection.dropDatabase())
+        .finally(() => connection.close());
     }
   }
   await db.stop();

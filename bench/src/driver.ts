@@ -79,7 +79,9 @@ function machine(): Results['machine'] {
 function gitState(): Results['git'] {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((line) => line.trim() !== '');
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     return { commit, changedFiles: dirty.length };
   } catch {
     return null;
@@ -88,7 +90,8 @@ function gitState(): Results['git'] {
 
 // ---------------------------------------------------------------------------------------------
 // Processes the run owns, stopped on exit and on SIGINT/SIGTERM.
-const needsDb = options.servers.includes('ours') || options.scenarios.includes('mutations') || options.scenarios.includes('scale');
+const needsDb =
+  options.servers.includes('ours') || options.scenarios.includes('mutations') || options.scenarios.includes('scale');
 let db: EmbeddedDb | undefined;
 let dataDir: string | undefined;
 let server: ServerHandle | undefined;
@@ -106,7 +109,8 @@ function cleanup(): Promise<void> {
     await server?.stop().catch(() => {});
     await Promise.all([...pingServers].map((handle) => handle.stop().catch(() => {})));
     if (db !== undefined && control !== undefined && process.env['BENCH_KEEP_DB'] !== '1' && db.kind === 'external') {
-      for (const name of usedDbNames) await control.call({ cmd: 'dropDatabase', uri: db.uri, dbName: name }).catch(() => {});
+      for (const name of usedDbNames)
+        await control.call({ cmd: 'dropDatabase', uri: db.uri, dbName: name }).catch(() => {});
     }
     await Promise.all([...receivers, ...(control ? [control] : [])].map((worker) => worker.stop().catch(() => {})));
     await db?.stop().catch(() => {});
@@ -128,7 +132,13 @@ function split(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
-async function connectSpread(url: string, kind: ServerKind, count: number, projectId: string | undefined, timeoutMs: number): Promise<ConnectResult> {
+async function connectSpread(
+  url: string,
+  kind: ServerKind,
+  count: number,
+  projectId: string | undefined,
+  timeoutMs: number,
+): Promise<ConnectResult> {
   const shares = split(count, receivers.length);
   const results = await Promise.all(
     receivers.map((worker, i) =>
@@ -229,7 +239,9 @@ function meter(pid: number): {
         cpuMs: cpu1 - cpu0,
         dbCpuMs: db0 === null || db1 === null ? null : db1 - db0,
         loadgenCpuMs: loadgenCpu() - loadgen0,
-        machineBusyMs: ((machine1) => (machine0 === null || machine1 === null ? null : machine1.busy - machine0.busy))(machineCpuMs()),
+        machineBusyMs: ((machine1) => (machine0 === null || machine1 === null ? null : machine1.busy - machine0.busy))(
+          machineCpuMs(),
+        ),
         wallMs: nowMs() - started,
         peakRssKiB: memory?.peak ?? NaN,
         rssKiB: memory?.rss ?? NaN,
@@ -302,7 +314,9 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
     for (const kind of options.servers) {
       const port = await embedded.freePort();
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port} for the ping round trips`);
-      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping` } : undefined;
+      const profile = options.profile
+        ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-ping` }
+        : undefined;
       if (kind === 'ours') usedDbNames.add(`${dbName}_ping`);
       const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: `${dbName}_ping`, profile });
       handles.set(kind, handle);
@@ -337,7 +351,8 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
         timedOut: rounds.timedOut || samples.length < options.pings,
         perSec: roundTripMs > 0 ? (samples.length * 1000) / roundTripMs : null,
         rtt: exactSummary(samples),
-        p99VsRawInterval: raw === undefined || kind === 'raw' ? null : pairedQuantileRatioInterval(samples, raw.samples, 0.99),
+        p99VsRawInterval:
+          raw === undefined || kind === 'raw' ? null : pairedQuantileRatioInterval(samples, raw.samples, 0.99),
         cpuUsPerPing: samples.length > 0 && cpuMs !== null ? (cpuMs * 1000) / samples.length : null,
         peakRssKiB: memory?.peak ?? NaN,
       };
@@ -352,7 +367,12 @@ async function pingInterleaved(entries: Record<string, ServerResult>): Promise<v
 }
 
 /** Has the control process create `workspaces` workspaces in a fresh project of the server; returns their ids. */
-async function prepare(handle: ServerHandle, projectId: string, workspaces: number, timeoutMs: number): Promise<string[]> {
+async function prepare(
+  handle: ServerHandle,
+  projectId: string,
+  workspaces: number,
+  timeoutMs: number,
+): Promise<string[]> {
   const { workspaceIds } = await control!.call<{ workspaceIds: string[] }>({
     cmd: 'prepare',
     url: handle.url,
@@ -390,7 +410,11 @@ async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['server
   await resetReceivers();
   await sleep(200);
   const m = meter(handle.pid);
-  const published = await publish(handle, workspaceIds, deadline, { count: options.fanoutUpdates, inFlight: options.fanoutInFlight, connections: 1 });
+  const published = await publish(handle, workspaceIds, deadline, {
+    count: options.fanoutUpdates,
+    inFlight: options.fanoutInFlight,
+    connections: 1,
+  });
   const expected = connected.subscribed * published.acked;
   await waitDelivered(expected, deadline);
   const usage = m.stop();
@@ -408,7 +432,8 @@ async function fanOut(handle: ServerHandle): Promise<NonNullable<Results['server
     complete: stats.delivered === expected && expected > 0,
     closedUnexpectedly: stats.closedUnexpectedly,
     timedOut: published.timedOut || nowMs() >= deadline,
-    durationMs: stats.lastRecvAt !== null && published.firstSendAt !== null ? stats.lastRecvAt - published.firstSendAt : null,
+    durationMs:
+      stats.lastRecvAt !== null && published.firstSendAt !== null ? stats.lastRecvAt - published.firstSendAt : null,
     eventsPerSec: perSecond(stats.delivered, published.firstSendAt, stats.lastRecvAt),
     updatesPerSec: perSecond(published.acked, published.firstSendAt, published.lastAckAt),
     latency: stats.latency,
@@ -443,7 +468,8 @@ async function durableMutations(handle: ServerHandle): Promise<NonNullable<Resul
     ackedPerSec: perSecond(published.acked, published.firstSendAt, published.lastAckAt),
     ackLatency: published.ack,
     cpuUsPerMutation: published.acked > 0 ? (usage.cpuMs * 1000) / published.acked : null,
-    dbCpuUsPerMutation: usage.dbCpuMs === null || published.acked === 0 ? null : (usage.dbCpuMs * 1000) / published.acked,
+    dbCpuUsPerMutation:
+      usage.dbCpuMs === null || published.acked === 0 ? null : (usage.dbCpuMs * 1000) / published.acked,
     peakRssKiB: usage.peakRssKiB,
   };
 }
@@ -462,7 +488,13 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
       stopReason = 'scenario time bound reached';
       break;
     }
-    const added = await connectSpread(handle.url, handle.kind, target - subscribed, projectId, Math.max(1_000, deadline - nowMs()));
+    const added = await connectSpread(
+      handle.url,
+      handle.kind,
+      target - subscribed,
+      projectId,
+      Math.max(1_000, deadline - nowMs()),
+    );
     subscribed += added.subscribed;
     if (subscribed < target) {
       const why = added.firstError ?? `scenario time bound (${options.scenarioTimeoutSec} s) reached while subscribing`;
@@ -483,7 +515,10 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
     }
     await Promise.all(receivers.map((worker) => worker.call({ cmd: 'reset', detail: true })));
     const m = meter(handle.pid);
-    const stepDeadline = Math.min(deadline, nowMs() + 60_000 + (options.connectionUpdates / Math.max(0.1, options.connectionRate)) * 1000);
+    const stepDeadline = Math.min(
+      deadline,
+      nowMs() + 60_000 + (options.connectionUpdates / Math.max(0.1, options.connectionRate)) * 1000,
+    );
     const published = await publish(handle, workspaceIds, stepDeadline, {
       count: options.connectionUpdates,
       inFlight: 1,
@@ -496,7 +531,9 @@ async function connectionSteps(handle: ServerHandle): Promise<NonNullable<Result
     const usage = m.stop();
     const stats = await receiverStats();
     const fanoutHist = new Histogram();
-    for (const part of await Promise.all(receivers.map((worker) => worker.call<HistogramJson>({ cmd: 'ackRelative', ackAt: published.ackAt ?? [] })))) {
+    for (const part of await Promise.all(
+      receivers.map((worker) => worker.call<HistogramJson>({ cmd: 'ackRelative', ackAt: published.ackAt ?? [] })),
+    )) {
       fanoutHist.merge(part);
     }
     const fanoutLatency = fanoutHist.summary();
@@ -552,7 +589,9 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
   const stormProject = scaleProjectId(measured); // never requested before the storm
   const projects = Array.from({ length: measured }, (_, p) => ({
     projectId: scaleProjectId(p),
-    workspaceIds: Array.from({ length: options.scaleWorkspacesPerProject }, (_, w) => scaleWorkspaceId(scaleProjectId(p), w)),
+    workspaceIds: Array.from({ length: options.scaleWorkspacesPerProject }, (_, w) =>
+      scaleWorkspaceId(scaleProjectId(p), w),
+    ),
   }));
   const phaseNames = ['empty', 'seeded'] as const;
   const phases = phaseNames.map((phase) => ({
@@ -590,7 +629,11 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
       startMs.push(nowMs() - started);
     }
     log(`  servers started in ${startMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(' and ')}`);
-    await waitIdle([...handles.map((handle) => handle.pid), ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 60_000);
+    await waitIdle(
+      [...handles.map((handle) => handle.pid), ...(db.pid === undefined ? [] : [db.pid])],
+      options.quick ? 250 : 500,
+      options.quick ? 5_000 : 60_000,
+    );
     const latency = await control!.call<LatencyResult[]>({
       cmd: 'latencies',
       targets: handles.map((handle) => ({ url: handle.url, projects })),
@@ -608,12 +651,25 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
       m.acked += published.acked;
       m.errors += published.errors;
       m.firstError ??= published.firstError ?? null;
-      if (published.firstSendAt !== null && published.lastAckAt !== null) m.ms += published.lastAckAt - published.firstSendAt;
+      if (published.firstSendAt !== null && published.lastAckAt !== null)
+        m.ms += published.lastAckAt - published.firstSendAt;
     }
     const storms: StormResult[] = [];
     for (const handle of handles) {
-      await waitIdle([handle.pid, ...(db.pid === undefined ? [] : [db.pid])], options.quick ? 250 : 500, options.quick ? 5_000 : 30_000);
-      storms.push(await control!.call<StormResult>({ cmd: 'storm', url: handle.url, clients: options.stormClients, projectId: stormProject, timeoutMs: scenarioMs() }));
+      await waitIdle(
+        [handle.pid, ...(db.pid === undefined ? [] : [db.pid])],
+        options.quick ? 250 : 500,
+        options.quick ? 5_000 : 30_000,
+      );
+      storms.push(
+        await control!.call<StormResult>({
+          cmd: 'storm',
+          url: handle.url,
+          clients: options.stormClients,
+          projectId: stormProject,
+          timeoutMs: scenarioMs(),
+        }),
+      );
     }
     const result = phases.map((phase, i): ScalePhase => {
       const l = latency[i]!;
@@ -630,7 +686,12 @@ async function scale(): Promise<NonNullable<ServerResult['scale']>> {
         seedMs: seeded[i]!.ms,
         serverStartMs: startMs[i]!,
         latency: l,
-        mutations: { acked: m.acked, errors: m.errors, firstError: m.firstError, perSec: m.ms > 0 ? (m.acked * 1000) / m.ms : null },
+        mutations: {
+          acked: m.acked,
+          errors: m.errors,
+          firstError: m.firstError,
+          perSec: m.ms > 0 ? (m.acked * 1000) / m.ms : null,
+        },
         storm,
         peakRssKiB: processMemoryKiB(handles[i]!.pid)?.peak ?? NaN,
       };
@@ -658,7 +719,12 @@ async function resume(kind: ServerKind): Promise<NonNullable<ServerResult['resum
   const name = `${dbName}_resume`;
   if (kind === 'ours') usedDbNames.add(name);
   const start = (): Promise<ServerHandle> =>
-    startServer(kind, { port, mongodbUri: db?.uri, dbName: name, env: kind === 'sio' ? { SIO_RECOVERY_MS: '300000' } : undefined });
+    startServer(kind, {
+      port,
+      mongodbUri: db?.uri,
+      dbName: name,
+      env: kind === 'sio' ? { SIO_RECOVERY_MS: '300000' } : undefined,
+    });
   server = await start();
   try {
     const projects = Array.from({ length: options.resumeProjects }, (_, i) => `resume-${kind}-${runId}-${i}`);
@@ -680,19 +746,32 @@ async function resume(kind: ServerKind): Promise<NonNullable<ServerResult['resum
       ),
     );
     const openFailed = opened.reduce((sum, part) => sum + part.failed, 0);
-    if (openFailed > 0) throw new Error(`${openFailed} clients could not subscribe: ${opened.find((part) => part.firstError !== null)?.firstError}`);
+    if (openFailed > 0)
+      throw new Error(
+        `${openFailed} clients could not subscribe: ${opened.find((part) => part.firstError !== null)?.firstError}`,
+      );
     // One event each before the drop: a client resumes from what it last received (Socket.IO's
     // recovery needs the offset of a received packet; the official client sends none without one).
-    await publish(server, workspaceIds, nowMs() + scenarioMs(), { count: projects.length, inFlight: 1, connections: 1 });
-    const held = await Promise.all(receivers.map((worker) => worker.call<{ holding: number; clients: number }>({ cmd: 'resumeWait', seq: 2, timeoutMs: 30_000 })));
-    if (held.some((part) => part.holding < part.clients)) throw new Error('not every client received the event before the drop');
+    await publish(server, workspaceIds, nowMs() + scenarioMs(), {
+      count: projects.length,
+      inFlight: 1,
+      connections: 1,
+    });
+    const held = await Promise.all(
+      receivers.map((worker) =>
+        worker.call<{ holding: number; clients: number }>({ cmd: 'resumeWait', seq: 2, timeoutMs: 30_000 }),
+      ),
+    );
+    if (held.some((part) => part.holding < part.clients))
+      throw new Error('not every client received the event before the drop');
     await Promise.all(receivers.map((worker) => worker.call({ cmd: 'resumeDrop' })));
     const missed = await publish(server, workspaceIds, nowMs() + scenarioMs(), {
       count: options.resumeMissed * projects.length,
       inFlight: 32,
       connections: 1,
     });
-    if (missed.acked !== options.resumeMissed * projects.length) throw new Error(`only ${missed.acked} of the missed updates were acked: ${missed.firstError}`);
+    if (missed.acked !== options.resumeMissed * projects.length)
+      throw new Error(`only ${missed.acked} of the missed updates were acked: ${missed.firstError}`);
     const restarted = kind === 'ours';
     if (restarted) {
       await server.stop();
@@ -700,7 +779,12 @@ async function resume(kind: ServerKind): Promise<NonNullable<ServerResult['resum
     }
     const m = meter(server.pid);
     const startedAt = nowMs();
-    const writer = publish(server, writerIds, startedAt + scenarioMs(), { count: options.resumeWriterUpdates, inFlight: 1, ratePerSec: 50, connections: 1 });
+    const writer = publish(server, writerIds, startedAt + scenarioMs(), {
+      count: options.resumeWriterUpdates,
+      inFlight: 1,
+      ratePerSec: 50,
+      connections: 1,
+    });
     const parts = await Promise.all(
       receivers.map((worker) =>
         worker.call<ResumeResult>({
@@ -761,13 +845,20 @@ const results: Results = {
 };
 
 try {
-  log(`machine: ${results.machine.nproc} CPUs (${results.machine.cpuModel}), ${results.machine.memTotalMiB} MiB, node ${results.machine.node}`);
+  log(
+    `machine: ${results.machine.nproc} CPUs (${results.machine.cpuModel}), ${results.machine.memTotalMiB} MiB, node ${results.machine.node}`,
+  );
   if (results.machine.loadAvgAtStart[0]! > 0.5) {
-    log(`note: load average ${results.machine.loadAvgAtStart.join(' ')} at start: other processes use the CPUs, expect noisy timings`);
+    log(
+      `note: load average ${results.machine.loadAvgAtStart.join(' ')} at start: other processes use the CPUs, expect noisy timings`,
+    );
   }
-  if (results.git !== null) log(`code: commit ${results.git.commit}, ${results.git.changedFiles} changed or new file(s) in the working tree`);
+  if (results.git !== null)
+    log(`code: commit ${results.git.commit}, ${results.git.changedFiles} changed or new file(s) in the working tree`);
   if (results.redisUrlSet) log('REDIS_URL is set: ours runs with the Redis event bus');
-  log(`servers: ${options.servers.join(', ')}; scenarios: ${options.scenarios.join(', ')}${options.quick ? ' (quick sizes)' : ''}`);
+  log(
+    `servers: ${options.servers.join(', ')}; scenarios: ${options.scenarios.join(', ')}${options.quick ? ' (quick sizes)' : ''}`,
+  );
   if (needsDb) {
     dataDir = process.env['MONGODB_URI'] ? undefined : mkdtempSync(join(tmpdir(), 'app-bench-db-'));
     db = await embedded.startDatabase(dataDir === undefined ? {} : { dataDir });
@@ -779,7 +870,9 @@ try {
   log(`load generator: ${receivers.length} receiver process(es) + 1 control process`);
 
   if (db !== undefined && options.scenarios.includes('mutations') && options.servers.includes('ours')) {
-    log(`bare mongoose writes: ${options.bareWrites} updateOne + ${options.bareWrites} insertOne, ${options.bareInFlight} in flight`);
+    log(
+      `bare mongoose writes: ${options.bareWrites} updateOne + ${options.bareWrites} insertOne, ${options.bareInFlight} in flight`,
+    );
     const dbCpu0 = db.pid === undefined ? null : processCpuMs(db.pid);
     results.bare = await control.call<BareWriteResult>({
       cmd: 'bareWrite',
@@ -793,17 +886,29 @@ try {
     });
     const dbCpu1 = db.pid === undefined ? null : processCpuMs(db.pid);
     if (dbCpu0 !== null && dbCpu1 !== null) results.bare.dbCpuMs = dbCpu1 - dbCpu0;
-    log(`  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`);
+    log(
+      `  updateOne ${results.bare.updateOne.perSec.toFixed(0)}/s, insertOne ${results.bare.insertOne.perSec.toFixed(0)}/s`,
+    );
   }
 
-  const scenarioTasks: { [K in Exclude<Scenario, 'ping' | 'scale' | 'resume'>]: (handle: ServerHandle) => Promise<NonNullable<ServerResult[K]>> } = {
+  const scenarioTasks: {
+    [K in Exclude<Scenario, 'ping' | 'scale' | 'resume'>]: (
+      handle: ServerHandle,
+    ) => Promise<NonNullable<ServerResult[K]>>;
+  } = {
     idle: idleMemory,
     fanout: fanOut,
     mutations: durableMutations,
     connections: connectionSteps,
   };
   for (const kind of options.servers) {
-    results.servers[kind] = { kind, label: SERVER_LABELS[kind], pid: 0, errors: [], loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))) };
+    results.servers[kind] = {
+      kind,
+      label: SERVER_LABELS[kind],
+      pid: 0,
+      errors: [],
+      loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))),
+    };
   }
   if (options.scenarios.includes('ping')) {
     try {
@@ -821,7 +926,9 @@ try {
       // With a process per scenario, ours also gets a fresh database, so one scenario's data does not slow the next.
       const name = scenario === undefined ? dbName : `${dbName}_${scenario}`;
       log(`${SERVER_LABELS[kind]}: starting on 127.0.0.1:${port}${kind === 'ours' ? ` (database ${name})` : ''}`);
-      const profile = options.profile ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-${scenario ?? 'all'}` } : undefined;
+      const profile = options.profile
+        ? { dir: join(BENCH_DIR, 'results', 'profiles', runId), name: `${kind}-${scenario ?? 'all'}` }
+        : undefined;
       if (kind === 'ours') usedDbNames.add(name);
       const handle = await startServer(kind, { port, mongodbUri: db?.uri, dbName: name, profile });
       entry.pid = handle.pid;
@@ -829,12 +936,23 @@ try {
     };
     const shutdown = async (): Promise<void> => {
       if (server === undefined) return;
-      logLines.push(...server.output.filter((line) => /error|warn/i.test(line) && !line.includes('AUTHENTICATION IS OFF')).slice(-5));
+      logLines.push(
+        ...server.output
+          .filter((line) => /error|warn/i.test(line) && !line.includes('AUTHENTICATION IS OFF'))
+          .slice(-5),
+      );
       await server.stop();
       server = undefined;
     };
     for (const name of SCENARIOS) {
-      if (name === 'ping' || name === 'scale' || name === 'resume' || !options.scenarios.includes(name) || (name === 'mutations' && kind !== 'ours')) continue;
+      if (
+        name === 'ping' ||
+        name === 'scale' ||
+        name === 'resume' ||
+        !options.scenarios.includes(name) ||
+        (name === 'mutations' && kind !== 'ours')
+      )
+        continue;
       if (options.restartPerScenario) await shutdown();
       server ??= await launch(options.restartPerScenario ? name : undefined);
       const started = nowMs();
@@ -847,14 +965,19 @@ try {
         await closeReceivers().catch(() => {});
       }
       log(`  ${name} done in ${((nowMs() - started) / 1000).toFixed(1)} s${summaryLine(entry, name)}`);
-      if (!server.alive()) throw new Error(`${SERVER_LABELS[kind]} exited during ${name}:\n${server.output.slice(-20).join('\n')}`);
+      if (!server.alive())
+        throw new Error(`${SERVER_LABELS[kind]} exited during ${name}:\n${server.output.slice(-20).join('\n')}`);
       if (!options.restartPerScenario) await settle(server.pid);
     }
     await shutdown();
     entry.peakRssKiB = Math.max(
-      ...[entry.idle?.peakRssKiB, entry.ping?.peakRssKiB, entry.fanout?.peakRssKiB, entry.mutations?.peakRssKiB, entry.connections?.peakRssKiB].filter(
-        (value): value is number => typeof value === 'number' && Number.isFinite(value),
-      ),
+      ...[
+        entry.idle?.peakRssKiB,
+        entry.ping?.peakRssKiB,
+        entry.fanout?.peakRssKiB,
+        entry.mutations?.peakRssKiB,
+        entry.connections?.peakRssKiB,
+      ].filter((value): value is number => typeof value === 'number' && Number.isFinite(value)),
       0,
     );
     if (logLines.length > 0) entry.serverLog = logLines.slice(-10);
@@ -900,12 +1023,18 @@ mkdirSync(join(file, '..'), { recursive: true });
 const markdown = printReport(results);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(file.replace(/\.json$/, '') + '.md', `${markdown}\n`);
-log(`results saved to ${relative(ROOT, file)} and the tables to ${relative(ROOT, file.replace(/\.json$/, ''))}.md (run took ${results.durationSec.toFixed(0)} s)`);
+log(
+  `results saved to ${relative(ROOT, file)} and the tables to ${relative(ROOT, file.replace(/\.json$/, ''))}.md (run took ${results.durationSec.toFixed(0)} s)`,
+);
 if (results.fatal !== undefined) process.exitCode = 1;
-if (options.profile) log(`CPU profiles in ${relative(ROOT, join(BENCH_DIR, 'results', 'profiles', runId))}/ (open in Chrome DevTools > Performance)`);
+if (options.profile)
+  log(
+    `CPU profiles in ${relative(ROOT, join(BENCH_DIR, 'results', 'profiles', runId))}/ (open in Chrome DevTools > Performance)`,
+  );
 
 function summaryLine(entry: ServerResult, name: string): string {
-  const f = (value: number | null | undefined, digits = 1): string => (value === null || value === undefined ? '-' : value.toFixed(digits));
+  const f = (value: number | null | undefined, digits = 1): string =>
+    value === null || value === undefined ? '-' : value.toFixed(digits);
   switch (name) {
     case 'idle':
       return entry.idle ? `: ${f(entry.idle.kibPerConnection)} KiB/connection over ${entry.idle.connections}` : '';
@@ -916,7 +1045,9 @@ function summaryLine(entry: ServerResult, name: string): string {
         ? `: ${f(entry.fanout.eventsPerSec, 0)} events/s, p99 ${f(entry.fanout.latency.p99)} ms, ${f(entry.fanout.cpuUsPerEvent, 2)} µs CPU/event, ${entry.fanout.delivered}/${entry.fanout.expected} delivered`
         : '';
     case 'mutations':
-      return entry.mutations ? `: ${f(entry.mutations.ackedPerSec, 0)} acked/s, p99 ${f(entry.mutations.ackLatency.p99)} ms` : '';
+      return entry.mutations
+        ? `: ${f(entry.mutations.ackedPerSec, 0)} acked/s, p99 ${f(entry.mutations.ackLatency.p99)} ms`
+        : '';
     case 'connections':
       return entry.connections ? `: held ${entry.connections.maxPassed} (${entry.connections.stopReason})` : '';
     case 'resume':

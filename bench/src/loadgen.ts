@@ -4,11 +4,38 @@
 // and the bare mongoose write rate. Every loop is bounded by a count and a deadline.
 import { BenchClient, type EventSink } from './client.js';
 import { latencies, seed, storm, type LatencyCommand, type SeedCommand, type StormCommand } from './scale.js';
-import { resumeClose, resumeDrop, resumeOpen, resumeReconnect, resumeWait, type ResumeOpenCommand, type ResumeReconnectCommand } from './resume.js';
-import { Histogram, UPDATE_NO_KEY, extractNumber, nowMs, processCpuMs, sleep, waitIdle, type HistogramJson, type LatencySummary, type ServerKind } from './common.js';
+import {
+  resumeClose,
+  resumeDrop,
+  resumeOpen,
+  resumeReconnect,
+  resumeWait,
+  type ResumeOpenCommand,
+  type ResumeReconnectCommand,
+} from './resume.js';
+import {
+  Histogram,
+  UPDATE_NO_KEY,
+  extractNumber,
+  nowMs,
+  processCpuMs,
+  sleep,
+  waitIdle,
+  type HistogramJson,
+  type LatencySummary,
+  type ServerKind,
+} from './common.js';
 
 export type Command =
-  | { cmd: 'connect'; url: string; kind: ServerKind; count: number; projectId?: string | undefined; concurrency: number; timeoutMs: number }
+  | {
+      cmd: 'connect';
+      url: string;
+      kind: ServerKind;
+      count: number;
+      projectId?: string | undefined;
+      concurrency: number;
+      timeoutMs: number;
+    }
   | { cmd: 'reset'; detail?: boolean }
   | { cmd: 'ackRelative'; ackAt: number[] }
   | { cmd: 'stats' }
@@ -39,7 +66,16 @@ export type Command =
       quietPids: number[];
       timeoutMs: number;
     }
-  | { cmd: 'bareWrite'; uri: string; dbName: string; count: number; inFlight: number; payloadBytes: number; maxPoolSize: number; timeoutMs: number }
+  | {
+      cmd: 'bareWrite';
+      uri: string;
+      dbName: string;
+      count: number;
+      inFlight: number;
+      payloadBytes: number;
+      maxPoolSize: number;
+      timeoutMs: number;
+    }
   | { cmd: 'dropDatabase'; uri: string; dbName: string }
   | SeedCommand
   | LatencyCommand
@@ -123,7 +159,8 @@ function ackRelative(ackAt: number[]): HistogramJson {
   if (detail === undefined) return relative.toJSON();
   for (let i = 0; i < detail.recvAt.length; i += 1) {
     const acked = ackAt[detail.updateNo[i]!];
-    if (acked !== undefined && acked !== null && Number.isFinite(acked)) relative.record(Math.max(0, detail.recvAt[i]! - acked));
+    if (acked !== undefined && acked !== null && Number.isFinite(acked))
+      relative.record(Math.max(0, detail.recvAt[i]! - acked));
   }
   return relative.toJSON();
 }
@@ -151,7 +188,11 @@ async function connectMany(command: Extract<Command, { cmd: 'connect' }>): Promi
         clients.push(client);
         opened += 1;
         if (command.projectId !== undefined) {
-          await client.request('subscribe', { projectId: command.projectId }, Math.max(1_000, Math.min(60_000, deadline - nowMs())));
+          await client.request(
+            'subscribe',
+            { projectId: command.projectId },
+            Math.max(1_000, Math.min(60_000, deadline - nowMs())),
+          );
           subscribed += 1;
         }
       } catch (error) {
@@ -197,7 +238,11 @@ async function prepare(command: Extract<Command, { cmd: 'prepare' }>): Promise<{
   try {
     const workspaceIds: string[] = [];
     for (let i = 0; i < command.workspaces; i += 1) {
-      const ack = (await client.request('workspace.create', { projectId: command.projectId, name: `bench ${i}` }, command.timeoutMs)) as {
+      const ack = (await client.request(
+        'workspace.create',
+        { projectId: command.projectId, name: `bench ${i}` },
+        command.timeoutMs,
+      )) as {
         workspace: { id: string };
       };
       workspaceIds.push(ack.workspace.id);
@@ -240,19 +285,21 @@ async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<P
       const sentAt = nowMs();
       result.firstSendAt ??= sentAt;
       const data = { sentAt, updateNo: n, prompt };
-      return client.request('workspace.update', { id: workspaceId, patch: { data } }, Math.max(1_000, deadline - sentAt)).then(
-        () => {
-          const now = nowMs();
-          result.acked += 1;
-          result.lastAckAt = now;
-          ack.record(now - sentAt);
-          if (ackAt !== undefined) ackAt[n] = now;
-        },
-        (error: unknown) => {
-          result.errors += 1;
-          result.firstError ??= describe(error);
-        },
-      );
+      return client
+        .request('workspace.update', { id: workspaceId, patch: { data } }, Math.max(1_000, deadline - sentAt))
+        .then(
+          () => {
+            const now = nowMs();
+            result.acked += 1;
+            result.lastAckAt = now;
+            ack.record(now - sentAt);
+            if (ackAt !== undefined) ackAt[n] = now;
+          },
+          (error: unknown) => {
+            result.errors += 1;
+            result.firstError ??= describe(error);
+          },
+        );
     };
     const outstanding = new Set<Promise<void>>();
     const track = (promise: Promise<void>): void => {
@@ -302,7 +349,9 @@ async function publish(command: Extract<Command, { cmd: 'publish' }>): Promise<P
 /** Every ordering of `items` (each item first, second, ... equally often when cycled through). */
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 /**
@@ -316,7 +365,8 @@ async function pingInterleaved(command: Extract<Command, { cmd: 'ping' }>): Prom
   const deadline = nowMs() + command.timeoutMs;
   const clients: BenchClient[] = [];
   try {
-    for (const server of command.servers) clients.push(await BenchClient.connect(server.url, server.kind, { timeoutMs: command.timeoutMs }));
+    for (const server of command.servers)
+      clients.push(await BenchClient.connect(server.url, server.kind, { timeoutMs: command.timeoutMs }));
     const orders = permutations(clients.map((_, i) => i));
     const ping = (i: number): Promise<unknown> => clients[i]!.request('ping', {}, 10_000);
     for (let round = 0; round < command.warmup && nowMs() < deadline; round += 1) {
@@ -340,7 +390,11 @@ async function pingInterleaved(command: Extract<Command, { cmd: 'ping' }>): Prom
     const servers = command.servers.map((server, i): PingResult => {
       const before = cpu0[i] ?? null;
       const after = processCpuMs(server.cpuPid);
-      return { kind: server.kind, cpuMs: before === null || after === null ? null : after - before, samples: samples[i]! };
+      return {
+        kind: server.kind,
+        cpuMs: before === null || after === null ? null : after - before,
+        samples: samples[i]!,
+      };
     });
     return { servers, timedOut };
   } finally {
@@ -368,7 +422,9 @@ async function bareWrite(command: Extract<Command, { cmd: 'bareWrite' }>): Promi
   const deadline = nowMs() + command.timeoutMs;
   const prompt = 'x'.repeat(Math.max(0, command.payloadBytes));
   let timedOut = false;
-  const run = async (op: (n: number) => Promise<unknown>): Promise<{ count: number; ms: number; perSec: number; latency: LatencySummary }> => {
+  const run = async (
+    op: (n: number) => Promise<unknown>,
+  ): Promise<{ count: number; ms: number; perSec: number; latency: LatencySummary }> => {
     const latency = new Histogram();
     let next = 0;
     let done = 0;
@@ -395,10 +451,15 @@ async function bareWrite(command: Extract<Command, { cmd: 'bareWrite' }>): Promi
     await Doc.deleteMany({});
     await Doc.create({ _id: 'one', n: 0, data: {}, updatedAt: new Date() });
     const update = (n: number): Promise<unknown> =>
-      Doc.updateOne({ _id: 'one' }, { $set: { n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() } }).exec();
+      Doc.updateOne(
+        { _id: 'one' },
+        { $set: { n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() } },
+      ).exec();
     for (let i = 0; i < 50; i += 1) await update(i); // warm-up: connection pool, collection
     const updateOne = await run(update);
-    const insertOne = await run((n) => Doc.create({ _id: `doc-${n}`, n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() }));
+    const insertOne = await run((n) =>
+      Doc.create({ _id: `doc-${n}`, n, data: { sentAt: nowMs(), n, prompt }, updatedAt: new Date() }),
+    );
     return { updateOne, insertOne, timedOut };
   } finally {
     await Doc.collection.drop().catch(() => {});
@@ -408,7 +469,10 @@ async function bareWrite(command: Extract<Command, { cmd: 'bareWrite' }>): Promi
 
 async function dropDatabase(command: Extract<Command, { cmd: 'dropDatabase' }>): Promise<{ dropped: boolean }> {
   const mongoose = (await import('mongoose')).default;
-  const connection = mongoose.createConnection(command.uri, { dbName: command.dbName, serverSelectionTimeoutMS: 10_000 });
+  const connection = mongoose.createConnection(command.uri, {
+    dbName: command.dbName,
+    serverSelectionTimeoutMS: 10_000,
+  });
   try {
     await connection.asPromise();
     await connection.dropDatabase();

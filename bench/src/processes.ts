@@ -40,9 +40,15 @@ export interface ServerHandle {
 }
 
 interface EmbeddedDbHelpers {
-  waitForPort(port: number, child: ChildProcess, options: { timeoutMs: number; name?: string; describe?: () => string }): Promise<void>;
+  waitForPort(
+    port: number,
+    child: ChildProcess,
+    options: { timeoutMs: number; name?: string; describe?: () => string },
+  ): Promise<void>;
 }
-const { waitForPort } = (await import(pathToFileURL(join(ROOT, 'scripts', 'embedded-db.mjs')).href)) as EmbeddedDbHelpers;
+const { waitForPort } = (await import(
+  pathToFileURL(join(ROOT, 'scripts', 'embedded-db.mjs')).href
+)) as EmbeddedDbHelpers;
 
 /** Settings of ours that would otherwise refuse a load generator (all connections come from one IP); env can override each. */
 const OURS_BENCH_DEFAULTS: Record<string, string> = {
@@ -117,7 +123,11 @@ export async function startServer(
   child.stderr!.on('data', collect);
   child.once('error', (error) => output.push(`spawn error: ${error.message}`));
   try {
-    await waitForPort(context.port, child, { timeoutMs: 90_000, name: 'server', describe: () => `:\n${output.join('\n')}` });
+    await waitForPort(context.port, child, {
+      timeoutMs: 90_000,
+      name: 'server',
+      describe: () => `:\n${output.join('\n')}`,
+    });
   } catch (error) {
     await stopChild(child, 5_000);
     throw error;
@@ -186,4 +196,3 @@ export class LoadWorker {
     if (!(await waitExit(this.child, 10_000))) await stopChild(this.child, 5_000);
   }
 }
-

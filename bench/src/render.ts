@@ -10,6 +10,12 @@ const dir = join(BENCH_DIR, 'results');
 const file =
   argument !== undefined
     ? resolve(process.env['INIT_CWD'] ?? process.cwd(), argument)
-    : join(dir, readdirSync(dir).filter((name) => name.endsWith('.json')).sort().at(-1) ?? '');
+    : join(
+        dir,
+        readdirSync(dir)
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+          .at(-1) ?? '',
+      );
 const results = JSON.parse(readFileSync(file, 'utf8')) as Results;
 process.stdout.write(`${renderReport(results)}\n`);

@@ -142,7 +142,14 @@ export interface Results {
   quick: boolean;
   command: string;
   options: Options;
-  machine: { nproc: number; cpuModel: string; memTotalMiB: number; node: string; kernel: string; loadAvgAtStart: number[] };
+  machine: {
+    nproc: number;
+    cpuModel: string;
+    memTotalMiB: number;
+    node: string;
+    kernel: string;
+    loadAvgAtStart: number[];
+  };
   git: { commit: string; changedFiles: number } | null;
   redisUrlSet: boolean;
   database: { kind: string; dbName: string } | null;
@@ -166,7 +173,15 @@ function mib(kib: number | null | undefined): string {
 }
 
 function ratio(value: number | null | undefined, base: number | null | undefined): number | null {
-  if (value === null || value === undefined || base === null || base === undefined || !Number.isFinite(value) || !Number.isFinite(base) || base === 0) {
+  if (
+    value === null ||
+    value === undefined ||
+    base === null ||
+    base === undefined ||
+    !Number.isFinite(value) ||
+    !Number.isFinite(base) ||
+    base === 0
+  ) {
     return null;
   }
   return value / base;
@@ -192,7 +207,11 @@ function table(title: string, note: string, header: string[], rows: string[][]):
 }
 
 /** Ratio columns of one metric against both baselines. */
-function versus(results: Results, pick: (server: ServerResult) => number | null | undefined, server: ServerResult): string[] {
+function versus(
+  results: Results,
+  pick: (server: ServerResult) => number | null | undefined,
+  server: ServerResult,
+): string[] {
   return [
     times(ratio(pick(server), results.servers['raw'] ? pick(results.servers['raw']) : null)),
     times(ratio(pick(server), results.servers['sio'] ? pick(results.servers['sio']) : null)),
@@ -210,10 +229,30 @@ export function computeTargets(results: Results): TargetResult[] {
     met: value === null ? null : ok(value),
   });
   return [
-    check('fan-out: server CPU per delivered event vs raw ws', ratio(ours?.fanout?.cpuUsPerEvent, raw?.fanout?.cpuUsPerEvent), '<= 0.5x', (r) => r <= 0.5),
-    check('fan-out: delivered events/s vs raw ws', ratio(ours?.fanout?.eventsPerSec, raw?.fanout?.eventsPerSec), '>= 2x', (r) => r >= 2),
-    check('fan-out: delivered events/s vs Socket.IO', ratio(ours?.fanout?.eventsPerSec, sio?.fanout?.eventsPerSec), '>= 2x', (r) => r >= 2),
-    check('idle memory per connection vs raw ws', ratio(ours?.idle?.kibPerConnection, raw?.idle?.kibPerConnection), '<= 1.2x', (r) => r <= 1.2),
+    check(
+      'fan-out: server CPU per delivered event vs raw ws',
+      ratio(ours?.fanout?.cpuUsPerEvent, raw?.fanout?.cpuUsPerEvent),
+      '<= 0.5x',
+      (r) => r <= 0.5,
+    ),
+    check(
+      'fan-out: delivered events/s vs raw ws',
+      ratio(ours?.fanout?.eventsPerSec, raw?.fanout?.eventsPerSec),
+      '>= 2x',
+      (r) => r >= 2,
+    ),
+    check(
+      'fan-out: delivered events/s vs Socket.IO',
+      ratio(ours?.fanout?.eventsPerSec, sio?.fanout?.eventsPerSec),
+      '>= 2x',
+      (r) => r >= 2,
+    ),
+    check(
+      'idle memory per connection vs raw ws',
+      ratio(ours?.idle?.kibPerConnection, raw?.idle?.kibPerConnection),
+      '<= 1.2x',
+      (r) => r <= 1.2,
+    ),
     check('ping round trip p99 vs raw ws', ratio(ours?.ping?.rtt.p99, raw?.ping?.rtt.p99), '<= 1.2x', (r) => r <= 1.2),
     check(
       'durable mutations/s vs bare mongoose updateOne/s',
@@ -226,7 +265,9 @@ export function computeTargets(results: Results): TargetResult[] {
       ? [
           check(
             'resume storm: time until every client holds every missed event, ours (across a restart) vs Socket.IO (recovery, no restart), with none lost or duplicated',
-            ours?.resume !== undefined && ours.resume.lost === 0 && ours.resume.duplicated === 0 ? ratio(ours.resume.recoverMs, sio?.resume?.recoverMs) : null,
+            ours?.resume !== undefined && ours.resume.lost === 0 && ours.resume.duplicated === 0
+              ? ratio(ours.resume.recoverMs, sio?.resume?.recoverMs)
+              : null,
             '<= 1.5x',
             (r) => r <= 1.5,
           ),
@@ -246,7 +287,12 @@ function scaleTargets(
   return [
     ...(['subscribe', 'list', 'update'] as const).flatMap((op) =>
       (['p50', 'p99'] as const).map((q) =>
-        check(`scale: ${op} ${q} on ${big} vs on the measured projects alone`, ratio(seeded.latency[op][q], empty.latency[op][q]), '<= 1.5x', atMost(1.5)),
+        check(
+          `scale: ${op} ${q} on ${big} vs on the measured projects alone`,
+          ratio(seeded.latency[op][q], empty.latency[op][q]),
+          '<= 1.5x',
+          atMost(1.5),
+        ),
       ),
     ),
     check(
@@ -299,8 +345,19 @@ export function renderReport(results: Results): string {
     table(
       `Request/ack round trip (1 client, ${o.pings} sequential pings per server)`,
       'The servers run at once, one connection each, and the pings are interleaved: every round pings each server once, in an order that cycles through every permutation, so other work on the machine affects each alike. ' +
-        'pings/s is 1 / mean round trip; CPU is the server\'s per round trip. The interval is where 90 % of block-bootstrap resamples of the rounds put the p99 ratio: how precisely this run measures it.',
-      ['server', 'pings', 'p50 ms', 'p99 ms', 'max ms', 'pings/s', 'CPU µs/ping', 'p99 vs raw ws', '90 % interval', 'p99 vs Socket.IO'],
+        "pings/s is 1 / mean round trip; CPU is the server's per round trip. The interval is where 90 % of block-bootstrap resamples of the rounds put the p99 ratio: how precisely this run measures it.",
+      [
+        'server',
+        'pings',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'pings/s',
+        'CPU µs/ping',
+        'p99 vs raw ws',
+        '90 % interval',
+        'p99 vs Socket.IO',
+      ],
       servers
         .filter((s) => s.ping)
         .map((s) => {
@@ -361,7 +418,9 @@ export function renderReport(results: Results): string {
                   num((100 * f.cpuMs) / f.wallMs, 0),
                   num((100 * f.loadgenCpuMs) / f.wallMs, 0),
                   f.dbCpuMs === null ? dash : num((100 * f.dbCpuMs) / f.wallMs, 0),
-                  f.machineBusyMs === null ? dash : num((100 * (f.machineBusyMs - f.cpuMs - f.loadgenCpuMs - (f.dbCpuMs ?? 0))) / f.wallMs, 0),
+                  f.machineBusyMs === null
+                    ? dash
+                    : num((100 * (f.machineBusyMs - f.cpuMs - f.loadgenCpuMs - (f.dbCpuMs ?? 0))) / f.wallMs, 0),
                 ].join(' / ')
               : dash,
             mib(f.peakRssKiB),
@@ -395,7 +454,16 @@ export function renderReport(results: Results): string {
         ['bare mongoose updateOne (one document)', bare.updateOne],
         ['bare mongoose insertOne', bare.insertOne],
       ] as const) {
-        rows.push([name, String(r.count), num(r.perSec, 0), num(r.latency.p50), num(r.latency.p99), dash, dash, times(ratio(r.perSec, bareRate))]);
+        rows.push([
+          name,
+          String(r.count),
+          num(r.perSec, 0),
+          num(r.latency.p50),
+          num(r.latency.p99),
+          dash,
+          dash,
+          times(ratio(r.perSec, bareRate)),
+        ]);
       }
     }
     out.push(
@@ -420,8 +488,11 @@ export function renderReport(results: Results): string {
         .map((s) => [
           s.label,
           String(s.connections!.maxPassed),
-          s.connections!.steps
-            .map((step) => `${step.subscribed}: ${num(step.fanoutLatency?.p99)} / ${num(step.latency?.p99)}${step.passed ? '' : ' x'}`)
+          s
+            .connections!.steps.map(
+              (step) =>
+                `${step.subscribed}: ${num(step.fanoutLatency?.p99)} / ${num(step.latency?.p99)}${step.passed ? '' : ' x'}`,
+            )
             .join(', '),
           s.connections!.stopReason,
           ...versus(results, (x) => x.connections?.maxPassed, s),
@@ -437,7 +508,19 @@ export function renderReport(results: Results): string {
         `Resume storm (${first.clients} subscribed clients over ${first.projects} projects drop at once, each misses ${first.missedPerClient} events, all reconnect at once)`,
         'Ours is restarted while the clients are away and they resume with sinceSeq; Socket.IO keeps running with connection state recovery (missed packets in memory: it cannot survive a restart). ' +
           'Time is from the reconnect until the last client held every missed event; lost and duplicated count events by their seq. The writer sends 50 updates/s to another project during the reconnect.',
-        ['server', 'restarted', 'complete clients', 'time ms', 'lost', 'duplicated', 'not resumed', 'writer ack p50 / p99 ms', 'server CPU ms', 'peak RSS MiB', 'time vs Socket.IO'],
+        [
+          'server',
+          'restarted',
+          'complete clients',
+          'time ms',
+          'lost',
+          'duplicated',
+          'not resumed',
+          'writer ack p50 / p99 ms',
+          'server CPU ms',
+          'peak RSS MiB',
+          'time vs Socket.IO',
+        ],
         resumeRows.map((server) => {
           const r = server.resume!;
           return [
@@ -467,16 +550,21 @@ export function renderReport(results: Results): string {
     const rows: string[][] = phases.map(([name, phase]) => [
       name,
       `${num(phase.seedMs / 1000, 0)} s / ${num(phase.serverStartMs / 1000, 1)} s`,
-      ...(['subscribe', 'list', 'update'] as const).map((op) => `${num(phase.latency[op].p50, 2)} / ${num(phase.latency[op].p99, 2)}`),
+      ...(['subscribe', 'list', 'update'] as const).map(
+        (op) => `${num(phase.latency[op].p50, 2)} / ${num(phase.latency[op].p99, 2)}`,
+      ),
       `${num(phase.mutations.perSec, 0)}${phase.mutations.errors > 0 ? ` (${phase.mutations.errors} errors)` : ''}`,
       `${phase.storm.clients}: ${num(phase.storm.helloMs, 0)} / ${num(phase.storm.subscribeMs, 0)}${phase.storm.failed > 0 ? ` (${phase.storm.failed} failed)` : ''}`,
       mib(phase.peakRssKiB),
     ]);
-    const r = (pick: (phase: ScalePhase) => number | null | undefined): string => times(ratio(pick(scale.seeded), pick(scale.empty)));
+    const r = (pick: (phase: ScalePhase) => number | null | undefined): string =>
+      times(ratio(pick(scale.seeded), pick(scale.empty)));
     rows.push([
       'ratio',
       dash,
-      ...(['subscribe', 'list', 'update'] as const).map((op) => `${r((x) => x.latency[op].p50)} / ${r((x) => x.latency[op].p99)}`),
+      ...(['subscribe', 'list', 'update'] as const).map(
+        (op) => `${r((x) => x.latency[op].p50)} / ${r((x) => x.latency[op].p99)}`,
+      ),
       r((x) => x.mutations.perSec),
       `${times(ratio(scale.empty.storm.subscribeMs, scale.empty.storm.helloMs))} / ${times(ratio(scale.seeded.storm.subscribeMs, scale.seeded.storm.helloMs))} (subscribes vs hellos)`,
       dash,
@@ -489,7 +577,16 @@ export function renderReport(results: Results): string {
           'subscribe is a new subscription with its snapshot (the first to each project loads it); update is send -> ack. ' +
           `Mutations: ${o.scaleMutations} updates per database, ${o.mutationInFlight} in flight over ${o.mutationConnections} connections, to one project, in two halves (order A B B A). ` +
           'Storm: that many new connections opened at once (ms until every hello), then every one subscribes at once to a project not loaded yet (ms until every ack).',
-        ['database', 'seed / server start', 'subscribe p50 / p99 ms', 'list p50 / p99 ms', 'update p50 / p99 ms', 'mutations/s', 'storm: hellos / subscribes ms', 'peak RSS MiB'],
+        [
+          'database',
+          'seed / server start',
+          'subscribe p50 / p99 ms',
+          'list p50 / p99 ms',
+          'update p50 / p99 ms',
+          'mutations/s',
+          'storm: hellos / subscribes ms',
+          'peak RSS MiB',
+        ],
         rows,
       ),
     );
@@ -500,7 +597,12 @@ export function renderReport(results: Results): string {
       'Server process totals',
       'Peak RSS is VmHWM, reset before each scenario (clear_refs); the largest per-scenario peak is shown.',
       ['server', 'peak RSS MiB', 'vs raw ws', 'vs Socket.IO', 'errors'],
-      servers.map((s) => [s.label, mib(s.peakRssKiB), ...versus(results, (x) => x.peakRssKiB, s), s.errors.length === 0 ? 'none' : s.errors.join('; ')]),
+      servers.map((s) => [
+        s.label,
+        mib(s.peakRssKiB),
+        ...versus(results, (x) => x.peakRssKiB, s),
+        s.errors.length === 0 ? 'none' : s.errors.join('; '),
+      ]),
     ),
   );
 
@@ -510,7 +612,12 @@ export function renderReport(results: Results): string {
       'Targets (issues 5, 10 and 11), as ratios measured in this run',
       '',
       ['target', 'measured', 'required', 'status'],
-      targets.map((t) => [t.target, times(t.ratio), t.required, t.met === null ? 'not measured' : t.met ? 'met' : 'not met']),
+      targets.map((t) => [
+        t.target,
+        times(t.ratio),
+        t.required,
+        t.met === null ? 'not measured' : t.met ? 'met' : 'not met',
+      ]),
     ),
   );
   return out.filter((part) => part !== '').join('\n');
@@ -523,4 +630,3 @@ export function printReport(results: Results): string {
   process.stdout.write(`\n${markdown}\n`);
   return markdown;
 }
-

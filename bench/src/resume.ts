@@ -77,7 +77,8 @@ function onEventSeq(resumer: Resumer, seq: number): void {
   }
   if (resumer.received.has(seq)) resumer.duplicated += 1;
   else resumer.received.add(seq);
-  if (resumer.completeAt === null && missedTarget > 0 && resumer.received.size >= missedTarget) resumer.completeAt = nowMs();
+  if (resumer.completeAt === null && missedTarget > 0 && resumer.received.size >= missedTarget)
+    resumer.completeAt = nowMs();
 }
 
 /** Opens one connection; resolves once subscribed (first time) or resumed (after a drop). */
@@ -106,11 +107,20 @@ function open(url: string, resumer: Resumer, resume: boolean, timeoutMs: number)
 }
 
 function onOurs(ws: WebSocket, resumer: Resumer, frame: Buffer, resume: boolean, done: (error?: Error) => void): void {
-  if (frame.length > EVENT_PREFIX.length && frame.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, 0, EVENT_PREFIX.length) === 0) {
+  if (
+    frame.length > EVENT_PREFIX.length &&
+    frame.compare(EVENT_PREFIX, 0, EVENT_PREFIX.length, 0, EVENT_PREFIX.length) === 0
+  ) {
     onEventSeq(resumer, extractNumber(frame, SEQ_KEY));
     return;
   }
-  const message = JSON.parse(frame.toString()) as { type: string; id?: string; data?: Record<string, unknown>; code?: string; message?: string };
+  const message = JSON.parse(frame.toString()) as {
+    type: string;
+    id?: string;
+    data?: Record<string, unknown>;
+    code?: string;
+    message?: string;
+  };
   if (message.type === 'hello') {
     const data: Record<string, unknown> = { projectId: resumer.projectId };
     if (resume) Object.assign(data, { sinceSeq: resumer.base, epoch: resumer.epoch });
@@ -129,7 +139,13 @@ function onOurs(ws: WebSocket, resumer: Resumer, frame: Buffer, resume: boolean,
   }
 }
 
-function onSocketIo(ws: WebSocket, resumer: Resumer, frame: Buffer, resume: boolean, done: (error?: Error) => void): void {
+function onSocketIo(
+  ws: WebSocket,
+  resumer: Resumer,
+  frame: Buffer,
+  resume: boolean,
+  done: (error?: Error) => void,
+): void {
   const text = frame.toString();
   if (text === '2') {
     ws.send('3');
@@ -137,7 +153,9 @@ function onSocketIo(ws: WebSocket, resumer: Resumer, frame: Buffer, resume: bool
   }
   if (text.startsWith('0')) {
     // Engine.IO open -> Socket.IO connect, with the session to recover after a drop.
-    ws.send(resume && resumer.pid !== undefined ? `40${JSON.stringify({ pid: resumer.pid, offset: resumer.offset })}` : '40');
+    ws.send(
+      resume && resumer.pid !== undefined ? `40${JSON.stringify({ pid: resumer.pid, offset: resumer.offset })}` : '40',
+    );
     return;
   }
   if (text.startsWith('40')) {
@@ -178,7 +196,9 @@ async function inLanes(count: number, concurrency: number, task: (i: number) => 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, lane));
 }
 
-export async function resumeOpen(command: ResumeOpenCommand): Promise<{ opened: number; failed: number; firstError: string | null }> {
+export async function resumeOpen(
+  command: ResumeOpenCommand,
+): Promise<{ opened: number; failed: number; firstError: string | null }> {
   kind = command.kind;
   missedTarget = 0;
   resumers = Array.from({ length: command.count }, (_, i) => ({
@@ -209,7 +229,11 @@ export async function resumeOpen(command: ResumeOpenCommand): Promise<{ opened: 
 }
 
 /** Waits until every client holds an event of at least `seq` (each got its project's latest event). */
-export async function resumeWait(command: { cmd: 'resumeWait'; seq: number; timeoutMs: number }): Promise<{ holding: number; clients: number }> {
+export async function resumeWait(command: {
+  cmd: 'resumeWait';
+  seq: number;
+  timeoutMs: number;
+}): Promise<{ holding: number; clients: number }> {
   const deadline = nowMs() + command.timeoutMs;
   const holding = (): number => resumers.filter((resumer) => resumer.lastSeq >= command.seq).length;
   while (holding() < resumers.length && nowMs() < deadline) await sleep(20);
@@ -245,7 +269,11 @@ export async function resumeReconnect(command: ResumeReconnectCommand): Promise<
     }
   });
   // Events may still be arriving after the acks (Socket.IO sends the missed packets after the connect).
-  while (nowMs() < deadline && resumers.some((r) => r.completeAt === null && !r.notResumed && r.ws?.readyState === WebSocket.OPEN)) await sleep(20);
+  while (
+    nowMs() < deadline &&
+    resumers.some((r) => r.completeAt === null && !r.notResumed && r.ws?.readyState === WebSocket.OPEN)
+  )
+    await sleep(20);
   let complete = 0;
   let lost = 0;
   let duplicated = 0;
@@ -255,7 +283,8 @@ export async function resumeReconnect(command: ResumeReconnectCommand): Promise<
     duplicated += resumer.duplicated;
     if (resumer.notResumed) notResumed += 1;
     let missing = 0;
-    for (let seq = resumer.base + 1; seq <= resumer.base + command.missed; seq += 1) if (!resumer.received.has(seq)) missing += 1;
+    for (let seq = resumer.base + 1; seq <= resumer.base + command.missed; seq += 1)
+      if (!resumer.received.has(seq)) missing += 1;
     lost += missing;
     if (missing === 0 && resumer.completeAt !== null) {
       complete += 1;

@@ -66,7 +66,8 @@ export async function seed(command: SeedCommand): Promise<SeedResult> {
     };
     let written = 0;
     for (let p = command.first; p < command.first + command.count; p += 1) {
-      if (nowMs() > deadline) throw new Error(`seeding did not finish in ${command.timeoutMs} ms (${written} events written)`);
+      if (nowMs() > deadline)
+        throw new Error(`seeding did not finish in ${command.timeoutMs} ms (${written} events written)`);
       const projectId = scaleProjectId(p);
       const createdAt = new Date(Date.UTC(2026, 0, 1) + p * 1_000);
       const workspaces = new Map<string, { doc: Record<string, unknown>; seq: number }>();
@@ -116,7 +117,9 @@ export async function seed(command: SeedCommand): Promise<SeedResult> {
         if (events.length >= EVENTS_PER_INSERT) await flush();
       }
       await flush();
-      await db.collection('workspaces').insertMany([...workspaces.values()].map((w) => w.doc) as never[], { ordered: false });
+      await db
+        .collection('workspaces')
+        .insertMany([...workspaces.values()].map((w) => w.doc) as never[], { ordered: false });
       await db.collection('projects').insertOne({
         _id: projectId as never,
         epoch: randomUUID(),
@@ -172,7 +175,11 @@ export async function latencies(command: LatencyCommand): Promise<LatencyResult[
     })),
   );
   type Target = (typeof targets)[number];
-  const timed = async (target: Target, kind: 'subscribe' | 'list' | 'update', run: () => Promise<unknown>): Promise<void> => {
+  const timed = async (
+    target: Target,
+    kind: 'subscribe' | 'list' | 'update',
+    run: () => Promise<unknown>,
+  ): Promise<void> => {
     const sentAt = nowMs();
     try {
       await run();
@@ -192,18 +199,26 @@ export async function latencies(command: LatencyCommand): Promise<LatencyResult[
       const order = i % 2 === 0 ? targets : [...targets].reverse();
       for (const target of order) {
         const project = target.projects[i % target.projects.length]!;
-        await timed(target, 'subscribe', () => target.subscriber.request('subscribe', { projectId: project.projectId }, timeout()));
+        await timed(target, 'subscribe', () =>
+          target.subscriber.request('subscribe', { projectId: project.projectId }, timeout()),
+        );
         await target.subscriber.request('unsubscribe', { projectId: project.projectId }, timeout()).catch(() => {});
       }
       for (const target of order) {
         const project = target.projects[i % target.projects.length]!;
-        await timed(target, 'list', () => target.client.request('workspace.list', { projectId: project.projectId }, timeout()));
+        await timed(target, 'list', () =>
+          target.client.request('workspace.list', { projectId: project.projectId }, timeout()),
+        );
       }
       for (const target of order) {
         const project = target.projects[i % target.projects.length]!;
         const workspaceId = project.workspaceIds[Math.floor(i / target.projects.length) % project.workspaceIds.length]!;
         await timed(target, 'update', () =>
-          target.client.request('workspace.update', { id: workspaceId, patch: { data: { prompt: `latency ${i}`, sentAt: nowMs() } } }, timeout()),
+          target.client.request(
+            'workspace.update',
+            { id: workspaceId, patch: { data: { prompt: `latency ${i}`, sentAt: nowMs() } } },
+            timeout(),
+          ),
         );
       }
     }
@@ -250,14 +265,21 @@ export async function storm(command: StormCommand): Promise<StormResult> {
   };
   const connectStarted = nowMs();
   const opened = await Promise.all(
-    Array.from({ length: command.clients }, () => BenchClient.connect(command.url, 'ours', { timeoutMs: timeout() }).catch(note)),
+    Array.from({ length: command.clients }, () =>
+      BenchClient.connect(command.url, 'ours', { timeoutMs: timeout() }).catch(note),
+    ),
   );
   const helloMs = nowMs() - connectStarted;
   const clients = opened.filter((client): client is BenchClient => client !== null);
   try {
     const subscribeStarted = nowMs();
     const acks = await Promise.all(
-      clients.map((client) => client.request('subscribe', { projectId: command.projectId }, timeout()).then(() => true, (error: unknown) => note(error) ?? false)),
+      clients.map((client) =>
+        client.request('subscribe', { projectId: command.projectId }, timeout()).then(
+          () => true,
+          (error: unknown) => note(error) ?? false,
+        ),
+      ),
     );
     const subscribeMs = nowMs() - subscribeStarted;
     const subscribed = acks.filter(Boolean).length;
@@ -270,6 +292,7 @@ export async function storm(command: StormCommand): Promise<StormResult> {
       firstError,
     };
   } finally {
-    for (let i = 0; i < clients.length; i += 500) await Promise.all(clients.slice(i, i + 500).map((client) => client.close()));
+    for (let i = 0; i < clients.length; i += 500)
+      await Promise.all(clients.slice(i, i + 500).map((client) => client.close()));
   }
 }

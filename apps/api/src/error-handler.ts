@@ -43,7 +43,11 @@ const BODY_ERRORS: Readonly<Record<string, { status: number; code: ErrorCode; me
   'encoding.unsupported': { status: 415, code: 'INVALID_MESSAGE', message: 'Unsupported content encoding' },
   'charset.unsupported': { status: 415, code: 'INVALID_MESSAGE', message: 'Unsupported charset' },
   'request.aborted': { status: 400, code: 'INVALID_MESSAGE', message: 'Request was aborted' },
-  'request.size.invalid': { status: 400, code: 'INVALID_MESSAGE', message: 'Request body size does not match Content-Length' },
+  'request.size.invalid': {
+    status: 400,
+    code: 'INVALID_MESSAGE',
+    message: 'Request body size does not match Content-Length',
+  },
 };
 
 function clientStatusOf(error: unknown): number | undefined {
@@ -95,7 +99,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const retryAfterMs = body.details?.['retryAfterMs'];
-    if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number')
+      res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(status).json(body);
   };
 }

@@ -1,5 +1,12 @@
 export { createApi, type ApiCore, type ApiOptions } from './app.js';
-export { HTTP_STATUS, createErrorHandler, notFoundHandler, toHttpError, type ErrorBody, type HttpError } from './error-handler.js';
+export {
+  HTTP_STATUS,
+  createErrorHandler,
+  notFoundHandler,
+  toHttpError,
+  type ErrorBody,
+  type HttpError,
+} from './error-handler.js';
 export { IDEMPOTENCY_HEADER } from './validation.js';
 export { apiOptionsFromConfig } from './options-from-config.js';
 export { DEFAULT_REST_RATE_LIMIT, type RestRateLimit } from './rate-limit.js';

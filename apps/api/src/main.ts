@@ -1,7 +1,16 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, coreOptionsFromConfig, createCore, createLogger, createMetrics, loadConfig, redact, type Config } from '@app/core';
+import {
+  ConfigError,
+  coreOptionsFromConfig,
+  createCore,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  redact,
+  type Config,
+} from '@app/core';
 import { createApi } from './app.js';
 import { apiOptionsFromConfig } from './options-from-config.js';
 

@@ -1,4 +1,12 @@
-import { TrustedProxies, authenticatorFromConfig, dataLimitsFromConfig, type Authenticator, type Config, type Logger, type Metrics } from '@app/core';
+import {
+  TrustedProxies,
+  authenticatorFromConfig,
+  dataLimitsFromConfig,
+  type Authenticator,
+  type Config,
+  type Logger,
+  type Metrics,
+} from '@app/core';
 import type { ApiCore, ApiOptions } from './app.js';
 
 /** Maps the environment settings to API options: the one place that knows both. */

@@ -1,5 +1,13 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { ANONYMOUS, KeyedTokenBuckets, clientAddress, tokenFromRequest, type Authenticator, type Metrics, type TrustedProxies } from '@app/core';
+import {
+  ANONYMOUS,
+  KeyedTokenBuckets,
+  clientAddress,
+  tokenFromRequest,
+  type Authenticator,
+  type Metrics,
+  type TrustedProxies,
+} from '@app/core';
 import { ProtocolError } from '@app/protocol';
 
 /** The REST token bucket: REST_RATE_LIMIT_PER_SEC / REST_RATE_LIMIT_BURST. */

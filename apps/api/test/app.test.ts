@@ -35,11 +35,17 @@ describe('createApi', () => {
 
   it('answers 413 INVALID_MESSAGE for a body over 1 MiB, and reads one just under it', async () => {
     const url = `${api.url}/api/projects/big/workspaces`;
-    const over = await request(url, { method: 'POST', rawBody: JSON.stringify({ name: 'x', data: { s: 'a'.repeat(1024 * 1024) } }) });
+    const over = await request(url, {
+      method: 'POST',
+      rawBody: JSON.stringify({ name: 'x', data: { s: 'a'.repeat(1024 * 1024) } }),
+    });
     expect(over.status).toBe(413);
     expect(over.body).toEqual({ code: 'INVALID_MESSAGE', message: 'Request body is too large' });
     // Just under the limit the body is parsed, then refused by the schema (data over 256 KiB), not by size.
-    const under = await request(url, { method: 'POST', rawBody: JSON.stringify({ name: 'x', data: { s: 'a'.repeat(1024 * 1024 - 100) } }) });
+    const under = await request(url, {
+      method: 'POST',
+      rawBody: JSON.stringify({ name: 'x', data: { s: 'a'.repeat(1024 * 1024 - 100) } }),
+    });
     expect(under.status).toBe(400);
     expect(under.body.code).toBe('INVALID_MESSAGE');
     expect(under.body.details.issues[0].path[0]).toBe('data');

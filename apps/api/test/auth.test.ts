@@ -8,7 +8,11 @@ const SECRET = 'rest-secret-that-is-at-least-32-characters';
 let core: Core;
 let api: StartedApi;
 
-function token(claims: { sub?: string; projects?: string[] | string }, secret = SECRET, exp: string | number = '1h'): Promise<string> {
+function token(
+  claims: { sub?: string; projects?: string[] | string },
+  secret = SECRET,
+  exp: string | number = '1h',
+): Promise<string> {
   let jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime(exp);
   if (claims.sub !== undefined) jwt = jwt.setSubject(claims.sub);
   return jwt.sign(new TextEncoder().encode(secret));
@@ -16,7 +20,11 @@ function token(claims: { sub?: string; projects?: string[] | string }, secret = 
 
 beforeAll(async () => {
   core = await createTestCore(inject('mongodbUri'));
-  api = await startApi({ core, authenticator: createAuthenticator({ mode: 'jwt', secret: SECRET }), metrics: createMetrics() });
+  api = await startApi({
+    core,
+    authenticator: createAuthenticator({ mode: 'jwt', secret: SECRET }),
+    metrics: createMetrics(),
+  });
 });
 afterAll(async () => {
   await api.close();
@@ -31,27 +39,44 @@ describe('REST authentication and authorization', () => {
       await token({ sub: 'u', projects: '*' }, SECRET, Math.floor(Date.now() / 1000) - 300),
     ];
     for (const jwt of cases) {
-      const response = await request(`${api.url}/api/projects/rest-a/workspaces`, jwt === undefined ? {} : { headers: { authorization: `Bearer ${jwt}` } });
+      const response = await request(
+        `${api.url}/api/projects/rest-a/workspaces`,
+        jwt === undefined ? {} : { headers: { authorization: `Bearer ${jwt}` } },
+      );
       expect(response.status).toBe(401);
       expect(response.body).toMatchObject({ code: 'UNAUTHORIZED' });
     }
   });
 
-  it('allows the token\'s projects and answers 403 FORBIDDEN for requests naming another project', async () => {
+  it("allows the token's projects and answers 403 FORBIDDEN for requests naming another project", async () => {
     const alice = { authorization: `Bearer ${await token({ sub: 'alice', projects: ['rest-a'] })}` };
-    const created = await request(`${api.url}/api/projects/rest-a/workspaces`, { method: 'POST', headers: alice, body: { name: 'mine' } });
+    const created = await request(`${api.url}/api/projects/rest-a/workspaces`, {
+      method: 'POST',
+      headers: alice,
+      body: { name: 'mine' },
+    });
     expect(created.status).toBe(201);
     expect((await request(`${api.url}/api/projects/rest-a/workspaces`, { headers: alice })).status).toBe(200);
-    expect((await request(`${api.url}/api/workspaces/${created.body.workspace.id}`, { headers: alice })).status).toBe(200);
+    expect((await request(`${api.url}/api/workspaces/${created.body.workspace.id}`, { headers: alice })).status).toBe(
+      200,
+    );
     const admin = { authorization: `Bearer ${await token({ sub: 'admin', projects: '*' })}` };
-    const other = await request(`${api.url}/api/projects/rest-b/workspaces`, { method: 'POST', headers: admin, body: { name: 'theirs' } });
+    const other = await request(`${api.url}/api/projects/rest-b/workspaces`, {
+      method: 'POST',
+      headers: admin,
+      body: { name: 'theirs' },
+    });
     expect(other.status).toBe(201);
     for (const [method, path, body] of [
       ['GET', '/api/projects/rest-b/workspaces', undefined],
       ['POST', '/api/projects/rest-b/workspaces', { name: 'x' }],
       ['PUT', '/api/projects/rest-b/order', { order: [other.body.workspace.id] }],
     ] as const) {
-      const response = await request(`${api.url}${path}`, { method, headers: alice, ...(body === undefined ? {} : { body }) });
+      const response = await request(`${api.url}${path}`, {
+        method,
+        headers: alice,
+        ...(body === undefined ? {} : { body }),
+      });
       expect(response.status, `${method} ${path}`).toBe(403);
       expect(response.body).toMatchObject({ code: 'FORBIDDEN' });
     }
@@ -61,7 +86,13 @@ describe('REST authentication and authorization', () => {
   it('answers a workspace id in a project the token does not allow exactly as an id that does not exist (issue 12, item 7)', async () => {
     const alice = { authorization: `Bearer ${await token({ sub: 'alice', projects: ['rest-a'] })}` };
     const admin = { authorization: `Bearer ${await token({ sub: 'admin', projects: '*' })}` };
-    const hidden = (await request(`${api.url}/api/projects/rest-hidden/workspaces`, { method: 'POST', headers: admin, body: { name: 'theirs' } })).body.workspace.id as string;
+    const hidden = (
+      await request(`${api.url}/api/projects/rest-hidden/workspaces`, {
+        method: 'POST',
+        headers: admin,
+        body: { name: 'theirs' },
+      })
+    ).body.workspace.id as string;
     const missing = '00000000-0000-4000-8000-000000000000';
     const calls = (id: string): [string, string, unknown][] => [
       ['GET', `/api/workspaces/${id}`, undefined],
@@ -73,15 +104,28 @@ describe('REST authentication and authorization', () => {
     const references = calls(missing);
     for (const [i, [method, path, body]] of calls(hidden).entries()) {
       const [, referencePath, referenceBody] = references[i]!;
-      const answer = await request(`${api.url}${path}`, { method, headers: alice, ...(body === undefined ? {} : { body }) });
-      const reference = await request(`${api.url}${referencePath}`, { method, headers: alice, ...(referenceBody === undefined ? {} : { body: referenceBody }) });
+      const answer = await request(`${api.url}${path}`, {
+        method,
+        headers: alice,
+        ...(body === undefined ? {} : { body }),
+      });
+      const reference = await request(`${api.url}${referencePath}`, {
+        method,
+        headers: alice,
+        ...(referenceBody === undefined ? {} : { body: referenceBody }),
+      });
       expect(reference.status, `${method} ${referencePath}`).toBe(404);
       expect(reference.body).toMatchObject({ code: 'NOT_FOUND' });
       expect(answer.status, `${method} ${path}`).toBe(404);
-      expect(answer.text.replaceAll(hidden, '<id>'), `${method} ${path}`).toBe(reference.text.replaceAll(missing, '<id>'));
+      expect(answer.text.replaceAll(hidden, '<id>'), `${method} ${path}`).toBe(
+        reference.text.replaceAll(missing, '<id>'),
+      );
       expect(answer.text).not.toContain('rest-hidden');
     }
-    expect((await request(`${api.url}/api/workspaces/${hidden}`, { headers: admin })).body.workspace).toMatchObject({ name: 'theirs', version: 1 });
+    expect((await request(`${api.url}/api/workspaces/${hidden}`, { headers: admin })).body.workspace).toMatchObject({
+      name: 'theirs',
+      version: 1,
+    });
   });
 
   it('leaves /health, /ready and /metrics open', async () => {

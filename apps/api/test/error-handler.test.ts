@@ -58,7 +58,11 @@ async function throwingServer(logger: ReturnType<typeof createLogger>, errors: R
   const server = createServer(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const close = () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   return { url, [Symbol.asyncDispose]: close };
 }
 
@@ -70,15 +74,18 @@ describe('error handler', () => {
     }
   });
 
-  it.each(ERROR_CODE_LIST.filter((code) => code !== 'INTERNAL'))('answers %s over HTTP with code, message and details', async (code) => {
-    const { logger } = captureLogger();
-    await using server = await throwingServer(logger, {
-      boom: () => new ProtocolError(code, `a ${code} happened`, { details: { retryAfterMs: 5 } }),
-    });
-    const res = await request(`${server.url}/boom`);
-    expect(res.status).toBe(EXPECTED[code]);
-    expect(res.body).toEqual({ code, message: `a ${code} happened`, details: { retryAfterMs: 5 } });
-  });
+  it.each(ERROR_CODE_LIST.filter((code) => code !== 'INTERNAL'))(
+    'answers %s over HTTP with code, message and details',
+    async (code) => {
+      const { logger } = captureLogger();
+      await using server = await throwingServer(logger, {
+        boom: () => new ProtocolError(code, `a ${code} happened`, { details: { retryAfterMs: 5 } }),
+      });
+      const res = await request(`${server.url}/boom`);
+      expect(res.status).toBe(EXPECTED[code]);
+      expect(res.body).toEqual({ code, message: `a ${code} happened`, details: { retryAfterMs: 5 } });
+    },
+  );
 
   it('answers INTERNAL 500 with a generic message and logs the cause once, with its stack', async () => {
     const { logger, lines, next } = captureLogger();
@@ -118,7 +125,8 @@ describe('error handler', () => {
   it('logs UNAVAILABLE at warn and client errors at debug, never at error', async () => {
     const { logger, lines, next } = captureLogger();
     await using server = await throwingServer(logger, {
-      down: () => new ProtocolError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later', { cause: new Error('x') }),
+      down: () =>
+        new ProtocolError('UNAVAILABLE', 'Storage is temporarily unavailable; retry later', { cause: new Error('x') }),
       conflict: () => new ProtocolError('CONFLICT', 'stale'),
     });
     const warned = next('warn');
@@ -131,13 +139,35 @@ describe('error handler', () => {
   });
 
   it('maps body-parser and router errors without exposing their text', () => {
-    const parse = Object.assign(new SyntaxError('Unexpected token } in JSON at position 7'), { status: 400, expose: true, type: 'entity.parse.failed', body: '{"a":}' });
-    expect(toHttpError(parse)).toEqual({ status: 400, body: { code: 'INVALID_JSON', message: 'Request body is not valid JSON' } });
-    const large = Object.assign(new Error('request entity too large'), { status: 413, expose: true, type: 'entity.too.large' });
-    expect(toHttpError(large)).toEqual({ status: 413, body: { code: 'INVALID_MESSAGE', message: 'Request body is too large' } });
+    const parse = Object.assign(new SyntaxError('Unexpected token } in JSON at position 7'), {
+      status: 400,
+      expose: true,
+      type: 'entity.parse.failed',
+      body: '{"a":}',
+    });
+    expect(toHttpError(parse)).toEqual({
+      status: 400,
+      body: { code: 'INVALID_JSON', message: 'Request body is not valid JSON' },
+    });
+    const large = Object.assign(new Error('request entity too large'), {
+      status: 413,
+      expose: true,
+      type: 'entity.too.large',
+    });
+    expect(toHttpError(large)).toEqual({
+      status: 413,
+      body: { code: 'INVALID_MESSAGE', message: 'Request body is too large' },
+    });
     const uri = Object.assign(new URIError("Failed to decode param '%E0'"), { status: 400 });
-    expect(toHttpError(uri)).toEqual({ status: 400, body: { code: 'INVALID_MESSAGE', message: 'Malformed percent-encoding in the URL' } });
-    const server = Object.assign(new Error('stream encoding should not be set'), { status: 500, expose: false, type: 'stream.encoding.set' });
+    expect(toHttpError(uri)).toEqual({
+      status: 400,
+      body: { code: 'INVALID_MESSAGE', message: 'Malformed percent-encoding in the URL' },
+    });
+    const server = Object.assign(new Error('stream encoding should not be set'), {
+      status: 500,
+      expose: false,
+      type: 'stream.encoding.set',
+    });
     expect(toHttpError(server)).toEqual({ status: 500, body: { code: 'INTERNAL', message: 'Internal error' } });
   });
 });

@@ -52,7 +52,9 @@ function run(env: Record<string, string>): Run {
         };
         child.stdout?.on('data', check);
         check();
-        void exited.then((code) => reject(new Error(`exited with ${code} before ${pattern}; stdout: ${out}; stderr: ${err}`)));
+        void exited.then((code) =>
+          reject(new Error(`exited with ${code} before ${pattern}; stdout: ${out}; stderr: ${err}`)),
+        );
       });
     },
   };

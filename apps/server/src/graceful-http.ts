@@ -11,7 +11,10 @@ export interface GracefulHttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
-const UNAVAILABLE_BODY = JSON.stringify({ code: 'UNAVAILABLE', message: 'Server is shutting down; retry on another node or later' });
+const UNAVAILABLE_BODY = JSON.stringify({
+  code: 'UNAVAILABLE',
+  message: 'Server is shutting down; retry on another node or later',
+});
 
 /** An HTTP server for `handler` that drains, as apps/api's main does on its own, instead of cutting requests. */
 export function createGracefulHttpServer(handler: RequestListener): GracefulHttpServer {
@@ -19,7 +22,11 @@ export function createGracefulHttpServer(handler: RequestListener): GracefulHttp
   const inFlight = new Set<ServerResponse>();
   const server = createServer((request, response) => {
     if (closing !== undefined) {
-      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8', connection: 'close', 'retry-after': '1' });
+      response.writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        connection: 'close',
+        'retry-after': '1',
+      });
       response.end(UNAVAILABLE_BODY);
       return;
     }

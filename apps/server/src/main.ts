@@ -19,8 +19,12 @@ await new Promise<void>((resolve, reject) => {
 const httpPort = (http.server.address() as AddressInfo).port;
 logger.info(`HTTP API listening on http://${config.HOST}:${httpPort}`);
 logger.info(`WebSocket server listening on ${ws.url}`);
-handleProcessSignals(logger, async () => {
-  // Both sides drain together: no new requests, in-flight ones answered (REST and WebSocket), then clients closed with 1001.
-  await Promise.all([ws.close(), http.close(config.SHUTDOWN_TIMEOUT_MS)]);
-  await core.close();
-}, config.SHUTDOWN_TIMEOUT_MS + 5_000);
+handleProcessSignals(
+  logger,
+  async () => {
+    // Both sides drain together: no new requests, in-flight ones answered (REST and WebSocket), then clients closed with 1001.
+    await Promise.all([ws.close(), http.close(config.SHUTDOWN_TIMEOUT_MS)]);
+    await core.close();
+  },
+  config.SHUTDOWN_TIMEOUT_MS + 5_000,
+);

@@ -7,7 +7,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { applyFerretDbPatches, FERRETDB_PATCHES } = (await import(pathToFileURL(join(root, 'scripts', 'embedded-db.mjs')).href)) as {
+const { applyFerretDbPatches, FERRETDB_PATCHES } = (await import(
+  pathToFileURL(join(root, 'scripts', 'embedded-db.mjs')).href
+)) as {
   applyFerretDbPatches(src: string, options?: { patches?: string[] }): void;
   FERRETDB_PATCHES: string[];
 };
@@ -47,22 +49,31 @@ function sourceTree(files: Map<string, string>): string {
 
 describe('FerretDB patches', () => {
   it('there is at least the _id index patch, and each applies to the source it was made for', () => {
-    expect(FERRETDB_PATCHES.map((file) => file.split('/').at(-1))).toContain('0001-sqlite-id-lookups-use-the-id-index.patch');
+    expect(FERRETDB_PATCHES.map((file) => file.split('/').at(-1))).toContain(
+      '0001-sqlite-id-lookups-use-the-id-index.patch',
+    );
     for (const patch of FERRETDB_PATCHES) {
       const files = originalsOf(patch);
       const src = sourceTree(files);
       applyFerretDbPatches(src, { patches: [patch] });
       for (const path of files.keys()) expect(readFileSync(join(src, path), 'utf8')).not.toBe(files.get(path));
     }
-    const metadata = readFileSync(join(sourceTree(originalsOf(FERRETDB_PATCHES[0]!)), 'internal/backends/sqlite/metadata/metadata.go'), 'utf8');
+    const metadata = readFileSync(
+      join(sourceTree(originalsOf(FERRETDB_PATCHES[0]!)), 'internal/backends/sqlite/metadata/metadata.go'),
+      'utf8',
+    );
     expect(metadata).toContain(`IDColumn = DefaultColumn + "->'$._id'"`);
   });
 
   it('a patch that does not apply fails the build, naming the patch', () => {
     const patch = FERRETDB_PATCHES[0]!;
     const files = originalsOf(patch);
-    const changed = new Map([...files].map(([path, text]) => [path, text.replace(/IDColumn = .*/, 'IDColumn = "something else"')]));
+    const changed = new Map(
+      [...files].map(([path, text]) => [path, text.replace(/IDColumn = .*/, 'IDColumn = "something else"')]),
+    );
     const src = sourceTree(changed);
-    expect(() => applyFerretDbPatches(src, { patches: [patch] })).toThrow(/FerretDB patch 0001-sqlite-id-lookups-use-the-id-index\.patch does not apply/);
+    expect(() => applyFerretDbPatches(src, { patches: [patch] })).toThrow(
+      /FerretDB patch 0001-sqlite-id-lookups-use-the-id-index\.patch does not apply/,
+    );
   });
 });

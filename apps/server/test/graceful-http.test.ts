@@ -20,12 +20,15 @@ async function holdingServer() {
 
 function get(port: number, path: string): Promise<{ res: IncomingMessage; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'keep-alive' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ res, body }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, agent: false, headers: { connection: 'keep-alive' } },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ res, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

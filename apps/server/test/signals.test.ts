@@ -21,7 +21,13 @@ interface Started {
 /** `pnpm start` in a process group of its own (as a shell runs a foreground job), with its own embedded database. */
 async function startPnpm(): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'app-signals-'));
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', WS_PORT: '0', DATA_DIR: dataDir, LOG_FORMAT: 'pretty' };
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: '0',
+    WS_PORT: '0',
+    DATA_DIR: dataDir,
+    LOG_FORMAT: 'pretty',
+  };
   delete env['MONGODB_URI'];
   const [command, ...args] = pnpm as [string, ...string[]];
   const started = run(command, [...args, 'start'], { cwd: root, env, detached: true });
@@ -50,7 +56,9 @@ async function openSocket(url: string) {
   const socket = new WebSocket(url);
   const frames: { type: string; id?: string; code?: string }[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data)) as { type: string; id?: string }));
-  const closed = new Promise<{ code: number; framesBefore: number }>((r) => socket.once('close', (code) => r({ code, framesBefore: frames.length })));
+  const closed = new Promise<{ code: number; framesBefore: number }>((r) =>
+    socket.once('close', (code) => r({ code, framesBefore: frames.length })),
+  );
   await vi.waitFor(() => expect(frames[0]?.type).toBe('hello'));
   return { socket, frames, closed };
 }
@@ -62,7 +70,8 @@ describe('stopping `pnpm start`', () => {
       started = await startPnpm();
       const { socket, frames, closed } = await openSocket(started.ws);
       const ids = Array.from({ length: 40 }, (_, i) => `c${i}`);
-      for (const id of ids) socket.send(JSON.stringify({ type: 'workspace.create', id, data: { projectId: 'ctrl-c', name: id } }));
+      for (const id of ids)
+        socket.send(JSON.stringify({ type: 'workspace.create', id, data: { projectId: 'ctrl-c', name: id } }));
       await vi.waitFor(() => expect(frames.some((f) => f.type === 'ack')).toBe(true));
       // What the terminal does on Ctrl-C: SIGINT to every process of the foreground group (pnpm, start.mjs,
       // the server); pnpm and start.mjs forward it as well.
@@ -73,7 +82,8 @@ describe('stopping `pnpm start`', () => {
       // Every request the server took was answered before the close: an ack, or UNAVAILABLE once draining.
       const replies = frames.slice(0, framesBefore).filter((f) => f.id !== undefined);
       expect(replies.map((f) => f.id).sort()).toEqual([...ids].sort());
-      for (const reply of replies) expect(reply.type === 'ack' || reply.code === 'UNAVAILABLE', JSON.stringify(reply)).toBe(true);
+      for (const reply of replies)
+        expect(reply.type === 'ack' || reply.code === 'UNAVAILABLE', JSON.stringify(reply)).toBe(true);
 
       expect(await started.pnpm.exited).toEqual({ code: 0, signal: null });
       const output = started.pnpm.output();

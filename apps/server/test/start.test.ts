@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-function nextMessage(socket: WebSocket, match: (frame: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+function nextMessage(
+  socket: WebSocket,
+  match: (frame: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
   return new Promise((resolveFrame) => {
     const onMessage = (data: WebSocket.RawData): void => {
       const frame = JSON.parse(data.toString()) as Record<string, unknown>;
@@ -23,7 +26,12 @@ function nextMessage(socket: WebSocket, match: (frame: Record<string, unknown>) 
 describe('pnpm start (scripts/start.mjs)', () => {
   it('brings up the embedded database, serves HTTP and WebSocket from one process, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'app-start-'));
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), PORT: '0', WS_PORT: '0', DATA_DIR: dataDir };
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>),
+      PORT: '0',
+      WS_PORT: '0',
+      DATA_DIR: dataDir,
+    };
     delete env['MONGODB_URI'];
     const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
@@ -51,9 +59,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
       const hello = await nextMessage(socket, (f) => f['type'] === 'hello');
       expect(hello['data']).toMatchObject({ protocol: 1 });
       const ack = nextMessage(socket, (f) => f['id'] === 'c1');
-      socket.send(JSON.stringify({ type: 'workspace.create', id: 'c1', data: { projectId: 'start', name: 'From WS' } }));
+      socket.send(
+        JSON.stringify({ type: 'workspace.create', id: 'c1', data: { projectId: 'start', name: 'From WS' } }),
+      );
       expect((await ack)['type']).toBe('ack');
-      const list = (await (await fetch(`${urls.http}/api/projects/start/workspaces`)).json()) as { workspaces: { name: string }[]; seq: number };
+      const list = (await (await fetch(`${urls.http}/api/projects/start/workspaces`)).json()) as {
+        workspaces: { name: string }[];
+        seq: number;
+      };
       expect(list.seq).toBe(1);
       expect(list.workspaces.map((w) => w.name)).toEqual(['From WS']);
 

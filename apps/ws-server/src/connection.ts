@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Sequencer, assertAccess, authorizerFor, type Core, type Metrics, type MutationContext, type Principal } from '@app/core';
+import {
+  Sequencer,
+  assertAccess,
+  authorizerFor,
+  type Core,
+  type Metrics,
+  type MutationContext,
+  type Principal,
+} from '@app/core';
 import {
   CLOSE_CODES,
   ProtocolError,
@@ -217,9 +225,13 @@ export class Connection implements RouteOptions {
     assertAccess(this.deps.principal, projectId);
     const subscriptions = (this.subscriptionMap ??= new Map());
     if (!subscriptions.has(projectId) && subscriptions.size >= this.deps.limits.maxSubscriptions) {
-      throw new ProtocolError('FORBIDDEN', `Subscription limit (${this.deps.limits.maxSubscriptions}) reached; unsubscribe first`, {
-        details: { maxSubscriptions: this.deps.limits.maxSubscriptions },
-      });
+      throw new ProtocolError(
+        'FORBIDDEN',
+        `Subscription limit (${this.deps.limits.maxSubscriptions}) reached; unsubscribe first`,
+        {
+          details: { maxSubscriptions: this.deps.limits.maxSubscriptions },
+        },
+      );
     }
     this.unsubscribe(projectId);
     const subscription = new Subscription({
@@ -297,7 +309,10 @@ export class Connection implements RouteOptions {
     const message = parsed.value;
     this.deps.metrics?.forRequest(message.type).received.inc();
     if (this.draining) {
-      this.replyError(encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id), 'UNAVAILABLE');
+      this.replyError(
+        encodeError(new ProtocolError('UNAVAILABLE', 'Server is shutting down; retry on reconnect'), message.id),
+        'UNAVAILABLE',
+      );
       return;
     }
     try {

@@ -1,4 +1,10 @@
-import { DEFAULT_JSON_LIMITS, ProtocolError, workspaceDataIssue, type ClientMessage, type JsonLimits } from '@app/protocol';
+import {
+  DEFAULT_JSON_LIMITS,
+  ProtocolError,
+  workspaceDataIssue,
+  type ClientMessage,
+  type JsonLimits,
+} from '@app/protocol';
 
 /** Per-connection limits, all configurable (see README "Limits and security"). */
 export interface ConnectionLimits {

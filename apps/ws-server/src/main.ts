@@ -6,7 +6,11 @@ const { config, logger, core } = await bootstrap();
 const metrics = createMetrics();
 const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics }));
 logger.info(`WebSocket server listening on ${ws.url}`);
-handleProcessSignals(logger, async () => {
-  await ws.close();
-  await core.close();
-}, config.SHUTDOWN_TIMEOUT_MS + 5_000);
+handleProcessSignals(
+  logger,
+  async () => {
+    await ws.close();
+    await core.close();
+  },
+  config.SHUTDOWN_TIMEOUT_MS + 5_000,
+);

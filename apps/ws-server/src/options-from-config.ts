@@ -1,11 +1,24 @@
-import { TrustedProxies, authenticatorFromConfig, dataLimitsFromConfig, type Config, type Core, type Logger, type Metrics } from '@app/core';
+import {
+  TrustedProxies,
+  authenticatorFromConfig,
+  dataLimitsFromConfig,
+  type Config,
+  type Core,
+  type Logger,
+  type Metrics,
+} from '@app/core';
 import type { WsServerOptions } from './server.js';
 import { parseOrigins } from './upgrade.js';
 
 /** Maps the environment settings to server options: the one place that knows both. */
-export function wsServerOptionsFromConfig(config: Config, deps: { core: Core; logger: Logger; metrics?: Metrics }): WsServerOptions {
+export function wsServerOptionsFromConfig(
+  config: Config,
+  deps: { core: Core; logger: Logger; metrics?: Metrics },
+): WsServerOptions {
   if (config.AUTH_MODE === 'none') {
-    deps.logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): anyone who can reach this server can read and write every project. Development only. ***');
+    deps.logger.warn(
+      '*** AUTHENTICATION IS OFF (AUTH_MODE=none): anyone who can reach this server can read and write every project. Development only. ***',
+    );
   }
   return {
     ...deps,

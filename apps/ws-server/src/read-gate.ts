@@ -16,7 +16,8 @@ export class ReadGate {
       return await task();
     } finally {
       const next = this.waiting.shift();
-      if (next !== undefined) next(); // the slot passes to the next waiter
+      if (next !== undefined)
+        next(); // the slot passes to the next waiter
       else this.running -= 1;
     }
   }

@@ -270,7 +270,9 @@ export class Rooms {
         cursor = event.seq;
       }
       if (cursor > before) {
-        this.logger?.debug(`Delivered ${cursor - before} events of ${room.projectId} from the event log (seq ${before + 1}-${cursor})`);
+        this.logger?.debug(
+          `Delivered ${cursor - before} events of ${room.projectId} from the event log (seq ${before + 1}-${cursor})`,
+        );
       }
       const more = target !== undefined ? cursor < target : events.length >= FULL_PAGE;
       if (cursor === before || !more) return;

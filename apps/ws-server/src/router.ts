@@ -1,4 +1,12 @@
-import { encodeAck, encodeError, encodePagedAck, encodePong, toProtocolError, type ClientMessage, type RequestType } from '@app/protocol';
+import {
+  encodeAck,
+  encodeError,
+  encodePagedAck,
+  encodePong,
+  toProtocolError,
+  type ClientMessage,
+  type RequestType,
+} from '@app/protocol';
 import type { Core, MutationContext } from '@app/core';
 import type { Connection } from './connection.js';
 import type { Handler, HandlerContext, HandlerTable } from './handlers/types.js';
@@ -77,7 +85,12 @@ export class RequestContext implements HandlerContext {
  * id. A handler that answers synchronously (ping, unsubscribe) is replied to at once, without a
  * promise; otherwise the returned promise settles once the reply is sent.
  */
-export function route(message: ClientMessage, ctx: RequestContext, options: RouteOptions, started: number): Promise<void> | undefined {
+export function route(
+  message: ClientMessage,
+  ctx: RequestContext,
+  options: RouteOptions,
+  started: number,
+): Promise<void> | undefined {
   let result: unknown;
   try {
     const handler = table.get(message.type);
@@ -100,7 +113,13 @@ export function route(message: ClientMessage, ctx: RequestContext, options: Rout
 /** Replies whose list may outgrow a frame, and the field that holds it (sent in `page` frames first). */
 const PAGED_FIELDS: Partial<Record<RequestType, string>> = { 'workspace.list': 'workspaces', subscribe: 'snapshot' };
 
-function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOptions, started: number, data: unknown): void {
+function succeed(
+  message: ClientMessage,
+  ctx: RequestContext,
+  options: RouteOptions,
+  started: number,
+  data: unknown,
+): void {
   let frames: string[];
   try {
     const field = PAGED_FIELDS[message.type];
@@ -121,6 +140,7 @@ function succeed(message: ClientMessage, ctx: RequestContext, options: RouteOpti
 
 function fail(message: ClientMessage, options: RouteOptions, started: number, error: unknown): void {
   const protocolError = toProtocolError(error);
-  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE') options.reportError(error, message.type);
+  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE')
+    options.reportError(error, message.type);
   options.sendReply(encodeError(protocolError, message.id), message, started, protocolError.code);
 }

@@ -1,7 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TrustedProxies, createAuthenticator, type Authenticator, type Core, type Logger, type Metrics, type Principal } from '@app/core';
+import {
+  TrustedProxies,
+  createAuthenticator,
+  type Authenticator,
+  type Core,
+  type Logger,
+  type Metrics,
+  type Principal,
+} from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
@@ -69,7 +77,11 @@ export const WS_DEFAULTS = {
 export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
   const settings = { ...WS_DEFAULTS, ...definedOnly(options) };
   const { core, metrics } = options;
-  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}), maxFrameBytes: settings.maxMessageBytes };
+  const limits: ConnectionLimits = {
+    ...DEFAULT_LIMITS,
+    ...definedOnly(options.limits ?? {}),
+    maxFrameBytes: settings.maxMessageBytes,
+  };
   const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
   const guard = new UpgradeGuard({
     authenticator,
@@ -167,11 +179,22 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
 
   function onConnection(socket: WebSocket, principal: Principal, ip: string): void {
     socket.on('error', onSocketError);
-    const connection = new Connection(socket, { core, rooms, principal, limits, metrics, coalescer, readGate, onError });
+    const connection = new Connection(socket, {
+      core,
+      rooms,
+      principal,
+      limits,
+      metrics,
+      coalescer,
+      readGate,
+      onError,
+    });
     connections.add(connection);
     metrics?.connections.inc();
     heartbeat.watch(socket);
-    logger.info(`Client connected: session ${connection.sessionId} from ${ip}${authenticator.mode === 'jwt' ? ` as ${principal.subject}` : ''} (${connections.size} open)`);
+    logger.info(
+      `Client connected: session ${connection.sessionId} from ${ip}${authenticator.mode === 'jwt' ? ` as ${principal.subject}` : ''} (${connections.size} open)`,
+    );
     socket.on('close', (code, reason) => {
       // 'close' is emitted once per socket: `on` spares the wrapper `once` would allocate per connection
       const sent = connection.closedWith;

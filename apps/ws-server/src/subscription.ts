@@ -84,7 +84,14 @@ export class Subscription {
   deliver(seq: number, text: string | Buffer): void {
     if (this.state === 'closed' || seq <= this.lastSeq) return;
     if (seq > this.knownSeq) this.knownSeq = seq;
-    if (this.state === 'live' && seq === this.lastSeq + 1 && this.held.length === 0 && this.owedInLog.size === 0 && this.idle() && this.isWritable()) {
+    if (
+      this.state === 'live' &&
+      seq === this.lastSeq + 1 &&
+      this.held.length === 0 &&
+      this.owedInLog.size === 0 &&
+      this.idle() &&
+      this.isWritable()
+    ) {
       this.lastSeq = seq;
       this.deps.send(text);
       return;
@@ -242,7 +249,8 @@ export class Subscription {
       // Aim the next read at READ_CHUNK_BYTES, whatever the size of this project's events.
       const average = Math.max(1, bytes / (this.lastSeq - before));
       this.readEvents = Math.max(1, Math.min(MAX_READ_EVENTS, Math.floor(READ_CHUNK_BYTES / average)));
-      if (this.catchingUp !== undefined) this.estimateReplay(Math.max(0, this.target - this.lastSeq) * Math.round(average));
+      if (this.catchingUp !== undefined)
+        this.estimateReplay(Math.max(0, this.target - this.lastSeq) * Math.round(average));
     } catch (error) {
       this.reading = false;
       if (this.state === 'closed') return;

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { clientAddress, tokenFromRequest, type Authenticator, type Metrics, type Principal, type TrustedProxies } from '@app/core';
+import {
+  clientAddress,
+  tokenFromRequest,
+  type Authenticator,
+  type Metrics,
+  type Principal,
+  type TrustedProxies,
+} from '@app/core';
 import { ProtocolError } from '@app/protocol';
 
 export interface UpgradeGuardOptions {
@@ -73,9 +80,11 @@ export class UpgradeGuard {
     // Closed already: its 'close' may have been emitted, so it could not release a slot.
     if (socket.destroyed) return this.refuse(400, 'Connection closed', 'closed');
     const ip = this.clientIp(request);
-    if (this.total >= this.options.maxConnections) return this.refuse(503, 'Server is at its connection limit', 'max-connections', 5);
+    if (this.total >= this.options.maxConnections)
+      return this.refuse(503, 'Server is at its connection limit', 'max-connections', 5);
     const fromIp = this.perIp.get(ip) ?? 0;
-    if (fromIp >= this.options.maxConnectionsPerIp) return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
+    if (fromIp >= this.options.maxConnectionsPerIp)
+      return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
     this.reserve(ip, fromIp, socket);
     try {
       const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
@@ -107,15 +116,29 @@ export class UpgradeGuard {
 
   private refuse(status: number, message: string, reason: string, retryAfterSec?: number): UpgradeDecision {
     this.options.metrics?.upgradesRefused.inc({ reason });
-    return retryAfterSec === undefined ? { ok: false, status, message, reason } : { ok: false, status, message, reason, retryAfterSec };
+    return retryAfterSec === undefined
+      ? { ok: false, status, message, reason }
+      : { ok: false, status, message, reason, retryAfterSec };
   }
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 
 /** The raw HTTP response that refuses an upgrade (ws's abortHandshake, with a JSON body). */
 export function refusalResponse(decision: Extract<UpgradeDecision, { ok: false }>): string {
-  const code = decision.status === 401 ? 'UNAUTHORIZED' : decision.status === 403 ? 'FORBIDDEN' : decision.status === 429 ? 'RATE_LIMITED' : 'UNAVAILABLE';
+  const code =
+    decision.status === 401
+      ? 'UNAUTHORIZED'
+      : decision.status === 403
+        ? 'FORBIDDEN'
+        : decision.status === 429
+          ? 'RATE_LIMITED'
+          : 'UNAVAILABLE';
   const body = JSON.stringify({ code, message: decision.message });
   const retry = decision.retryAfterSec === undefined ? '' : `Retry-After: ${decision.retryAfterSec}\r\n`;
   return (

@@ -64,7 +64,9 @@ wss.on('connection', (socket) => {
       case 'workspace.update': {
         const event = store.update(data);
         if (event === undefined) {
-          socket.send(JSON.stringify({ type: 'error', id: request.id, code: 'NOT_FOUND', message: 'no such workspace' }));
+          socket.send(
+            JSON.stringify({ type: 'error', id: request.id, code: 'NOT_FOUND', message: 'no such workspace' }),
+          );
           return;
         }
         reply(socket, 'ack', request.id, event.data);

@@ -20,7 +20,9 @@ const io = new Server(http, {
   serveClient: false,
   perMessageDeflate: false,
   httpCompression: false,
-  ...(recoveryMs > 0 ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true } } : {}),
+  ...(recoveryMs > 0
+    ? { connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: true } }
+    : {}),
 });
 
 io.on('connection', (socket) => {
@@ -48,7 +50,9 @@ io.on('connection', (socket) => {
 
 const { port, host } = listenOptions();
 http.listen(port, host, () => {
-  process.stdout.write(`Socket.IO baseline listening on ws://127.0.0.1:${(http.address() as AddressInfo).port}/socket.io/\n`);
+  process.stdout.write(
+    `Socket.IO baseline listening on ws://127.0.0.1:${(http.address() as AddressInfo).port}/socket.io/\n`,
+  );
 });
 const stop = (): void => {
   void io.close();

@@ -232,8 +232,11 @@ export class Client {
   #tokenFailed(cause: unknown): void {
     if (this.#unauthorizedCloses > 0) {
       // Asked for a fresh token after a 4001: without one there is nothing to reconnect with.
-      const message = 'The server closed the connection with 4001 (unauthorized) and the token function failed; not reconnecting';
-      return this.#terminate(new ClientError('TERMINAL_CLOSE', message, { closeCode: CLOSE_CODES.UNAUTHORIZED, cause }));
+      const message =
+        'The server closed the connection with 4001 (unauthorized) and the token function failed; not reconnecting';
+      return this.#terminate(
+        new ClientError('TERMINAL_CLOSE', message, { closeCode: CLOSE_CODES.UNAUTHORIZED, cause }),
+      );
     }
     this.#emitter.emit('error', new ClientError('TOKEN_FAILED', 'The token function failed', { cause }));
     this.#scheduleReconnect();
@@ -291,7 +294,9 @@ export class Client {
     if (!terminal) return this.#scheduleReconnect();
     const reason = info.reason === '' ? '' : ` (${info.reason})`;
     const message = `The server closed the connection with ${info.code}${reason}; not reconnecting`;
-    this.#terminate(new ClientError('TERMINAL_CLOSE', message, { closeCode: info.code, details: { reason: info.reason } }));
+    this.#terminate(
+      new ClientError('TERMINAL_CLOSE', message, { closeCode: info.code, details: { reason: info.reason } }),
+    );
   }
 
   /**

@@ -89,7 +89,8 @@ export class Connection {
     this.#socket = socket;
     socket.onmessage = (event: { data: unknown }) => this.#socketOnMessage(event.data);
     socket.onerror = (event: { message?: unknown; error?: unknown }) => this.#socketOnError(event);
-    socket.onclose = (event: { code: number; reason: string }) => this.#finish({ code: event.code, reason: event.reason });
+    socket.onclose = (event: { code: number; reason: string }) =>
+      this.#finish({ code: event.code, reason: event.reason });
     this.#timer = setTimeout(
       () => this.abort(`No hello within ${options.connectTimeoutMs} ms`),
       options.connectTimeoutMs,

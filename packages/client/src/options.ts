@@ -102,7 +102,12 @@ export interface ResolvedOptions {
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
-export const DEFAULT_RECONNECT = { minDelayMs: 0, baseDelayMs: 500, maxDelayMs: 30_000, stableAfterMs: 10_000 } as const;
+export const DEFAULT_RECONNECT = {
+  minDelayMs: 0,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  stableAfterMs: 10_000,
+} as const;
 export const DEFAULT_QUEUE = { maxSize: 1_000, maxAgeMs: 60_000 } as const;
 export const DEFAULT_PONG_TIMEOUT_MS = 10_000;
 

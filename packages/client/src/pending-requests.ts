@@ -1,4 +1,13 @@
-import { REQUESTS, errorFromFrame, type Ack, type ErrorFrame, type Page, type Pong, type RequestType, type Workspace } from '@app/protocol';
+import {
+  REQUESTS,
+  errorFromFrame,
+  type Ack,
+  type ErrorFrame,
+  type Page,
+  type Pong,
+  type RequestType,
+  type Workspace,
+} from '@app/protocol';
 import { ClientError } from './errors.js';
 
 /** One request, from `request()` until its reply, timeout or rejection. */
@@ -121,7 +130,10 @@ export class PendingRequests {
       entry.timer = undefined;
       entry.pages = undefined; // the reply starts over on the next connection
       if (entry.request.internal) {
-        this.reject(id, new ClientError('CONNECTION_LOST', `Connection lost before the reply to ${entry.request.type}`));
+        this.reject(
+          id,
+          new ClientError('CONNECTION_LOST', `Connection lost before the reply to ${entry.request.type}`),
+        );
       } else {
         resend.push(entry.request);
       }

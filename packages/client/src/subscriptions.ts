@@ -24,7 +24,11 @@ export type SubscribeAck = AckData<'subscribe'>;
 
 export interface SubscriptionsDeps {
   /** Sends an internal `subscribe` request; the outcome comes synchronously, in wire order with events. */
-  subscribe: (data: RequestData<'subscribe'>, onAck: (ack: SubscribeAck) => void, onError: (error: Error) => void) => void;
+  subscribe: (
+    data: RequestData<'subscribe'>,
+    onAck: (ack: SubscribeAck) => void,
+    onError: (error: Error) => void,
+  ) => void;
   /** Sends an `unsubscribe` (fire and forget) if a connection is open. */
   unsubscribe: (projectId: string) => void;
   isOpen: () => boolean;

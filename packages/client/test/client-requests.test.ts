@@ -61,7 +61,11 @@ describe('requests', () => {
     const peer = await server.peer(0);
     const frame = await peer.take('workspace.list');
     peer.send({ type: 'page', id: frame.id, data: { workspaces: [workspace('w1', 'p1', 0)] } });
-    peer.send({ type: 'page', id: frame.id, data: { workspaces: [workspace('w2', 'p1', 1), workspace('w3', 'p1', 2)] } });
+    peer.send({
+      type: 'page',
+      id: frame.id,
+      data: { workspaces: [workspace('w2', 'p1', 1), workspace('w3', 'p1', 2)] },
+    });
     peer.ack(frame.id, { workspaces: [workspace('w4', 'p1', 3)], seq: 9 });
     const list = await reply;
     expect(list.workspaces.map((w) => w.id)).toEqual(['w1', 'w2', 'w3', 'w4']);
@@ -93,7 +97,11 @@ describe('requests', () => {
     peer.error(frame.id, 'CONFLICT', 'Version is stale', { workspace: workspace('w1', 'p1', 0, 3) });
     const error = await reply.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
-    expect(error).toMatchObject({ code: 'CONFLICT', message: 'Version is stale', details: { workspace: { version: 3 } } });
+    expect(error).toMatchObject({
+      code: 'CONFLICT',
+      message: 'Version is stale',
+      details: { workspace: { version: 3 } },
+    });
   });
 
   it('rejects with ClientError TIMEOUT when no reply comes in time, and ignores the late reply', async () => {
@@ -128,7 +136,9 @@ describe('requests', () => {
     client = testClient(server.url);
     const peer = await server.peer(0);
     const first = client.deleteWorkspace({ id: 'w1' }, { id: 'my-key' });
-    await expect(client.deleteWorkspace({ id: 'w1' }, { id: 'my-key' })).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+    await expect(client.deleteWorkspace({ id: 'w1' }, { id: 'my-key' })).rejects.toMatchObject({
+      code: 'INVALID_MESSAGE',
+    });
     expect((await peer.take('workspace.delete')).id).toBe('my-key');
     peer.ack('my-key', { id: 'w1' });
     await expect(first).resolves.toEqual({ id: 'w1' });

@@ -14,13 +14,21 @@ function sockets(): number {
  */
 function trackTimers(): { pending: () => number; restore: () => void } {
   const live = new Set<unknown>();
-  const { setTimeout: realSet, clearTimeout: realClear, setInterval: realInterval, clearInterval: realClearInterval } =
-    globalThis;
+  const {
+    setTimeout: realSet,
+    clearTimeout: realClear,
+    setInterval: realInterval,
+    clearInterval: realClearInterval,
+  } = globalThis;
   globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const handle = realSet((...a: unknown[]) => {
-      live.delete(handle);
-      fn(...a);
-    }, ms, ...args);
+    const handle = realSet(
+      (...a: unknown[]) => {
+        live.delete(handle);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
     live.add(handle);
     return handle;
   }) as typeof setTimeout;
@@ -39,7 +47,13 @@ function trackTimers(): { pending: () => number; restore: () => void } {
   }) as typeof clearInterval;
   return {
     pending: () => live.size,
-    restore: () => Object.assign(globalThis, { setTimeout: realSet, clearTimeout: realClear, setInterval: realInterval, clearInterval: realClearInterval }),
+    restore: () =>
+      Object.assign(globalThis, {
+        setTimeout: realSet,
+        clearTimeout: realClear,
+        setInterval: realInterval,
+        clearInterval: realClearInterval,
+      }),
   };
 }
 

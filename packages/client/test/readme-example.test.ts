@@ -15,7 +15,7 @@ afterEach(async () => {
 
 describe('README example', () => {
   it('is examples/basic.ts, verbatim', () => {
-    const block = /<!-- example: examples\/basic\.ts -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    const block = /<!-- example: examples\/basic\.ts -->\n\n?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBe(example);
   });
 

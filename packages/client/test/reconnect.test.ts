@@ -46,7 +46,11 @@ describe('reconnect', () => {
     const created = client.createWorkspace({ projectId: 'p1', name: 'A' });
     const deleted = client.deleteWorkspace({ id: 'w9' });
     const listed = client.listWorkspaces({ projectId: 'p1' });
-    const sent = [await first.take('workspace.create'), await first.take('workspace.delete'), await first.take('workspace.list')];
+    const sent = [
+      await first.take('workspace.create'),
+      await first.take('workspace.delete'),
+      await first.take('workspace.list'),
+    ];
     await first.drop();
     const second = await server.peer(1);
     const resent = [await second.take(), await second.take(), await second.take()];
@@ -117,7 +121,8 @@ describe('offline queue', () => {
     expect(error).toMatchObject({ code: 'QUEUE_FULL' });
     const peer = await server.peer(0);
     peer.hello();
-    for (let i = 0; i < 2; i++) peer.send({ type: 'pong', id: (await peer.take()).id, data: { ts: '2026-01-01T00:00:00Z' } });
+    for (let i = 0; i < 2; i++)
+      peer.send({ type: 'pong', id: (await peer.take()).id, data: { ts: '2026-01-01T00:00:00Z' } });
     await Promise.all(kept);
   });
 
@@ -134,27 +139,30 @@ describe('offline queue', () => {
 });
 
 describe('terminal close codes', () => {
-  it.each([4001, 4003, 1003])('stops reconnecting after %i and rejects everything with TERMINAL_CLOSE', async (code) => {
-    server = await startStubServer();
-    client = testClient(server.url);
-    const states = recordStates(client);
-    const peer = await server.peer(0);
-    const inFlight = client.createWorkspace({ projectId: 'p1', name: 'A' }).catch((e: unknown) => e);
-    await peer.take('workspace.create');
-    const reported = next(client, 'error');
-    await peer.close(code, 'bye');
-    const error = await reported;
-    expect(error).toBeInstanceOf(ClientError);
-    expect(error).toMatchObject({ code: 'TERMINAL_CLOSE', closeCode: code });
-    expect(error.message).toContain(String(code));
-    expect(await inFlight).toBe(error);
-    await expect(client.ping()).rejects.toBe(error);
-    expect(client.closeError).toBe(error);
-    expect(states).toEqual(['connecting', 'open', 'closed']);
-    // Nothing can be awaited for "no reconnect": give a 2 ms backoff ample time to act.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.peers).toHaveLength(1);
-  });
+  it.each([4001, 4003, 1003])(
+    'stops reconnecting after %i and rejects everything with TERMINAL_CLOSE',
+    async (code) => {
+      server = await startStubServer();
+      client = testClient(server.url);
+      const states = recordStates(client);
+      const peer = await server.peer(0);
+      const inFlight = client.createWorkspace({ projectId: 'p1', name: 'A' }).catch((e: unknown) => e);
+      await peer.take('workspace.create');
+      const reported = next(client, 'error');
+      await peer.close(code, 'bye');
+      const error = await reported;
+      expect(error).toBeInstanceOf(ClientError);
+      expect(error).toMatchObject({ code: 'TERMINAL_CLOSE', closeCode: code });
+      expect(error.message).toContain(String(code));
+      expect(await inFlight).toBe(error);
+      await expect(client.ping()).rejects.toBe(error);
+      expect(client.closeError).toBe(error);
+      expect(states).toEqual(['connecting', 'open', 'closed']);
+      // Nothing can be awaited for "no reconnect": give a 2 ms backoff ample time to act.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(server.peers).toHaveLength(1);
+    },
+  );
 
   it('with a token function, reconnects after 4001 with a fresh token and resets the count once a new token gets in', async () => {
     let closes = 5; // more 4001 closes in a row than MAX_TOKEN_REFRESHES, each with a new token: never terminal

@@ -139,7 +139,11 @@ describe('subscribe', () => {
     await sub.wait('event:11');
     expect(sub.log).toEqual(['snapshot:@2', 'resync', 'snapshot:w9@10', 'event:11']);
     await second.drop();
-    expect((await (await server.peer(2)).take('subscribe')).data).toEqual({ projectId: 'p1', sinceSeq: 11, epoch: 'e2' });
+    expect((await (await server.peer(2)).take('subscribe')).data).toEqual({
+      projectId: 'p1',
+      sinceSeq: 11,
+      epoch: 'e2',
+    });
   });
 
   it('resubscribes every project after a reconnect', async () => {

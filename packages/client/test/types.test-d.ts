@@ -23,7 +23,10 @@ describe('public types', () => {
       workspace: Workspace;
     }>();
     expectTypeOf(client.request('ping', undefined)).resolves.toEqualTypeOf<{ ts: string }>();
-    expectTypeOf(client.listWorkspaces({ projectId: 'p' })).resolves.toEqualTypeOf<{ workspaces: Workspace[]; seq: number }>();
+    expectTypeOf(client.listWorkspaces({ projectId: 'p' })).resolves.toEqualTypeOf<{
+      workspaces: Workspace[];
+      seq: number;
+    }>();
     expectTypeOf(client.deleteWorkspace({ id: 'w' })).resolves.toEqualTypeOf<{ id: string }>();
     // @ts-expect-error: unknown request type
     void client.request('workspace.rename', {});
@@ -44,6 +47,8 @@ describe('public types', () => {
       onError: (error) => expectTypeOf(error).toEqualTypeOf<RequestError>(),
     });
     expectTypeOf(client.subscribe('p', {})).toEqualTypeOf<() => void>();
-    client.on('state', (state) => expectTypeOf(state).toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'closed'>());
+    client.on('state', (state) =>
+      expectTypeOf(state).toEqualTypeOf<'connecting' | 'open' | 'reconnecting' | 'closed'>(),
+    );
   });
 });

@@ -31,7 +31,18 @@ export interface Authenticator {
 
 export const ANONYMOUS: Principal = { subject: 'anonymous', projects: '*' };
 
-const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const PUBLIC_KEY_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
 
 export function canAccess(principal: Principal, projectId: string): boolean {
   return principal.projects === '*' || principal.projects.has(projectId);
@@ -70,7 +81,9 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
     key = createPublicKey(readFileSync(options.publicKeyFile, 'utf8'));
     algorithms = PUBLIC_KEY_ALGORITHMS;
   } else if (options.jwksFile !== undefined) {
-    key = createLocalJWKSet(JSON.parse(readFileSync(options.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0]);
+    key = createLocalJWKSet(
+      JSON.parse(readFileSync(options.jwksFile, 'utf8')) as Parameters<typeof createLocalJWKSet>[0],
+    );
     algorithms = PUBLIC_KEY_ALGORITHMS;
   } else {
     throw new Error('AUTH_MODE=jwt needs a secret, a public key file or a JWKS file');
@@ -104,7 +117,10 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
 }
 
 /** The bearer token of a request: `Authorization: Bearer …`, else the `access_token` query parameter. */
-export function tokenFromRequest(headers: { authorization?: string | undefined }, url: string | undefined): string | undefined {
+export function tokenFromRequest(
+  headers: { authorization?: string | undefined },
+  url: string | undefined,
+): string | undefined {
   const header = headers.authorization;
   if (typeof header === 'string') {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

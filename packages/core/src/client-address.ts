@@ -35,7 +35,8 @@ function entryIssue(entry: string): string | undefined {
   if (Object.hasOwn(NAMED_RANGES, entry)) return undefined;
   const [address = '', prefix, ...rest] = entry.split('/');
   const family = isIP(address);
-  if (family === 0 || rest.length > 0) return 'is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal';
+  if (family === 0 || rest.length > 0)
+    return 'is not an IP address, a CIDR range or one of loopback, linklocal, uniquelocal';
   if (prefix === undefined) return undefined;
   const max = family === 4 ? 32 : 128;
   if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `has a prefix length outside 0-${max}`;

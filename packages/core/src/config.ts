@@ -15,17 +15,38 @@ export const configSchema = z.object({
   PORT: port.default(3000),
   WS_PORT: port.default(3001),
   HOST: z.string().min(1).default('127.0.0.1'),
-  MONGODB_URI: optionalString.pipe(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
-  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).default('workspaces'),
-  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional()),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -').default('wsrt'),
+  MONGODB_URI: optionalString.pipe(
+    z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .optional(),
+  ),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/)
+    .default('workspaces'),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -')
+    .default('wsrt'),
   BUS_RESYNC_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /** How long after a commit the read model (workspace documents, project heads) is written; 0: right away. */
   PROJECTION_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   HEARTBEAT_MS: positiveMs.default(DEFAULT_HEARTBEAT_MS),
-  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES),
+  MAX_MESSAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_MAX_MESSAGE_BYTES),
   DB_TIMEOUT_MS: positiveMs.default(5_000),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
   /** `jwt` needs a key below; `none` (development only) lets anyone in as one anonymous subject. */
@@ -52,8 +73,17 @@ export const configSchema = z.object({
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
-  MAX_BUFFERED_BYTES: z.coerce.number().int().min(64 * 1024).default(8 * 1024 * 1024),
-  MAX_DATA_BYTES: z.coerce.number().int().min(1024).max(256 * 1024).default(256 * 1024),
+  MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(8 * 1024 * 1024),
+  MAX_DATA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024)
+    .default(256 * 1024),
   MAX_DATA_DEPTH: z.coerce.number().int().min(1).max(32).default(32),
   HANDSHAKE_TIMEOUT_MS: positiveMs.default(10_000),
   /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
@@ -62,7 +92,12 @@ export const configSchema = z.object({
   /** permessage-deflate on WebSocket connections whose client offers it (CPU and memory per connection: off by default). */
   WS_COMPRESSION: z.enum(['off', 'on']).default('off'),
   /** Frames below this size are sent uncompressed. */
-  WS_COMPRESSION_THRESHOLD_BYTES: z.coerce.number().int().min(0).max(64 * 1024 * 1024).default(1024),
+  WS_COMPRESSION_THRESHOLD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * 1024 * 1024)
+    .default(1024),
   /** The server's deflate window (server_max_window_bits): 2^bits bytes per connection. */
   WS_COMPRESSION_WINDOW_BITS: z.coerce.number().int().min(9).max(15).default(12),
   /** zlib memLevel of the server's deflate: 2^(memLevel + 9) bytes per connection. */
@@ -87,9 +122,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const config = result.data;
-  const hasKey = config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined || config.AUTH_JWKS_FILE !== undefined;
+  const hasKey =
+    config.AUTH_JWT_SECRET !== undefined ||
+    config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined ||
+    config.AUTH_JWKS_FILE !== undefined;
   if (config.AUTH_MODE === 'jwt' && !hasKey) {
-    throw new ConfigError('Invalid configuration:\n  AUTH_MODE: jwt needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE');
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_MODE: jwt needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE',
+    );
   }
   if (config.AUTH_MODE === undefined && !hasKey) {
     throw new ConfigError(
@@ -108,7 +148,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** Workspace `data` limits of MAX_DATA_BYTES / MAX_DATA_DEPTH, for every write path (WebSocket and REST); the protocol's own when unchanged. */
 export function dataLimitsFromConfig(config: Pick<Config, 'MAX_DATA_BYTES' | 'MAX_DATA_DEPTH'>): JsonLimits {
-  return config.MAX_DATA_BYTES === DEFAULT_JSON_LIMITS.maxBytes && config.MAX_DATA_DEPTH === DEFAULT_JSON_LIMITS.maxDepth
+  return config.MAX_DATA_BYTES === DEFAULT_JSON_LIMITS.maxBytes &&
+    config.MAX_DATA_DEPTH === DEFAULT_JSON_LIMITS.maxDepth
     ? DEFAULT_JSON_LIMITS
     : { ...DEFAULT_JSON_LIMITS, maxBytes: config.MAX_DATA_BYTES, maxDepth: config.MAX_DATA_DEPTH };
 }

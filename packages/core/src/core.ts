@@ -55,7 +55,10 @@ export const DEFAULT_BUS_RESYNC_MS = 5_000;
 
 /** Everything of `CoreOptions` the config decides (all but the URI and the logger), for every process that starts a core. */
 export function coreOptionsFromConfig(
-  config: Pick<Config, 'MONGODB_DB' | 'DB_TIMEOUT_MS' | 'PROJECTION_DELAY_MS' | 'REDIS_URL' | 'REDIS_PREFIX' | 'BUS_RESYNC_MS'>,
+  config: Pick<
+    Config,
+    'MONGODB_DB' | 'DB_TIMEOUT_MS' | 'PROJECTION_DELAY_MS' | 'REDIS_URL' | 'REDIS_PREFIX' | 'BUS_RESYNC_MS'
+  >,
 ): Pick<CoreOptions, 'dbName' | 'dbTimeoutMs' | 'projectionDelayMs' | 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
   return {
     dbName: config.MONGODB_DB,
@@ -68,11 +71,22 @@ export function coreOptionsFromConfig(
 }
 
 /** The Redis bus, with `ioredis` loaded only now. Waits up to `waitMs` for Redis; a node starts without it. */
-export async function createRedisBus(options: { url: string; prefix?: string | undefined; logger: Logger; waitMs?: number }): Promise<EventBus> {
+export async function createRedisBus(options: {
+  url: string;
+  prefix?: string | undefined;
+  logger: Logger;
+  waitMs?: number;
+}): Promise<EventBus> {
   const { RedisBus } = await import('./bus/redis.js');
-  const bus = new RedisBus({ url: options.url, logger: options.logger, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) });
+  const bus = new RedisBus({
+    url: options.url,
+    logger: options.logger,
+    ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+  });
   if (!(await bus.waitUntilConnected(options.waitMs ?? 3_000))) {
-    options.logger.warn('Redis is not reachable yet; starting anyway (events reach other nodes once it is, and are repaired from the event log)');
+    options.logger.warn(
+      'Redis is not reachable yet; starting anyway (events reach other nodes once it is, and are repaired from the event log)',
+    );
   }
   return bus;
 }
@@ -99,7 +113,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   try {
     const models = await createModels(connection);
     if (options.bus === undefined && options.redisUrl !== undefined) {
-      ownBus = await createRedisBus({ url: options.redisUrl, prefix: options.redisPrefix, logger: options.logger.child({ module: 'bus' }) });
+      ownBus = await createRedisBus({
+        url: options.redisUrl,
+        prefix: options.redisPrefix,
+        logger: options.logger.child({ module: 'bus' }),
+      });
     }
     const bus = options.bus ?? ownBus ?? new InProcessBus();
     const service = new WorkspaceService({

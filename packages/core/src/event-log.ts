@@ -31,7 +31,10 @@ export class EventLog {
    */
   async appendMany(events: EventDoc[]): Promise<{ inserted: number; error?: unknown }> {
     try {
-      await this.models.Event.collection.insertMany(events.map(toStoredEvent) as never[], { ordered: true, writeConcern: { w: 'majority', j: true } });
+      await this.models.Event.collection.insertMany(events.map(toStoredEvent) as never[], {
+        ordered: true,
+        writeConcern: { w: 'majority', j: true },
+      });
       return { inserted: events.length };
     } catch (error) {
       return { inserted: insertedBefore(error), error };
@@ -56,7 +59,9 @@ export class EventLog {
 
   /** Records where the keys of these events were applied; repeats are harmless. */
   async indexKeys(events: EventDoc[]): Promise<void> {
-    const records = events.filter((event) => event.key.startsWith('[')).map((event) => ({ _id: event.key, projectId: event.projectId, seq: event.seq }));
+    const records = events
+      .filter((event) => event.key.startsWith('['))
+      .map((event) => ({ _id: event.key, projectId: event.projectId, seq: event.seq }));
     if (records.length === 0) return;
     try {
       await this.models.Request.collection.insertMany(records as never[], { ordered: false });
@@ -122,10 +127,7 @@ export class EventLog {
     const id = EventLog.eventId(projectId, seq);
     const running = this.reading.get(id);
     if (running !== undefined) return running;
-    const read = this.models.Event.findById(id)
-      .lean<StoredEventDoc>()
-      .exec()
-      .then(fromStoredEvent);
+    const read = this.models.Event.findById(id).lean<StoredEventDoc>().exec().then(fromStoredEvent);
     this.reading.set(id, read);
     if (!keep) {
       const done = (): void => {
@@ -185,6 +187,7 @@ export function fromStoredEvent(doc: StoredEventDoc | null): EventDoc | null {
   const { data, origin, ...rest } = doc;
   const event: EventDoc = { ...rest, data: typeof data === 'string' ? (JSON.parse(data) as EventDoc['data']) : data };
   if (typeof data === 'string') storedDataLength.set(event, data.length);
-  if (origin !== undefined && origin !== null) event.origin = typeof origin === 'string' ? (JSON.parse(origin) as EventDoc['origin']) : origin;
+  if (origin !== undefined && origin !== null)
+    event.origin = typeof origin === 'string' ? (JSON.parse(origin) as EventDoc['origin']) : origin;
   return event;
 }

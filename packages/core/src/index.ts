@@ -9,7 +9,14 @@ export { InProcessBus } from './bus/in-process.js';
 // Types only: `ioredis` is loaded (by createCore / createRedisBus) only when REDIS_URL is set.
 export type { RedisBus, RedisBusOptions, RedisBusStats } from './bus/redis.js';
 export { connectDatabase } from './db/connect.js';
-export { createModels, type Models, type EventDoc, type StoredEventDoc, type WorkspaceDoc, type ProjectDoc } from './db/models.js';
+export {
+  createModels,
+  type Models,
+  type EventDoc,
+  type StoredEventDoc,
+  type WorkspaceDoc,
+  type ProjectDoc,
+} from './db/models.js';
 export { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 export * from './process.js';
 export * from './auth.js';

@@ -35,7 +35,12 @@ const redactFormat = winston.format((info) => {
 
 /** The original line format: `[YYYY-MM-DD HH:mm:ss] info: message`. */
 const prettyLine = winston.format.printf((info) => {
-  const { timestamp, level, message, module: moduleName } = info as {
+  const {
+    timestamp,
+    level,
+    message,
+    module: moduleName,
+  } = info as {
     timestamp: string;
     level: string;
     message: string;
@@ -52,5 +57,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const transport = options.stream
     ? new winston.transports.Stream({ stream: options.stream })
     : new winston.transports.Console({ stderrLevels: ['error'] });
-  return winston.createLogger({ level: options.level ?? 'info', format, transports: [transport], silent: options.silent ?? false });
+  return winston.createLogger({
+    level: options.level ?? 'info',
+    format,
+    transports: [transport],
+    silent: options.silent ?? false,
+  });
 }

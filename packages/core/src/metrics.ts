@@ -117,13 +117,20 @@ export class CellHistogram {
   private readonly bounds: readonly number[];
   private readonly cells = new Map<string, HistogramCell>();
 
-  constructor(config: { name: string; help: string; labelName: string; buckets: readonly number[]; registers: Registry[] }) {
+  constructor(config: {
+    name: string;
+    help: string;
+    labelName: string;
+    buckets: readonly number[];
+    registers: Registry[];
+  }) {
     this.name = config.name;
     this.help = config.help;
     this.labelName = config.labelName;
     this.bounds = [...config.buckets].sort((a, b) => a - b);
     // The registry asks a metric only for name, type, get() and reset(); prom-client types it as its own classes.
-    for (const registry of config.registers) registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+    for (const registry of config.registers)
+      registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
   cell(label: string): HistogramCell {
@@ -141,7 +148,11 @@ export class CellHistogram {
       let cumulative = 0;
       this.bounds.forEach((bound, i) => {
         cumulative += cell.counts[i]!;
-        values.push({ metricName: `${this.name}_bucket`, labels: { le: bound, [this.labelName]: label }, value: cumulative });
+        values.push({
+          metricName: `${this.name}_bucket`,
+          labels: { le: bound, [this.labelName]: label },
+          value: cumulative,
+        });
       });
       values.push(
         { metricName: `${this.name}_bucket`, labels: { le: '+Inf', [this.labelName]: label }, value: cell.count },
@@ -166,8 +177,18 @@ export function createMetrics(): Metrics {
   const metrics: Metrics = {
     registry,
     connections: new Gauge({ name: 'ws_connections_open', help: 'Open WebSocket connections', registers }),
-    messagesIn: new CellCounter({ name: 'ws_messages_in_total', help: 'Frames received, by request type', labelName: 'type', registers }),
-    messagesOut: new CellCounter({ name: 'ws_messages_out_total', help: 'Frames sent, by type', labelName: 'type', registers }),
+    messagesIn: new CellCounter({
+      name: 'ws_messages_in_total',
+      help: 'Frames received, by request type',
+      labelName: 'type',
+      registers,
+    }),
+    messagesOut: new CellCounter({
+      name: 'ws_messages_out_total',
+      help: 'Frames sent, by type',
+      labelName: 'type',
+      registers,
+    }),
     errors: new CellCounter({ name: 'ws_errors_total', help: 'Error replies, by code', labelName: 'code', registers }),
     ackLatency: new CellHistogram({
       name: 'ws_ack_latency_seconds',
@@ -176,12 +197,34 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    closes: new Counter({ name: 'ws_closes_total', help: 'Closed connections, by close code', labelNames: ['code'], registers }),
+    closes: new Counter({
+      name: 'ws_closes_total',
+      help: 'Closed connections, by close code',
+      labelNames: ['code'],
+      registers,
+    }),
     rateLimited: new Counter({ name: 'ws_rate_limited_total', help: 'Requests refused with RATE_LIMITED', registers }),
-    httpRateLimited: new Counter({ name: 'http_rate_limited_total', help: 'REST requests refused with RATE_LIMITED (429)', registers }),
-    upgradesRefused: new Counter({ name: 'ws_upgrades_refused_total', help: 'Upgrades refused, by reason', labelNames: ['reason'], registers }),
-    connectionSlots: new Gauge({ name: 'ws_connection_slots', help: 'Connection slots held: upgrades being decided plus open connections', registers }),
-    connectionSlotAddresses: new Gauge({ name: 'ws_connection_slot_addresses', help: 'Client addresses holding at least one connection slot', registers }),
+    httpRateLimited: new Counter({
+      name: 'http_rate_limited_total',
+      help: 'REST requests refused with RATE_LIMITED (429)',
+      registers,
+    }),
+    upgradesRefused: new Counter({
+      name: 'ws_upgrades_refused_total',
+      help: 'Upgrades refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    connectionSlots: new Gauge({
+      name: 'ws_connection_slots',
+      help: 'Connection slots held: upgrades being decided plus open connections',
+      registers,
+    }),
+    connectionSlotAddresses: new Gauge({
+      name: 'ws_connection_slot_addresses',
+      help: 'Client addresses holding at least one connection slot',
+      registers,
+    }),
     forRequest(type) {
       let found = byType.get(type);
       if (found === undefined) {

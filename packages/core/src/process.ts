@@ -27,7 +27,12 @@ export const SIGNAL_GRACE_MS = 2_000;
  * A second signal within `graceMs` of the first is ignored (a copy of the same Ctrl-C); a later one, or
  * a third signal, exits at once (1). Unhandled rejections and uncaught exceptions are logged, never silent.
  */
-export function handleProcessSignals(logger: Logger, close: () => Promise<void>, timeoutMs: number, graceMs = SIGNAL_GRACE_MS): void {
+export function handleProcessSignals(
+  logger: Logger,
+  close: () => Promise<void>,
+  timeoutMs: number,
+  graceMs = SIGNAL_GRACE_MS,
+): void {
   let firstAt: number | undefined;
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
@@ -35,7 +40,9 @@ export function handleProcessSignals(logger: Logger, close: () => Promise<void>,
     if (firstAt !== undefined) {
       const sinceMs = Math.round(performance.now() - firstAt);
       if (signals < 3 && sinceMs < graceMs) {
-        logger.info(`${signal} again after ${sinceMs} ms: still shutting down (a third signal, or one after ${graceMs} ms, exits at once)`);
+        logger.info(
+          `${signal} again after ${sinceMs} ms: still shutting down (a third signal, or one after ${graceMs} ms, exits at once)`,
+        );
         return;
       }
       logger.warn(`${signal} again: exiting now, before the shutdown finished`);
@@ -62,7 +69,7 @@ export function handleProcessSignals(logger: Logger, close: () => Promise<void>,
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('unhandledRejection', (reason) => {
-    logger.error(`Unhandled rejection: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}`);
+    logger.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   });
   process.on('uncaughtException', (error) => {
     logger.error(`Uncaught exception: ${error.stack ?? error.message}`);
@@ -71,7 +78,10 @@ export function handleProcessSignals(logger: Logger, close: () => Promise<void>,
 }
 
 /** Connects the core, retrying while the database is not yet reachable (mongoose does not retry the first connect). */
-export async function retry<T>(task: () => Promise<T>, options: { attempts: number; delayMs: number; onRetry?: (error: unknown, attempt: number) => void }): Promise<T> {
+export async function retry<T>(
+  task: () => Promise<T>,
+  options: { attempts: number; delayMs: number; onRetry?: (error: unknown, attempt: number) => void },
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await task();
@@ -95,13 +105,10 @@ export async function bootstrap(): Promise<{ config: Config; logger: Logger; cor
     logger.error('MONGODB_URI is not set: start through `pnpm start` (embedded database) or set it');
     process.exit(1);
   }
-  const core = await retry(
-    () => createCore({ mongodbUri, logger, ...coreOptionsFromConfig(config) }),
-    {
-      attempts: 30,
-      delayMs: 1_000,
-      onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
-    },
-  );
+  const core = await retry(() => createCore({ mongodbUri, logger, ...coreOptionsFromConfig(config) }), {
+    attempts: 30,
+    delayMs: 1_000,
+    onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
+  });
   return { config, logger, core };
 }

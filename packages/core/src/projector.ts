@@ -94,7 +94,9 @@ export class Projector {
     // In chunks: FerretDB v1 never answers an update command of about 100 or more statements that
     // match existing documents (and stalls the writes after it), so no command carries more.
     for (let start = 0; start < operations.length; start += WRITE_CHUNK) {
-      await this.models.Workspace.collection.bulkWrite(operations.slice(start, start + WRITE_CHUNK) as never, { ordered: false });
+      await this.models.Workspace.collection.bulkWrite(operations.slice(start, start + WRITE_CHUNK) as never, {
+        ordered: false,
+      });
     }
     await this.models.Project.collection.updateOne(
       { _id: snapshot.projectId as never },
@@ -111,7 +113,9 @@ export class Projector {
   async fold(state: ProjectState, events: EventDoc[]): Promise<void> {
     for (const event of events) applyEvent(state, event);
     this.log.remember(events);
-    const created = events.flatMap((event) => (event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : []));
+    const created = events.flatMap((event) =>
+      event.type === 'workspace.created' ? (state.workspaces.get(workspaceOf(event)!.id) ?? []) : [],
+    );
     await Promise.all([this.log.indexKeys(events), this.insertCreated(created)]);
   }
 
@@ -166,7 +170,8 @@ export class Projector {
     for (const [i, event] of events.entries()) {
       const { id, seq } = stale[i]!;
       const workspace = event === null ? undefined : workspaceOf(event);
-      if (workspace === undefined || workspace.id !== id) throw new Error(`event ${projectId}:${seq} named by the project head is missing`);
+      if (workspace === undefined || workspace.id !== id)
+        throw new Error(`event ${projectId}:${seq} named by the project head is missing`);
       state.workspaces.set(id, { workspace, seq });
       state.dirty.add(id);
     }
@@ -231,7 +236,8 @@ export function restoreSnapshot(state: ProjectState, snapshot: ProjectionSnapsho
 }
 
 export function workspaceOf(event: Pick<EventDoc, 'type' | 'data'>): Workspace | undefined {
-  if (event.type === 'workspace.created' || event.type === 'workspace.updated') return (event.data as { workspace: Workspace }).workspace;
+  if (event.type === 'workspace.created' || event.type === 'workspace.updated')
+    return (event.data as { workspace: Workspace }).workspace;
   return undefined;
 }
 

@@ -9,19 +9,19 @@ import {
   type Workspace,
 } from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
-import { databaseEpoch, type DirectoryDoc, type EventDoc, type Models, type ProjectDoc, type WorkspaceDoc } from './db/models.js';
+import {
+  databaseEpoch,
+  type DirectoryDoc,
+  type EventDoc,
+  type Models,
+  type ProjectDoc,
+  type WorkspaceDoc,
+} from './db/models.js';
 import { isDuplicateKey, isUnavailable, toStorageError } from './db/errors.js';
 import { EventLog } from './event-log.js';
 import { KeyedQueue, type Sequencer } from './keyed-queue.js';
 import type { Logger } from './logger.js';
-import {
-  Projector,
-  nextOrder,
-  restoreSnapshot,
-  takeSnapshot,
-  workspaceOf,
-  type ProjectState,
-} from './projector.js';
+import { Projector, nextOrder, restoreSnapshot, takeSnapshot, workspaceOf, type ProjectState } from './projector.js';
 import { requestHash } from './hash.js';
 
 /** Who asks, for idempotency and `origin`. */
@@ -45,8 +45,7 @@ export interface ReadContext {
  * events after `sinceSeq` itself (`eventsBetween`, in chunks at the pace its reader takes them).
  */
 export type ReplayResult =
-  | { epoch: string; seq: number; resync: true }
-  | { epoch: string; seq: number; resync?: undefined };
+  { epoch: string; seq: number; resync: true } | { epoch: string; seq: number; resync?: undefined };
 
 export interface WorkspaceServiceOptions {
   models: Models;
@@ -109,7 +108,9 @@ class BatchView {
   workspace(id: string): Workspace | undefined {
     const changed = this.changed.get(id);
     const workspace = changed === undefined ? this.state.workspaces.get(id)?.workspace : changed;
-    return workspace === undefined || workspace === null ? undefined : { ...workspace, position: this.order.indexOf(id) };
+    return workspace === undefined || workspace === null
+      ? undefined
+      : { ...workspace, position: this.order.indexOf(id) };
   }
 
   advance(event: EventDoc): void {
@@ -162,63 +163,92 @@ export class WorkspaceService {
   }
 
   create(input: ParsedRequestData<'workspace.create'>, ctx: MutationContext): Promise<AckData<'workspace.create'>> {
-    return this.mutate('workspace.create', input, ctx, () => input.projectId, (view) => {
-      const position = Math.min(input.position ?? view.order.length, view.order.length);
-      const workspace: Workspace = {
-        id: randomUUID(),
-        projectId: input.projectId,
-        name: input.name,
-        position,
-        version: 1,
-        data: input.data ?? {},
-        createdAt: view.now,
-        updatedAt: view.now,
-      };
-      return { type: 'workspace.created', data: { workspace } };
-    }) as Promise<AckData<'workspace.create'>>;
+    return this.mutate(
+      'workspace.create',
+      input,
+      ctx,
+      () => input.projectId,
+      (view) => {
+        const position = Math.min(input.position ?? view.order.length, view.order.length);
+        const workspace: Workspace = {
+          id: randomUUID(),
+          projectId: input.projectId,
+          name: input.name,
+          position,
+          version: 1,
+          data: input.data ?? {},
+          createdAt: view.now,
+          updatedAt: view.now,
+        };
+        return { type: 'workspace.created', data: { workspace } };
+      },
+    ) as Promise<AckData<'workspace.create'>>;
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
-    return this.mutate('workspace.update', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
-      const current = currentWorkspace(view, input.id, input.expectedVersion);
-      const workspace: Workspace = {
-        ...current,
-        name: input.patch.name ?? current.name,
-        data: input.patch.data ?? current.data,
-        version: current.version + 1,
-        updatedAt: view.now,
-      };
-      return { type: 'workspace.updated', data: { workspace } };
-    }) as Promise<AckData<'workspace.update'>>;
+    return this.mutate(
+      'workspace.update',
+      input,
+      hidingOtherProjects(ctx, input.id),
+      () => this.projectOf(input.id),
+      (view) => {
+        const current = currentWorkspace(view, input.id, input.expectedVersion);
+        const workspace: Workspace = {
+          ...current,
+          name: input.patch.name ?? current.name,
+          data: input.patch.data ?? current.data,
+          version: current.version + 1,
+          updatedAt: view.now,
+        };
+        return { type: 'workspace.updated', data: { workspace } };
+      },
+    ) as Promise<AckData<'workspace.update'>>;
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
-    return this.mutate('workspace.delete', input, hidingOtherProjects(ctx, input.id), () => this.projectOf(input.id), (view) => {
-      currentWorkspace(view, input.id, input.expectedVersion);
-      return { type: 'workspace.deleted', data: { id: input.id } };
-    }) as Promise<AckData<'workspace.delete'>>;
+    return this.mutate(
+      'workspace.delete',
+      input,
+      hidingOtherProjects(ctx, input.id),
+      () => this.projectOf(input.id),
+      (view) => {
+        currentWorkspace(view, input.id, input.expectedVersion);
+        return { type: 'workspace.deleted', data: { id: input.id } };
+      },
+    ) as Promise<AckData<'workspace.delete'>>;
   }
 
   reorder(input: ParsedRequestData<'workspace.reorder'>, ctx: MutationContext): Promise<AckData<'workspace.reorder'>> {
-    return this.mutate('workspace.reorder', input, ctx, () => input.projectId, (view) => {
-      if (view.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
-      if (!isPermutation(input.order, view.order)) {
-        throw new ProtocolError('CONFLICT', 'order is not a permutation of the project\'s workspaces', {
-          details: { order: view.order },
-        });
-      }
-      return { type: 'workspace.reordered', data: { order: input.order } };
-    }) as Promise<AckData<'workspace.reorder'>>;
+    return this.mutate(
+      'workspace.reorder',
+      input,
+      ctx,
+      () => input.projectId,
+      (view) => {
+        if (view.seq === 0) throw new ProtocolError('NOT_FOUND', `Project ${input.projectId} does not exist`);
+        if (!isPermutation(input.order, view.order)) {
+          throw new ProtocolError('CONFLICT', "order is not a permutation of the project's workspaces", {
+            details: { order: view.order },
+          });
+        }
+        return { type: 'workspace.reordered', data: { order: input.order } };
+      },
+    ) as Promise<AckData<'workspace.reorder'>>;
   }
 
   /** The project's workspaces in order, and the seq they reflect. */
   list(projectId: string, ctx: ReadContext = {}): Promise<AckData<'workspace.list'>> {
     const arrivedAt = this.arrival();
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true, arrivedAt);
-        return { workspaces: orderedWorkspaces(state), seq: state.seq };
-      })),
+      this.inOrder(
+        ctx,
+        () => projectId,
+        () =>
+          this.queue.run(projectId, async () => {
+            const state = await this.current(projectId, true, arrivedAt);
+            return { workspaces: orderedWorkspaces(state), seq: state.seq };
+          }),
+      ),
     );
   }
 
@@ -226,10 +256,19 @@ export class WorkspaceService {
   snapshot(projectId: string, ctx: ReadContext = {}): Promise<{ epoch: string; seq: number; workspaces: Workspace[] }> {
     const arrivedAt = this.arrival();
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true, arrivedAt);
-        return { epoch: await this.epochOf(projectId, state), seq: state.seq, workspaces: orderedWorkspaces(state) };
-      })),
+      this.inOrder(
+        ctx,
+        () => projectId,
+        () =>
+          this.queue.run(projectId, async () => {
+            const state = await this.current(projectId, true, arrivedAt);
+            return {
+              epoch: await this.epochOf(projectId, state),
+              seq: state.seq,
+              workspaces: orderedWorkspaces(state),
+            };
+          }),
+      ),
     );
   }
 
@@ -241,14 +280,23 @@ export class WorkspaceService {
   replay(projectId: string, sinceSeq: number, epoch?: string, ctx: ReadContext = {}): Promise<ReplayResult> {
     const arrivedAt = this.arrival();
     return this.guard(() =>
-      this.inOrder(ctx, () => projectId, () => this.queue.run(projectId, async () => {
-        const state = await this.current(projectId, true, arrivedAt);
-        const head = { epoch: await this.epochOf(projectId, state), seq: state.seq };
-        if ((epoch !== undefined && epoch !== head.epoch) || sinceSeq > state.seq || state.seq - sinceSeq > this.maxReplayEvents) {
-          return { ...head, resync: true as const };
-        }
-        return head;
-      })),
+      this.inOrder(
+        ctx,
+        () => projectId,
+        () =>
+          this.queue.run(projectId, async () => {
+            const state = await this.current(projectId, true, arrivedAt);
+            const head = { epoch: await this.epochOf(projectId, state), seq: state.seq };
+            if (
+              (epoch !== undefined && epoch !== head.epoch) ||
+              sinceSeq > state.seq ||
+              state.seq - sinceSeq > this.maxReplayEvents
+            ) {
+              return { ...head, resync: true as const };
+            }
+            return head;
+          }),
+      ),
     );
   }
 
@@ -257,9 +305,16 @@ export class WorkspaceService {
    * chunks of a replay, and the reads that repair a gap in delivery. Needs no queue: the log is
    * append-only.
    */
-  eventsBetween(projectId: string, afterSeq: number, uptoSeq?: number, limit = this.maxReplayEvents): Promise<ServerEvent[]> {
+  eventsBetween(
+    projectId: string,
+    afterSeq: number,
+    uptoSeq?: number,
+    limit = this.maxReplayEvents,
+  ): Promise<ServerEvent[]> {
     return this.guard(async () =>
-      (await this.log.readAfter(projectId, afterSeq, Math.min(limit, this.maxReplayEvents), uptoSeq)).map(toServerEvent),
+      (await this.log.readAfter(projectId, afterSeq, Math.min(limit, this.maxReplayEvents), uptoSeq)).map(
+        toServerEvent,
+      ),
     );
   }
 
@@ -285,7 +340,9 @@ export class WorkspaceService {
    * Returns how many projects were checked.
    */
   async repairAll(): Promise<number> {
-    const heads = await this.guard(() => this.models.Project.find({}).select({ seq: 1 }).lean<Pick<ProjectDoc, '_id' | 'seq'>[]>().exec());
+    const heads = await this.guard(() =>
+      this.models.Project.find({}).select({ seq: 1 }).lean<Pick<ProjectDoc, '_id' | 'seq'>[]>().exec(),
+    );
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < heads.length) {
@@ -324,11 +381,14 @@ export class WorkspaceService {
     const hash = requestHash(type, input);
     const key = ctx.requestId === undefined ? undefined : EventLog.requestKey(ctx.subject, ctx.requestId);
     return this.guard(() =>
-      this.inOrder(ctx, () => this.resolveProject(findProject, key), (projectId) =>
-        new Promise<unknown>((resolve, reject) => {
-          const pending: PendingMutation = { hash, key, origin: ctx.origin, plan, resolve, reject };
-          this.queue.enqueueBatch(projectId, pending, (items) => this.commitBatch(projectId, items), MAX_BATCH);
-        }),
+      this.inOrder(
+        ctx,
+        () => this.resolveProject(findProject, key),
+        (projectId) =>
+          new Promise<unknown>((resolve, reject) => {
+            const pending: PendingMutation = { hash, key, origin: ctx.origin, plan, resolve, reject };
+            this.queue.enqueueBatch(projectId, pending, (items) => this.commitBatch(projectId, items), MAX_BATCH);
+          }),
       ),
     );
   }
@@ -345,7 +405,10 @@ export class WorkspaceService {
     const started = Date.now();
     for (let attempt = 0; remaining.length > 0; attempt += 1) {
       if (attempt > 0 && Date.now() - started > CONTENTION_TIMEOUT_MS) {
-        const refusal = new ProtocolError('UNAVAILABLE', `Other nodes kept taking this project's next seq for ${CONTENTION_TIMEOUT_MS / 1000} s; retry`);
+        const refusal = new ProtocolError(
+          'UNAVAILABLE',
+          `Other nodes kept taking this project's next seq for ${CONTENTION_TIMEOUT_MS / 1000} s; retry`,
+        );
         for (const item of remaining) item.reject(refusal);
         return;
       }
@@ -379,7 +442,11 @@ export class WorkspaceService {
   }
 
   /** Plans and stores what it can of `items`; records in `answered` the event each key was answered with. */
-  private async commitRound(projectId: string, items: PendingMutation[], answered: Map<string, EventDoc>): Promise<PendingMutation[]> {
+  private async commitRound(
+    projectId: string,
+    items: PendingMutation[],
+    answered: Map<string, EventDoc>,
+  ): Promise<PendingMutation[]> {
     let verified = !this.states.has(projectId);
     const state = await this.current(projectId, false);
     const view = new BatchView(state);
@@ -438,7 +505,9 @@ export class WorkspaceService {
       // The database refused this one document (its neighbours are fine): only its request fails,
       // and the ones planned after it are planned again without it.
       const [refused, ...others] = rest;
-      this.logger.warn(`event ${projectId}:${planned[inserted]!.event.seq} refused by the database (code ${refusal}); its request fails alone`);
+      this.logger.warn(
+        `event ${projectId}:${planned[inserted]!.event.seq} refused by the database (code ${refusal}); its request fails alone`,
+      );
       refused!.reject(
         new ProtocolError('INVALID_MESSAGE', 'The database refused to store this request', {
           details: { issues: [{ path: ['data'], message: `refused by the database (code ${refusal})` }] },
@@ -459,7 +528,9 @@ export class WorkspaceService {
     // Another node took a seq (plan again on the caught-up state), or keys were applied already: a
     // client resending what a crashed node stored retries many at once, so all are looked up together.
     const caughtUp = await this.catchUp(projectId, state);
-    const applied = await Promise.all(rest.map((item) => (item.key === undefined ? null : this.log.findByKey(item.key))));
+    const applied = await Promise.all(
+      rest.map((item) => (item.key === undefined ? null : this.log.findByKey(item.key))),
+    );
     const refused = rest[0];
     if (caughtUp === 0 && refused?.key !== undefined && applied[0] === null) {
       // The seq was free, so the key was refused: applied, but not indexed yet (a crash in between).
@@ -490,25 +561,34 @@ export class WorkspaceService {
    */
   private announceStoredLater(projectId: string, afterSeq: number, failures = 0): void {
     if (this.stopping) return;
-    const timer = setTimeout(() => {
-      void (async () => {
-        if (this.stopping) return;
-        if (!this.isAvailable()) throw new Error('the database is unreachable');
-        const events = await this.queue.run(projectId, async () => {
-          const state = await this.current(projectId);
-          return this.log.readAfter(projectId, afterSeq, this.maxReplayEvents, state.seq);
+    const timer = setTimeout(
+      () => {
+        void (async () => {
+          if (this.stopping) return;
+          if (!this.isAvailable()) throw new Error('the database is unreachable');
+          const events = await this.queue.run(projectId, async () => {
+            const state = await this.current(projectId);
+            return this.log.readAfter(projectId, afterSeq, this.maxReplayEvents, state.seq);
+          });
+          for (const event of events) this.bus.publish(toServerEvent(event));
+        })().catch((error: unknown) => {
+          this.logger.warn(
+            `events of ${projectId} after seq ${afterSeq} not announced yet: ${(error as Error).message}`,
+          );
+          this.announceStoredLater(projectId, afterSeq, failures + 1);
         });
-        for (const event of events) this.bus.publish(toServerEvent(event));
-      })().catch((error: unknown) => {
-        this.logger.warn(`events of ${projectId} after seq ${afterSeq} not announced yet: ${(error as Error).message}`);
-        this.announceStoredLater(projectId, afterSeq, failures + 1);
-      });
-    }, Math.min(MAX_WRITE_RETRY_MS, 100 * 2 ** failures));
+      },
+      Math.min(MAX_WRITE_RETRY_MS, 100 * 2 ** failures),
+    );
     timer.unref();
   }
 
   /** Folds stored events into this node's state (see `Projector.fold`), then acks and publishes them in order. */
-  private async finish(projectId: string, state: ProjectState, committed: { item: PendingMutation; event: EventDoc }[]): Promise<void> {
+  private async finish(
+    projectId: string,
+    state: ProjectState,
+    committed: { item: PendingMutation; event: EventDoc }[],
+  ): Promise<void> {
     const events = committed.map((c) => c.event);
     try {
       await this.projector.fold(state, events);
@@ -629,7 +709,9 @@ export class WorkspaceService {
         const failures = (this.writeFailures.get(projectId) ?? 0) + 1;
         this.writeFailures.set(projectId, failures);
         const retryMs = Math.min(MAX_WRITE_RETRY_MS, Math.max(this.projectionDelayMs, 250) * 2 ** (failures - 1));
-        this.logger.warn(`read model of ${projectId} not written yet (retry in ${retryMs} ms): ${(error as Error).message}`);
+        this.logger.warn(
+          `read model of ${projectId} not written yet (retry in ${retryMs} ms): ${(error as Error).message}`,
+        );
         this.scheduleWrite(projectId, retryMs);
       })
       .finally(() => {
@@ -698,7 +780,9 @@ export class WorkspaceService {
       this.databaseEpoch = undefined;
       throw error;
     });
-    const hex = createHash('sha256').update(`${await this.databaseEpoch}\u0000${projectId}`).digest('hex');
+    const hex = createHash('sha256')
+      .update(`${await this.databaseEpoch}\u0000${projectId}`)
+      .digest('hex');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   }
 
@@ -729,7 +813,10 @@ export class WorkspaceService {
     if (known !== undefined) return known;
     const [entry, doc] = await Promise.all([
       this.models.Directory.findById(id).lean<DirectoryDoc>().exec(),
-      this.models.Workspace.findById(id).select({ projectId: 1, lastSeq: 1 }).lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>().exec(),
+      this.models.Workspace.findById(id)
+        .select({ projectId: 1, lastSeq: 1 })
+        .lean<Pick<WorkspaceDoc, 'projectId' | 'lastSeq'>>()
+        .exec(),
     ]);
     const projectId = entry?.projectId ?? doc?.projectId;
     if (projectId === undefined) throw notFound(id);
@@ -803,8 +890,15 @@ const DOCUMENT_REFUSALS: ReadonlySet<number> = new Set([2, 14, 52, 55, 56, 57, 1
 function documentRefusal(error: unknown, index: number): number | undefined {
   if (typeof error !== 'object' || error === null || isUnavailable(error)) return undefined;
   const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
-  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as { index?: unknown; code?: unknown } | undefined;
-  if (first === undefined || first.index !== index || typeof first.code !== 'number' || !DOCUMENT_REFUSALS.has(first.code)) return undefined;
+  const first = (Array.isArray(writeErrors) ? writeErrors[0] : writeErrors) as
+    { index?: unknown; code?: unknown } | undefined;
+  if (
+    first === undefined ||
+    first.index !== index ||
+    typeof first.code !== 'number' ||
+    !DOCUMENT_REFUSALS.has(first.code)
+  )
+    return undefined;
   return first.code;
 }
 

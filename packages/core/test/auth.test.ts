@@ -11,7 +11,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function keys(alg: 'RS256' | 'ES256') {
   const pair = await generateKeyPair(alg, { extractable: true });
   const sign = (claims: Record<string, unknown>, key = pair.privateKey) =>
-    new SignJWT(claims).setProtectedHeader({ alg, kid: 'k1' }).setSubject('u1').setIssuedAt().setExpirationTime('5m').sign(key);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg, kid: 'k1' })
+      .setSubject('u1')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
   return { pair, sign };
 }
 
@@ -26,8 +31,14 @@ describe('authenticator with asymmetric keys', () => {
     expect(canAccess(principal, 'a')).toBe(true);
     expect(canAccess(principal, 'c')).toBe(false);
     const other = await keys('RS256');
-    await expect(auth.authenticate(await other.sign({ projects: '*' }))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    const hs = await new SignJWT({ projects: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u1').setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(32)));
+    await expect(auth.authenticate(await other.sign({ projects: '*' }))).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    const hs = await new SignJWT({ projects: '*' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u1')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
     await expect(auth.authenticate(hs)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
@@ -42,7 +53,8 @@ describe('authenticator with asymmetric keys', () => {
   it('enforces issuer and audience when configured', async () => {
     const secret = 's'.repeat(32);
     const auth = createAuthenticator({ mode: 'jwt', secret, issuer: 'https://issuer.example', audience: 'workspaces' });
-    const base = () => new SignJWT({ projects: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('5m');
+    const base = () =>
+      new SignJWT({ projects: '*' }).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setExpirationTime('5m');
     const key = new TextEncoder().encode(secret);
     await expect(auth.authenticate(await base().sign(key))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     const good = await base().setIssuer('https://issuer.example').setAudience('workspaces').sign(key);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { TrustedProxies, canonicalAddress, clientAddress } from '../src/client-address.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 
-describe('clientAddress (the rule of Express\'s trust proxy)', () => {
+describe("clientAddress (the rule of Express's trust proxy)", () => {
   const proxies = new TrustedProxies('127.0.0.1, 10.0.0.0/8, fd00::/8');
 
-  it('takes the rightmost X-Forwarded-For entry that is not a trusted proxy; entries to its left are the client\'s own', () => {
+  it("takes the rightmost X-Forwarded-For entry that is not a trusted proxy; entries to its left are the client's own", () => {
     // nginx's $proxy_add_x_forwarded_for appends the peer to what the client sent.
     expect(clientAddress('127.0.0.1', '198.51.100.1, 203.0.113.7', proxies)).toBe('203.0.113.7');
     expect(clientAddress('127.0.0.1', '6.6.6.6,203.0.113.7', proxies)).toBe('203.0.113.7');
@@ -43,9 +43,11 @@ describe('clientAddress (the rule of Express\'s trust proxy)', () => {
     expect(canonicalAddress('1.2.3.4:80')).toBeUndefined();
   });
 
-  it('knows Express\'s named ranges', () => {
+  it("knows Express's named ranges", () => {
     const named = new TrustedProxies('loopback, uniquelocal');
-    expect(['127.9.9.9', '::1', '10.1.1.1', '172.20.0.1', '192.168.1.1', 'fc00::1'].every((a) => named.has(a))).toBe(true);
+    expect(['127.9.9.9', '::1', '10.1.1.1', '172.20.0.1', '192.168.1.1', 'fc00::1'].every((a) => named.has(a))).toBe(
+      true,
+    );
     expect(['8.8.8.8', '172.32.0.1', '2001:db8::1'].some((a) => named.has(a))).toBe(false);
   });
 });

@@ -55,7 +55,9 @@ describe('loadConfig', () => {
 
   it('turns MAX_DATA_BYTES / MAX_DATA_DEPTH into the data limits of every write path', () => {
     expect(dataLimitsFromConfig(loadConfig({ AUTH_MODE: 'none' }))).toBe(DEFAULT_JSON_LIMITS);
-    expect(dataLimitsFromConfig(loadConfig({ AUTH_MODE: 'none', MAX_DATA_BYTES: '4096', MAX_DATA_DEPTH: '3' }))).toEqual({
+    expect(
+      dataLimitsFromConfig(loadConfig({ AUTH_MODE: 'none', MAX_DATA_BYTES: '4096', MAX_DATA_DEPTH: '3' })),
+    ).toEqual({
       ...DEFAULT_JSON_LIMITS,
       maxBytes: 4096,
       maxDepth: 3,

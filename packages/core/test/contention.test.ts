@@ -10,7 +10,8 @@ const peers: Core[] = [];
 
 beforeAll(async () => {
   first = await createTestCore(inject('mongodbUri'));
-  for (let i = 0; i < 2; i += 1) peers.push(await createCore({ mongodbUri: inject('mongodbUri'), dbName: first.dbName, logger: silentLogger() }));
+  for (let i = 0; i < 2; i += 1)
+    peers.push(await createCore({ mongodbUri: inject('mongodbUri'), dbName: first.dbName, logger: silentLogger() }));
 });
 afterAll(async () => {
   await Promise.all(peers.map((peer) => peer.close()));
@@ -28,7 +29,8 @@ describe('three nodes writing one project', () => {
       Array.from({ length: writers }, async (_, w) => {
         const node = nodes[w % nodes.length]!;
         const ctx = { subject: 's', sequencer: new Sequencer() }; // one connection: its requests in the order sent
-        const send = (i: number) => node.service.update({ id: workspace.id, patch: { data: { w, i } } }, { ...ctx, requestId: `w${w}-${i}` });
+        const send = (i: number) =>
+          node.service.update({ id: workspace.id, patch: { data: { w, i } } }, { ...ctx, requestId: `w${w}-${i}` });
         if (w % 2 === 0) return Promise.allSettled(Array.from({ length: perWriter }, (_, i) => send(i))); // pipelined
         const outcomes: PromiseSettledResult<Awaited<ReturnType<typeof send>>>[] = []; // one at a time: many small rounds
         for (let i = 0; i < perWriter; i += 1) outcomes.push(...(await Promise.allSettled([send(i)])));
@@ -42,7 +44,9 @@ describe('three nodes writing one project', () => {
     expect(list.seq).toBe(1 + writers * perWriter);
     const events = await first.service.eventsBetween(p, 1, list.seq);
     expect(events).toHaveLength(writers * perWriter);
-    const applied = events.map((event) => (event.data as unknown as { workspace: { data: { w: number; i: number } } }).workspace.data);
+    const applied = events.map(
+      (event) => (event.data as unknown as { workspace: { data: { w: number; i: number } } }).workspace.data,
+    );
     for (let w = 0; w < writers; w += 1) {
       const mine = applied.filter((data) => data.w === w).map((data) => data.i);
       expect(mine).toEqual(Array.from({ length: perWriter }, (_, i) => i)); // once each, in the order sent

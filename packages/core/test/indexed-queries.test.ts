@@ -16,7 +16,12 @@ let models: Models;
 const commands: mongo.CommandStartedEvent[] = [];
 
 beforeAll(async () => {
-  connection = mongoose.createConnection(inject('mongodbUri'), { dbName, autoIndex: false, autoCreate: false, monitorCommands: true });
+  connection = mongoose.createConnection(inject('mongodbUri'), {
+    dbName,
+    autoIndex: false,
+    autoCreate: false,
+    monitorCommands: true,
+  });
   await connection.asPromise();
   models = await createModels(connection);
   connection.getClient().on('commandStarted', (event) => commands.push(event));
@@ -37,9 +42,15 @@ function filtersOf(event: mongo.CommandStartedEvent): { collection: string; filt
     case 'find':
       return [{ collection: String(command['find']), filter: (command['filter'] ?? {}) as Record<string, unknown> }];
     case 'update':
-      return (command['updates'] as { q: Record<string, unknown> }[]).map((u) => ({ collection: String(command['update']), filter: u.q }));
+      return (command['updates'] as { q: Record<string, unknown> }[]).map((u) => ({
+        collection: String(command['update']),
+        filter: u.q,
+      }));
     case 'delete':
-      return (command['deletes'] as { q: Record<string, unknown> }[]).map((d) => ({ collection: String(command['delete']), filter: d.q }));
+      return (command['deletes'] as { q: Record<string, unknown> }[]).map((d) => ({
+        collection: String(command['delete']),
+        filter: d.q,
+      }));
     default:
       return [];
   }
@@ -49,13 +60,22 @@ const isIdEquality = (filter: Record<string, unknown>): boolean =>
   Object.keys(filter).length === 1 && typeof filter['_id'] === 'string';
 
 /** The database's plan for reading `filter`: true when an index answers it. */
-async function usesIndex(collection: string, filter: Record<string, unknown>): Promise<{ indexed: boolean; plan: string }> {
-  const explained = (await connection.db!.command({ explain: { find: collection, filter }, verbosity: 'queryPlanner' })) as Record<string, unknown>;
+async function usesIndex(
+  collection: string,
+  filter: Record<string, unknown>,
+): Promise<{ indexed: boolean; plan: string }> {
+  const explained = (await connection.db!.command({
+    explain: { find: collection, filter },
+    verbosity: 'queryPlanner',
+  })) as Record<string, unknown>;
   const planner = explained['queryPlanner'] as Record<string, unknown>;
   if ('Plan' in planner) {
     // FerretDB (SQLite backend): the rows of EXPLAIN QUERY PLAN.
     const plan = (planner['Plan'] as string[]).join(' | ');
-    return { indexed: /\bSEARCH\b.*\bUSING (INDEX|PRIMARY KEY|INTEGER PRIMARY KEY)\b/.test(plan) && !/\bSCAN\b/.test(plan), plan };
+    return {
+      indexed: /\bSEARCH\b.*\bUSING (INDEX|PRIMARY KEY|INTEGER PRIMARY KEY)\b/.test(plan) && !/\bSCAN\b/.test(plan),
+      plan,
+    };
   }
   const plan = JSON.stringify(planner['winningPlan']);
   return { indexed: !plan.includes('COLLSCAN'), plan };
@@ -66,7 +86,8 @@ describe('queries of the hot path', () => {
     const writer = service();
     const ctx = { subject: 'alice' };
     const p = 'indexed-queries';
-    const a = (await writer.create({ projectId: p, name: 'A', data: { prompt: 'fox' } }, { ...ctx, requestId: 'c1' })).workspace;
+    const a = (await writer.create({ projectId: p, name: 'A', data: { prompt: 'fox' } }, { ...ctx, requestId: 'c1' }))
+      .workspace;
     const b = (await writer.create({ projectId: p, name: 'B' }, ctx)).workspace;
     await writer.update({ id: a.id, patch: { name: 'A2' }, expectedVersion: 1 }, { ...ctx, requestId: 'u1' });
     await writer.reorder({ projectId: p, order: [b.id, a.id] }, ctx);
@@ -97,7 +118,9 @@ describe('queries of the hot path', () => {
     const names = new Set(sent.map((event) => event.commandName));
     expect([...names].filter((name) => !['find', 'insert', 'update', 'delete'].includes(name))).toEqual([]);
     const filters = sent.flatMap(filtersOf);
-    expect(new Set(filters.map((f) => f.collection))).toEqual(new Set(['projects', 'workspaces', 'events', 'requests', 'directory']));
+    expect(new Set(filters.map((f) => f.collection))).toEqual(
+      new Set(['projects', 'workspaces', 'events', 'requests', 'directory']),
+    );
     // The start-up repair reads every project head once (it has to see them all); nothing else is unkeyed.
     const unkeyed = filters.filter((f) => !isIdEquality(f.filter));
     expect(unkeyed).toEqual([{ collection: 'projects', filter: {} }]);
@@ -124,7 +147,9 @@ describe('a burst of reads of one project', () => {
     commands.length = 0;
     const snapshots = await Promise.all(Array.from({ length: 200 }, () => reader.snapshot(p)));
     expect(snapshots.every((snapshot) => snapshot.seq === 1)).toBe(true);
-    const logReads = commands.filter((event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events');
+    const logReads = commands.filter(
+      (event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events',
+    );
     expect(logReads.length).toBe(1);
 
     await writer.update({ id: workspace.id, patch: { name: 'A2' } }, { subject: 'alice' });
@@ -139,23 +164,31 @@ describe('replays of one project by many readers at once', () => {
     const p = 'replay-burst';
     const writer = service();
     const { workspace } = await writer.create({ projectId: p, name: 'A' }, { subject: 'alice' });
-    for (let i = 0; i < 30; i += 1) await writer.update({ id: workspace.id, patch: { name: `A${i}` } }, { subject: 'alice' });
+    for (let i = 0; i < 30; i += 1)
+      await writer.update({ id: workspace.id, patch: { name: `A${i}` } }, { subject: 'alice' });
     await writer.flush();
     const reader = service(); // as after a restart: nothing in memory
 
     commands.length = 0;
     const replays = await Promise.all(Array.from({ length: 50 }, () => reader.eventsBetween(p, 1, 31)));
-    expect(replays.every((events) => events.length === 30 && events[0]!.seq === 2 && events[29]!.seq === 31)).toBe(true);
+    expect(replays.every((events) => events.length === 30 && events[0]!.seq === 2 && events[29]!.seq === 31)).toBe(
+      true,
+    );
     const reads = new Map<string, number>();
     for (const event of commands) {
       const { find, filter } = event.command as { find?: string; filter?: { _id?: string } };
-      if (event.commandName === 'find' && find === 'events') reads.set(String(filter?._id), (reads.get(String(filter?._id)) ?? 0) + 1);
+      if (event.commandName === 'find' && find === 'events')
+        reads.set(String(filter?._id), (reads.get(String(filter?._id)) ?? 0) + 1);
     }
     const replayed = Array.from({ length: 30 }, (_, i) => `${p}:${i + 2}`);
     expect(replayed.map((id) => reads.get(id) ?? 0)).toEqual(replayed.map(() => 1));
     commands.length = 0;
     expect((await reader.eventsBetween(p, 10, 31)).length).toBe(21);
-    expect(commands.filter((event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events')).toEqual([]);
+    expect(
+      commands.filter(
+        (event) => event.commandName === 'find' && (event.command as { find?: string }).find === 'events',
+      ),
+    ).toEqual([]);
   });
 });
 

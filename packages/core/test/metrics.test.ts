@@ -5,7 +5,12 @@ import { CellCounter, CellHistogram, createMetrics } from '../src/metrics.js';
 describe('cell metrics', () => {
   it('a CellCounter renders its cells as one labelled counter, current at every scrape', async () => {
     const registry = new Registry();
-    const counter = new CellCounter({ name: 'test_frames_total', help: 'Frames', labelName: 'type', registers: [registry] });
+    const counter = new CellCounter({
+      name: 'test_frames_total',
+      help: 'Frames',
+      labelName: 'type',
+      registers: [registry],
+    });
     const ping = counter.cell('ping');
     ping.inc();
     ping.inc();
@@ -17,12 +22,24 @@ describe('cell metrics', () => {
     expect(text).toMatch(/^# TYPE test_frames_total counter$/m);
   });
 
-  it('a CellHistogram renders the same text as prom-client\'s Histogram for the same observations', async () => {
+  it("a CellHistogram renders the same text as prom-client's Histogram for the same observations", async () => {
     const buckets = [0.001, 0.01, 0.1, 1];
     const ours = new Registry();
     const theirs = new Registry();
-    const cells = new CellHistogram({ name: 'test_latency_seconds', help: 'Latency', labelName: 'type', buckets, registers: [ours] });
-    const reference = new Histogram({ name: 'test_latency_seconds', help: 'Latency', labelNames: ['type'], buckets, registers: [theirs] });
+    const cells = new CellHistogram({
+      name: 'test_latency_seconds',
+      help: 'Latency',
+      labelName: 'type',
+      buckets,
+      registers: [ours],
+    });
+    const reference = new Histogram({
+      name: 'test_latency_seconds',
+      help: 'Latency',
+      labelNames: ['type'],
+      buckets,
+      registers: [theirs],
+    });
     const observations: [string, number][] = [
       ['ping', 0.0005],
       ['ping', 0.001], // on a bound: counted in that bucket (le is "less than or equal")

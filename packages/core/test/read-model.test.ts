@@ -57,7 +57,9 @@ describe('read model', () => {
       // This node's cached state says version 2: the write is checked against the log, not refused.
       const third = await core.service.update({ id: workspace.id, patch: { name: 'D' }, expectedVersion: 3 }, ctx);
       expect(third.workspace).toMatchObject({ name: 'D', version: 4, position: 0 });
-      await expect(other.service.update({ id: workspace.id, patch: { name: 'E' }, expectedVersion: 3 }, ctx)).rejects.toMatchObject({
+      await expect(
+        other.service.update({ id: workspace.id, patch: { name: 'E' }, expectedVersion: 3 }, ctx),
+      ).rejects.toMatchObject({
         code: 'CONFLICT',
       });
       expect(await other.service.get(workspace.id)).toMatchObject({ name: 'D', version: 4 });
@@ -70,11 +72,16 @@ describe('read model', () => {
     const p = project();
     const other = await peerCore();
     try {
-      const created = await Promise.all([0, 1, 2, 3].map((i) => core.service.create({ projectId: p, name: `w${i}` }, ctx)));
+      const created = await Promise.all(
+        [0, 1, 2, 3].map((i) => core.service.create({ projectId: p, name: `w${i}` }, ctx)),
+      );
       const ids = created.map((c) => c.workspace.id);
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
-          (i % 2 === 0 ? core : other).service.update({ id: ids[i % 4]!, patch: { data: { i } } }, { subject: 's', requestId: `both-${i}` }),
+          (i % 2 === 0 ? core : other).service.update(
+            { id: ids[i % 4]!, patch: { data: { i } } },
+            { subject: 's', requestId: `both-${i}` },
+          ),
         ),
       );
       await Promise.all([core.service.flush(), other.service.flush()]);
@@ -84,7 +91,10 @@ describe('read model', () => {
       const docs = await core.models.Workspace.find({ projectId: p }).lean<WorkspaceDoc[]>().exec();
       expect(docs).toHaveLength(4);
       for (const workspace of listed.workspaces) {
-        expect(docs.find((doc) => doc._id === workspace.id)).toMatchObject({ version: workspace.version, data: JSON.stringify(workspace.data) });
+        expect(docs.find((doc) => doc._id === workspace.id)).toMatchObject({
+          version: workspace.version,
+          data: JSON.stringify(workspace.data),
+        });
       }
       expect(await head(p)).toMatchObject({ seq: 44, order: ids });
     } finally {
@@ -99,7 +109,16 @@ describe('read model', () => {
     const third = await peerCore();
     // Another node stored the event of a create, then died: no workspace document, no request index.
     const now = new Date().toISOString();
-    const lost = { id: randomUUID(), projectId: p, name: 'lost', position: 1, version: 1, data: {}, createdAt: now, updatedAt: now };
+    const lost = {
+      id: randomUUID(),
+      projectId: p,
+      name: 'lost',
+      position: 1,
+      version: 1,
+      data: {},
+      createdAt: now,
+      updatedAt: now,
+    };
     await core.models.Event.collection.insertOne({
       _id: `${p}:2`,
       projectId: p,
@@ -111,7 +130,10 @@ describe('read model', () => {
     } as never);
     try {
       // The client retries on a second node and learns the workspace from the stored event...
-      const retried = await other.service.create({ projectId: p, name: 'lost' }, { subject: 'anonymous', requestId: 'r-lost' });
+      const retried = await other.service.create(
+        { projectId: p, name: 'lost' },
+        { subject: 'anonymous', requestId: 'r-lost' },
+      );
       expect(retried.workspace).toEqual(lost);
       // ...and a third node, which never loaded the project, finds it.
       const updated = await third.service.update({ id: lost.id, patch: { name: 'found' } }, ctx);
@@ -131,7 +153,10 @@ describe('read model', () => {
     expect(await head(p)).toMatchObject({ seq: 4, order: [a.id], lastSeqs: { [a.id]: 3 } });
 
     // A late writer on another node: puts back an older A, and a B that was deleted meanwhile.
-    await core.models.Workspace.collection.updateOne({ _id: a.id as never }, { $set: { name: 'A', version: 1, lastSeq: 1 } });
+    await core.models.Workspace.collection.updateOne(
+      { _id: a.id as never },
+      { $set: { name: 'A', version: 1, lastSeq: 1 } },
+    );
     const now = new Date();
     await core.models.Workspace.collection.insertOne({
       _id: b.id as never,
@@ -146,7 +171,9 @@ describe('read model', () => {
       // Loading reads by primary key only the workspaces the head lists, so the put-back B is met when
       // it is asked for: it answers as deleted, and the next write of the read model removes it.
       await expect(other.service.get(b.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(other.service.update({ id: b.id, patch: { name: 'B2' } }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(other.service.update({ id: b.id, patch: { name: 'B2' } }, ctx)).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
       await other.service.flush();
       expect(await workspaceDoc(b.id)).toBeNull();
     } finally {
@@ -156,8 +183,14 @@ describe('read model', () => {
 
   it('writes the read model of a project with hundreds of changed workspaces at once', async () => {
     const p = project();
-    const created = await Promise.all(Array.from({ length: 300 }, (_, i) => core.service.create({ projectId: p, name: `w${i}`, data: { i } }, ctx)));
-    await Promise.all(created.map(({ workspace }) => core.service.update({ id: workspace.id, patch: { name: `${workspace.name}+` } }, ctx)));
+    const created = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => core.service.create({ projectId: p, name: `w${i}`, data: { i } }, ctx)),
+    );
+    await Promise.all(
+      created.map(({ workspace }) =>
+        core.service.update({ id: workspace.id, patch: { name: `${workspace.name}+` } }, ctx),
+      ),
+    );
     await core.service.flush(); // 300 updates of existing documents: FerretDB v1 never answers one command that large
     expect(await head(p)).toMatchObject({ seq: 600 });
     expect(await workspaceDoc(created[299]!.workspace.id)).toMatchObject({ name: 'w299+', version: 2, lastSeq: 600 });

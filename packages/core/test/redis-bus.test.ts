@@ -39,7 +39,6 @@ function event(projectId: string, seq: number): ServerEvent {
   return { type: 'workspace.deleted', projectId, seq, data: { id: `w${seq}` } } as ServerEvent;
 }
 
-
 async function numsub(channel: string): Promise<number> {
   const reply = (await adminClient().pubsub('NUMSUB', channel)) as [string, number];
   return Number(reply[1]);
@@ -105,7 +104,14 @@ describe('RedisBus', () => {
     a.subscribe('m', (e) => got.push(e));
     const channel = `${p}:events:m`;
     await vi.waitFor(async () => expect(await numsub(channel)).toBe(1));
-    for (const raw of ['not json', '[]', 'null', '{"type":"x"}', JSON.stringify(event('other', 1)), JSON.stringify({ ...event('m', 1), seq: -1 })]) {
+    for (const raw of [
+      'not json',
+      '[]',
+      'null',
+      '{"type":"x"}',
+      JSON.stringify(event('other', 1)),
+      JSON.stringify({ ...event('m', 1), seq: -1 }),
+    ]) {
       await adminClient().publish(channel, raw);
     }
     await adminClient().publish(channel, JSON.stringify(event('m', 3)));
@@ -161,7 +167,12 @@ describe('RedisBus', () => {
     const a = bus(p);
     // b reconnects well after a has resubscribed, so a hears b's re-announcement. (Had b come back
     // first, a would not hear it, but a's own reconnect backfill reads the event from the log.)
-    const b = new RedisBus({ url: REDIS_URL, prefix: p, logger: silentLogger(), redisOptions: { retryStrategy: () => 1_500 } });
+    const b = new RedisBus({
+      url: REDIS_URL,
+      prefix: p,
+      logger: silentLogger(),
+      redisOptions: { retryStrategy: () => 1_500 },
+    });
     buses.push(b);
     await a.waitUntilConnected(5_000);
     await b.waitUntilConnected(5_000);
@@ -207,7 +218,14 @@ describe('createCore bus selection', () => {
     } finally {
       await local.close();
     }
-    const remote = await createCore({ mongodbUri, dbName, logger: silentLogger(), redisUrl: REDIS_URL, redisPrefix: prefix(), busResyncMs: 1234 });
+    const remote = await createCore({
+      mongodbUri,
+      dbName,
+      logger: silentLogger(),
+      redisUrl: REDIS_URL,
+      redisPrefix: prefix(),
+      busResyncMs: 1234,
+    });
     try {
       expect(remote.bus).toBeInstanceOf(RedisBus);
       const source = busRepairSource(remote.bus)!;
@@ -254,7 +272,12 @@ process.exit(0);
       const output = await new Promise<string>((resolveRun, reject) => {
         const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', script], {
           cwd: packageDir,
-          env: { ...process.env, PROBE_URI: mongodbUri, PROBE_DB: dbName, PROBE_CORE: pathToFileURL(join(packageDir, 'src/index.ts')).href },
+          env: {
+            ...process.env,
+            PROBE_URI: mongodbUri,
+            PROBE_DB: dbName,
+            PROBE_CORE: pathToFileURL(join(packageDir, 'src/index.ts')).href,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let out = '';

@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ServerEvent } from '@app/protocol';
 import { createCore, type Core } from '../src/core.js';
-import { bsonString, silentLogger, singleHostOf, startDbProxy, testDbName, viaPort, type DbProxy } from '../src/testing.js';
+import {
+  bsonString,
+  silentLogger,
+  singleHostOf,
+  startDbProxy,
+  testDbName,
+  viaPort,
+  type DbProxy,
+} from '../src/testing.js';
 
 const dbName = testDbName('unknown');
 let proxy: DbProxy;
@@ -23,7 +31,12 @@ afterAll(async () => {
 });
 
 function throughProxy(): Promise<Core> {
-  return createCore({ mongodbUri: viaPort(inject('mongodbUri'), proxy.port), dbName, logger: silentLogger(), dbTimeoutMs: 2_000 });
+  return createCore({
+    mongodbUri: viaPort(inject('mongodbUri'), proxy.port),
+    dbName,
+    logger: silentLogger(),
+    dbTimeoutMs: 2_000,
+  });
 }
 
 describe('a write of unknown outcome', () => {
@@ -36,11 +49,19 @@ describe('a write of unknown outcome', () => {
       const stop = node.bus.subscribe(p, (event) => received.push(event));
       const cut = proxy.cutAfter(eventInsert);
       const ctx = { subject: 's', requestId: 'u1' };
-      await expect(node.service.update({ id: workspace.id, patch: { name: 'B' } }, ctx)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      await expect(node.service.update({ id: workspace.id, patch: { name: 'B' } }, ctx)).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+      });
       await cut;
       // No other write: the stored event still arrives.
-      await vi.waitFor(() => expect(received.map((event) => event.seq)).toContain(2), { timeout: 10_000, interval: 50 });
-      expect(received.find((event) => event.seq === 2)).toMatchObject({ type: 'workspace.updated', data: { workspace: { name: 'B', version: 2 } } });
+      await vi.waitFor(() => expect(received.map((event) => event.seq)).toContain(2), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      expect(received.find((event) => event.seq === 2)).toMatchObject({
+        type: 'workspace.updated',
+        data: { workspace: { name: 'B', version: 2 } },
+      });
       const retried = await node.service.update({ id: workspace.id, patch: { name: 'B' } }, ctx);
       expect(retried.workspace).toMatchObject({ name: 'B', version: 2 });
       expect((await direct.service.list(p)).seq).toBe(2);
@@ -56,7 +77,9 @@ describe('a write of unknown outcome', () => {
     const other = await createCore({ mongodbUri: inject('mongodbUri'), dbName, logger: silentLogger() });
     const node = await throughProxy();
     const cut = proxy.cutAfter(eventInsert);
-    await expect(node.service.create({ projectId: p, name: 'lost ack' }, { subject: 's', requestId: 'c1' })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(
+      node.service.create({ projectId: p, name: 'lost ack' }, { subject: 's', requestId: 'c1' }),
+    ).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await cut;
     await node.close(); // the node dies: it announces and repairs nothing
     try {

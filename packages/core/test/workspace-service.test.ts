@@ -64,7 +64,9 @@ describe('WorkspaceService', () => {
     expect(u1.workspace).toMatchObject({ name: 'A2', version: 2, data: {} });
     const u2 = await core.service.update({ id: workspace.id, patch: { data: { x: [1, { y: null }] } } }, ctx);
     expect(u2.workspace).toMatchObject({ name: 'A2', version: 3, data: { x: [1, { y: null }] } });
-    await expect(core.service.update({ id: workspace.id, patch: { name: 'late' }, expectedVersion: 2 }, ctx)).rejects.toMatchObject({
+    await expect(
+      core.service.update({ id: workspace.id, patch: { name: 'late' }, expectedVersion: 2 }, ctx),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
       details: { workspace: { id: workspace.id, version: 3, name: 'A2' } },
     });
@@ -79,7 +81,9 @@ describe('WorkspaceService', () => {
   });
 
   it('returns NOT_FOUND for unknown workspaces', async () => {
-    await expect(core.service.update({ id: 'nope', patch: { name: 'x' } }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(core.service.update({ id: 'nope', patch: { name: 'x' } }, ctx)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await expect(core.service.delete({ id: 'nope' }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(core.service.get('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
@@ -88,7 +92,9 @@ describe('WorkspaceService', () => {
     const p = project();
     const a = (await core.service.create({ projectId: p, name: 'A' }, ctx)).workspace;
     const b = (await core.service.create({ projectId: p, name: 'B' }, ctx)).workspace;
-    await expect(core.service.delete({ id: a.id, expectedVersion: 7 }, ctx)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(core.service.delete({ id: a.id, expectedVersion: 7 }, ctx)).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
     expect(await core.service.delete({ id: a.id, expectedVersion: 1 }, ctx)).toEqual({ id: a.id });
     const list = await core.service.list(p);
     expect(list.workspaces.map((w) => [w.id, w.position])).toEqual([[b.id, 0]]);
@@ -122,9 +128,16 @@ describe('WorkspaceService', () => {
     const p = project();
     const { events, stop } = collect(p);
     const first = published(p, 1);
-    const { workspace } = await core.service.create({ projectId: p, name: 'A' }, { subject: 's', requestId: 'r1', origin: { sessionId: 'S', requestId: 'r1' } });
+    const { workspace } = await core.service.create(
+      { projectId: p, name: 'A' },
+      { subject: 's', requestId: 'r1', origin: { sessionId: 'S', requestId: 'r1' } },
+    );
     expect(events).toHaveLength(0); // published after the caller got its result
-    expect(await first).toMatchObject({ type: 'workspace.created', seq: 1, origin: { sessionId: 'S', requestId: 'r1' } });
+    expect(await first).toMatchObject({
+      type: 'workspace.created',
+      seq: 1,
+      origin: { sessionId: 'S', requestId: 'r1' },
+    });
     const inOrder = { ...ctx, sequencer: new Sequencer() };
     await Promise.all([
       core.service.update({ id: workspace.id, patch: { name: 'B' } }, inOrder),
@@ -136,7 +149,13 @@ describe('WorkspaceService', () => {
     await last;
     stop();
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(events.map((e) => e.type)).toEqual(['workspace.created', 'workspace.updated', 'workspace.updated', 'workspace.reordered', 'workspace.deleted']);
+    expect(events.map((e) => e.type)).toEqual([
+      'workspace.created',
+      'workspace.updated',
+      'workspace.updated',
+      'workspace.reordered',
+      'workspace.deleted',
+    ]);
   });
 
   it('applies a mutation once per (subject, request id) and answers the retry with the original result', async () => {
@@ -148,7 +167,9 @@ describe('WorkspaceService', () => {
     const other = await core.service.create(input, { subject: 'bob', requestId: 'req-1' });
     expect(other.workspace.id).not.toBe(first.workspace.id);
     expect((await core.service.list(p)).workspaces).toHaveLength(2);
-    await expect(core.service.create({ projectId: p, name: 'Different' }, { subject: 'alice', requestId: 'req-1' })).rejects.toMatchObject({
+    await expect(
+      core.service.create({ projectId: p, name: 'Different' }, { subject: 'alice', requestId: 'req-1' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_MESSAGE',
     });
     const del = { id: first.workspace.id };
@@ -160,10 +181,14 @@ describe('WorkspaceService', () => {
   it('commits many concurrent mutations of one project together: all applied, seqs gapless, duplicates once', async () => {
     const p = project();
     const created = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => core.service.create({ projectId: p, name: `w${i}`, position: 0 }, { subject: 's', requestId: `c${i}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        core.service.create({ projectId: p, name: `w${i}`, position: 0 }, { subject: 's', requestId: `c${i}` }),
+      ),
     );
     const updates = await Promise.all([
-      ...created.map(({ workspace }, i) => core.service.update({ id: workspace.id, patch: { data: { i } } }, { subject: 's', requestId: `u${i}` })),
+      ...created.map(({ workspace }, i) =>
+        core.service.update({ id: workspace.id, patch: { data: { i } } }, { subject: 's', requestId: `u${i}` }),
+      ),
       // the same request id twice in flight: applied once, both answered alike
       core.service.update({ id: created[0]!.workspace.id, patch: { name: 'dup' } }, { subject: 's', requestId: 'dup' }),
       core.service.update({ id: created[0]!.workspace.id, patch: { name: 'dup' } }, { subject: 's', requestId: 'dup' }),
@@ -185,7 +210,10 @@ describe('WorkspaceService', () => {
   it('answers many retries of applied requests at once with their original results (a client resending to a new node)', async () => {
     const p = project();
     const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
-    const requests = Array.from({ length: 30 }, (_, i) => ({ input: { id: workspace.id, patch: { data: { i } } }, ctx: { subject: 's', requestId: `again-${i}` } }));
+    const requests = Array.from({ length: 30 }, (_, i) => ({
+      input: { id: workspace.id, patch: { data: { i } } },
+      ctx: { subject: 's', requestId: `again-${i}` },
+    }));
     const first = await Promise.all(requests.map((r) => core.service.update(r.input, r.ctx)));
     const other = await createTestCore(inject('mongodbUri'), (core as Core & { dbName: string }).dbName);
     try {
@@ -202,7 +230,9 @@ describe('WorkspaceService', () => {
     const p = project();
     const { workspace } = await core.service.create({ projectId: p, name: 'A' }, ctx);
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => core.service.update({ id: workspace.id, patch: { name: `v${i}` }, expectedVersion: 1 }, ctx)),
+      Array.from({ length: 10 }, (_, i) =>
+        core.service.update({ id: workspace.id, patch: { name: `v${i}` }, expectedVersion: 1 }, ctx),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

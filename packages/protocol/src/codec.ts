@@ -95,7 +95,10 @@ function isEmptyPlainObject(value: unknown): boolean {
  * `REQUESTS[type].data.safeParse(data)`, except that an absent `data` or `{}` where the schema takes
  * it as such (`ping`, `{}` or nothing on every keep-alive) is answered without running zod.
  */
-function parseData(type: RequestType, data: unknown): { success: true; data: unknown } | { success: false; error: z.ZodError } {
+function parseData(
+  type: RequestType,
+  data: unknown,
+): { success: true; data: unknown } | { success: false; error: z.ZodError } {
   const trivial = TRIVIAL_DATA.get(type);
   if (trivial?.absent === true && data === undefined) return { success: true, data: undefined };
   if (trivial?.empty === true && isEmptyPlainObject(data)) return { success: true, data: {} };
@@ -123,7 +126,10 @@ export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
   }
   const extra = extraKeys(parsed);
   if (extra !== undefined) {
-    return invalid(extra.slice(0, 20).map((key) => ({ path: [key], message: 'Unrecognized key' })), id);
+    return invalid(
+      extra.slice(0, 20).map((key) => ({ path: [key], message: 'Unrecognized key' })),
+      id,
+    );
   }
   const type = parsed['type'];
   if (typeof type !== 'string') {
@@ -151,11 +157,18 @@ export function workspaceDataIssue(type: RequestType, data: unknown, limits: Jso
   if (limits === DEFAULT_JSON_LIMITS) return undefined;
   const message = { type, data } as ClientMessage;
   const value =
-    message.type === 'workspace.create' ? message.data.data : message.type === 'workspace.update' ? message.data.patch.data : undefined;
+    message.type === 'workspace.create'
+      ? message.data.data
+      : message.type === 'workspace.update'
+        ? message.data.patch.data
+        : undefined;
   if (value === undefined) return undefined;
   const issue = checkJsonObject(value, limits);
   if (issue === undefined) return undefined;
-  return { path: [...(type === 'workspace.create' ? ['data'] : ['patch', 'data']), ...issue.path], message: issue.message };
+  return {
+    path: [...(type === 'workspace.create' ? ['data'] : ['patch', 'data']), ...issue.path],
+    message: issue.message,
+  };
 }
 
 /** Validates a request's data for one type (used by REST, which has no envelope). */
@@ -222,7 +235,8 @@ export function utf8Length(text: string): number {
     const code = text.charCodeAt(i);
     if (code < 0x80) continue;
     if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff) i += 1; // a surrogate pair: 4 bytes for 2 UTF-16 units
+    else if (code >= 0xd800 && code <= 0xdbff)
+      i += 1; // a surrogate pair: 4 bytes for 2 UTF-16 units
     else bytes += 2;
   }
   return bytes;

@@ -1,9 +1,4 @@
-import {
-  MAX_DATA_BYTES,
-  MAX_DATA_DEPTH,
-  MAX_DATA_NODES,
-  MAX_DATA_STRING_LENGTH,
-} from './constants.js';
+import { MAX_DATA_BYTES, MAX_DATA_DEPTH, MAX_DATA_NODES, MAX_DATA_STRING_LENGTH } from './constants.js';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -59,7 +54,7 @@ export function checkJsonObject(value: unknown, limits: JsonLimits = DEFAULT_JSO
     const { value: current, path } = stack.pop()!;
     nodes += 1;
     if (nodes > limits.maxNodes) return { path, message: `more than ${limits.maxNodes} values` };
-    if (path.length + 1 > limits.maxDepth && (typeof current === 'object' && current !== null)) {
+    if (path.length + 1 > limits.maxDepth && typeof current === 'object' && current !== null) {
       return { path, message: `nested deeper than ${limits.maxDepth} levels` };
     }
     if (typeof current === 'string') {

@@ -12,9 +12,12 @@ describe('docs/protocol.md examples', () => {
     expect(blocks.length).toBeGreaterThan(20);
   });
 
-  it.each(blocks.map((block, i) => [i + 1, block] as const))('example %i parses with the protocol schemas', (_i, block) => {
-    const value = JSON.parse(block) as { type: string };
-    const result = isRequestType(value.type) ? parseClientMessage(block) : parseServerMessage(block);
-    expect(result.ok ? 'ok' : JSON.stringify(result.error.details ?? result.error.message)).toBe('ok');
-  });
+  it.each(blocks.map((block, i) => [i + 1, block] as const))(
+    'example %i parses with the protocol schemas',
+    (_i, block) => {
+      const value = JSON.parse(block) as { type: string };
+      const result = isRequestType(value.type) ? parseClientMessage(block) : parseServerMessage(block);
+      expect(result.ok ? 'ok' : JSON.stringify(result.error.details ?? result.error.message)).toBe('ok');
+    },
+  );
 });

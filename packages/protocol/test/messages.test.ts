@@ -20,8 +20,10 @@ describe('request schemas', () => {
   for (const type of REQUEST_TYPES) {
     const spec = REQUESTS[type];
     it(`${type}: accepts every valid example and refuses every invalid one`, () => {
-      for (const example of spec.examples.valid) expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(true);
-      for (const example of spec.examples.invalid) expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(false);
+      for (const example of spec.examples.valid)
+        expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(true);
+      for (const example of spec.examples.invalid)
+        expect(spec.data.safeParse(example).success, JSON.stringify(example)).toBe(false);
     });
   }
 });
@@ -29,13 +31,33 @@ describe('request schemas', () => {
 describe('parseClientMessage', () => {
   it('decides every id as requestIdSchema does (the frame check skips zod for a plain valid id)', () => {
     // zod counts code points: 64 emoji (128 UTF-16 units) is a valid id, 65 is not.
-    const ids: unknown[] = ['', 'a', ' ', 'a'.repeat(64), 'a'.repeat(65), '😀'.repeat(32), '😀'.repeat(64), '😀'.repeat(65), '\u0000', 'a\u0000b', 1, null, true, {}, ['a']];
+    const ids: unknown[] = [
+      '',
+      'a',
+      ' ',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      '😀'.repeat(32),
+      '😀'.repeat(64),
+      '😀'.repeat(65),
+      '\u0000',
+      'a\u0000b',
+      1,
+      null,
+      true,
+      {},
+      ['a'],
+    ];
     for (const id of ids) {
       const zod = requestIdSchema.safeParse(id);
       const parsed = parseClientMessage(JSON.stringify({ type: 'ping', id }));
       expect(parsed.ok, JSON.stringify(id)).toBe(zod.success);
       if (zod.success) expect(parsed).toMatchObject({ ok: true, value: { id } });
-      else expect(parsed).toMatchObject({ ok: false, error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['id'] }] } } });
+      else
+        expect(parsed).toMatchObject({
+          ok: false,
+          error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['id'] }] } },
+        });
     }
   });
 
@@ -43,12 +65,18 @@ describe('parseClientMessage', () => {
     const values = [undefined, {}, { a: 1 }, [], null, 0, '', JSON.parse('{"__proto__":{}}') as unknown];
     for (const type of REQUEST_TYPES) {
       for (const data of values) {
-        const frame = data === undefined ? JSON.stringify({ type }) : `{"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}}`;
+        const frame =
+          data === undefined
+            ? JSON.stringify({ type })
+            : `{"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}}`;
         const parsed = parseClientMessage(frame);
         const zod = REQUESTS[type].data.safeParse(data === undefined ? undefined : JSON.parse(JSON.stringify(data)));
         expect(parsed.ok, frame).toBe(zod.success);
         if (zod.success && parsed.ok) expect(parsed.value.data, frame).toEqual(zod.data);
-        if (!zod.success && !parsed.ok) expect(parsed.error.details, frame).toEqual({ issues: zod.error.issues.map((issue) => ({ path: ['data', ...issue.path], message: issue.message })) });
+        if (!zod.success && !parsed.ok)
+          expect(parsed.error.details, frame).toEqual({
+            issues: zod.error.issues.map((issue) => ({ path: ['data', ...issue.path], message: issue.message })),
+          });
       }
     }
   });
@@ -57,7 +85,10 @@ describe('parseClientMessage', () => {
     for (const type of REQUEST_TYPES) {
       const data = REQUESTS[type].examples.valid[0];
       const result = parseClientMessage(JSON.stringify({ type, id: 'abc', data }));
-      expect(result).toEqual({ ok: true, value: data === undefined ? { type, id: 'abc', data: undefined } : { type, id: 'abc', data } });
+      expect(result).toEqual({
+        ok: true,
+        value: data === undefined ? { type, id: 'abc', data: undefined } : { type, id: 'abc', data },
+      });
     }
   });
 
@@ -86,7 +117,10 @@ describe('parseClientMessage', () => {
   it('keeps the id of a request that fails validation, so the error can echo it', () => {
     const result = parseClientMessage('{"type":"workspace.create","id":"x1","data":{}}');
     expect(result).toMatchObject({ ok: false, id: 'x1', error: { code: 'INVALID_MESSAGE' } });
-    if (!result.ok) expect(result.error.details).toEqual({ issues: expect.arrayContaining([expect.objectContaining({ path: ['data', 'projectId'] })]) });
+    if (!result.ok)
+      expect(result.error.details).toEqual({
+        issues: expect.arrayContaining([expect.objectContaining({ path: ['data', 'projectId'] })]),
+      });
   });
 });
 
@@ -96,7 +130,11 @@ describe('checkJsonObject', () => {
   });
 
   it('accepts prototype-named keys and nested arrays as plain data', () => {
-    expect(checkJsonObject(JSON.parse('{"__proto__":{"x":1},"constructor":{"prototype":1},"toString":[[[]]],"hasOwnProperty":"\\ud800"}'))).toBeUndefined();
+    expect(
+      checkJsonObject(
+        JSON.parse('{"__proto__":{"x":1},"constructor":{"prototype":1},"toString":[[[]]],"hasOwnProperty":"\\ud800"}'),
+      ),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -134,7 +172,10 @@ describe('server frames', () => {
 
   it('refuses a name with a lone surrogate (not text, and not storable as UTF-8), takes any other Unicode', () => {
     const frame = (name: string) => JSON.stringify({ type: 'workspace.create', data: { projectId: 'p1', name } });
-    expect(parseClientMessage(frame('a\ud800b'))).toMatchObject({ ok: false, error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['data', 'name'] }] } } });
+    expect(parseClientMessage(frame('a\ud800b'))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_MESSAGE', details: { issues: [{ path: ['data', 'name'] }] } },
+    });
     expect(parseClientMessage(frame('x\udfff'))).toMatchObject({ ok: false });
     expect(parseClientMessage(frame('fox \u{1f98a} Ünïcödé'))).toMatchObject({ ok: true });
   });
@@ -147,20 +188,35 @@ describe('server frames', () => {
   });
 
   it('encodes and parses back acks, errors, pongs and events', () => {
-    expect(parseServerMessage(encodeAck({ workspace }, 'r1'))).toEqual({ ok: true, value: { type: 'ack', id: 'r1', data: { workspace } } });
+    expect(parseServerMessage(encodeAck({ workspace }, 'r1'))).toEqual({
+      ok: true,
+      value: { type: 'ack', id: 'r1', data: { workspace } },
+    });
     const error = new ProtocolError('CONFLICT', 'stale', { details: { workspace } });
     expect(parseServerMessage(encodeError(error, 'r2'))).toEqual({
       ok: true,
       value: { type: 'error', id: 'r2', code: 'CONFLICT', message: 'stale', details: { workspace } },
     });
-    expect(parseServerMessage(encodePong('2026-01-01T00:00:00.000Z'))).toEqual({ ok: true, value: { type: 'pong', data: { ts: '2026-01-01T00:00:00.000Z' } } });
+    expect(parseServerMessage(encodePong('2026-01-01T00:00:00.000Z'))).toEqual({
+      ok: true,
+      value: { type: 'pong', data: { ts: '2026-01-01T00:00:00.000Z' } },
+    });
     // Written out by hand: the same JSON as the object form, and ids that need escaping stay valid JSON.
     for (const id of ['p1', 'q"uote', 'back\\slash', 'new\nline', '\u2028', 'é😀']) {
       const frame = encodePong('2026-01-01T00:00:00.000Z', id);
       expect(frame).toBe(JSON.stringify({ type: 'pong', id, data: { ts: '2026-01-01T00:00:00.000Z' } }));
-      expect(parseServerMessage(frame)).toEqual({ ok: true, value: { type: 'pong', id, data: { ts: '2026-01-01T00:00:00.000Z' } } });
+      expect(parseServerMessage(frame)).toEqual({
+        ok: true,
+        value: { type: 'pong', id, data: { ts: '2026-01-01T00:00:00.000Z' } },
+      });
     }
-    const event: ServerEvent = { type: 'workspace.created', projectId: 'p1', seq: 1, data: { workspace }, origin: { sessionId: 's', requestId: 'r' } };
+    const event: ServerEvent = {
+      type: 'workspace.created',
+      projectId: 'p1',
+      seq: 1,
+      data: { workspace },
+      origin: { sessionId: 's', requestId: 'r' },
+    };
     expect(parseServerMessage(encodeEvent(event))).toEqual({ ok: true, value: event });
   });
 
@@ -170,7 +226,10 @@ describe('server frames', () => {
   });
 
   it('parseRequestData validates REST bodies with the same schemas', () => {
-    expect(parseRequestData('workspace.reorder', { projectId: 'p', order: ['a'] })).toEqual({ ok: true, value: { projectId: 'p', order: ['a'] } });
+    expect(parseRequestData('workspace.reorder', { projectId: 'p', order: ['a'] })).toEqual({
+      ok: true,
+      value: { projectId: 'p', order: ['a'] },
+    });
     expect(parseRequestData('workspace.reorder', { projectId: 'p' }).ok).toBe(false);
   });
 });

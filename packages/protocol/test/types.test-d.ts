@@ -1,5 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { AckData, JsonObject, RequestData, RequestType, ServerEvent, ServerEventOf, Workspace } from '../src/index.js';
+import type {
+  AckData,
+  JsonObject,
+  RequestData,
+  RequestType,
+  ServerEvent,
+  ServerEventOf,
+  Workspace,
+} from '../src/index.js';
 
 describe('public types', () => {
   it('maps request types to their data and ack types', () => {
@@ -13,7 +21,14 @@ describe('public types', () => {
     expectTypeOf<AckData<'workspace.create'>>().toEqualTypeOf<{ workspace: Workspace }>();
     expectTypeOf<AckData<'ping'>>().toEqualTypeOf<{ ts: string }>();
     expectTypeOf<RequestType>().toEqualTypeOf<
-      'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder' | 'workspace.list' | 'subscribe' | 'unsubscribe' | 'ping'
+      | 'workspace.create'
+      | 'workspace.update'
+      | 'workspace.delete'
+      | 'workspace.reorder'
+      | 'workspace.list'
+      | 'subscribe'
+      | 'unsubscribe'
+      | 'ping'
     >();
   });
 

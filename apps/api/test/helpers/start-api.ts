@@ -12,7 +12,9 @@ export interface StartedApi {
 }
 
 /** `createApi` on a real HTTP server on 127.0.0.1, port 0. */
-export async function startApi(options: Omit<ApiOptions, 'logger'> & Partial<Pick<ApiOptions, 'logger'>>): Promise<StartedApi> {
+export async function startApi(
+  options: Omit<ApiOptions, 'logger'> & Partial<Pick<ApiOptions, 'logger'>>,
+): Promise<StartedApi> {
   const server = createServer(createApi({ ...options, logger: options.logger ?? silentLogger() }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -29,27 +29,35 @@ describe('GET /ready', () => {
   });
 
   const target = singleHostOf(uri);
-  it.skipIf(target === undefined)('answers 503 when the database becomes unreachable, and workspace reads get 503 UNAVAILABLE', async () => {
-    const proxy = await startDbProxy(target!);
-    const dbName = testDbName('api_ready');
-    const core = await createCore({ mongodbUri: viaPort(uri, proxy.port), dbName, logger: silentLogger(), dbTimeoutMs: 1_000 });
-    cleanups.push(async () => {
-      await core.close().catch(() => {});
-      const cleaner = await createTestCore(uri, dbName);
-      await cleaner.close(); // drops the database
-    });
-    await using api = await startApi({ core });
-    await core.service.create({ projectId: 'p1', name: 'A' }, { subject: 'anonymous' });
-    expect((await request(`${api.url}/ready`)).status).toBe(200);
+  it.skipIf(target === undefined)(
+    'answers 503 when the database becomes unreachable, and workspace reads get 503 UNAVAILABLE',
+    async () => {
+      const proxy = await startDbProxy(target!);
+      const dbName = testDbName('api_ready');
+      const core = await createCore({
+        mongodbUri: viaPort(uri, proxy.port),
+        dbName,
+        logger: silentLogger(),
+        dbTimeoutMs: 1_000,
+      });
+      cleanups.push(async () => {
+        await core.close().catch(() => {});
+        const cleaner = await createTestCore(uri, dbName);
+        await cleaner.close(); // drops the database
+      });
+      await using api = await startApi({ core });
+      await core.service.create({ projectId: 'p1', name: 'A' }, { subject: 'anonymous' });
+      expect((await request(`${api.url}/ready`)).status).toBe(200);
 
-    await proxy.cut();
-    const ready = await request(`${api.url}/ready`);
-    expect(ready.status).toBe(503);
-    expect(ready.body).toEqual({ status: 'unavailable' });
-    const list = await request(`${api.url}/api/projects/p1/workspaces`);
-    expect(list.status).toBe(503);
-    expect(list.body).toMatchObject({ code: 'UNAVAILABLE' });
-    expectNoLeak(list.text);
-    expect(list.text).not.toContain(String(proxy.port));
-  });
+      await proxy.cut();
+      const ready = await request(`${api.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toEqual({ status: 'unavailable' });
+      const list = await request(`${api.url}/api/projects/p1/workspaces`);
+      expect(list.status).toBe(503);
+      expect(list.body).toMatchObject({ code: 'UNAVAILABLE' });
+      expectNoLeak(list.text);
+      expect(list.text).not.toContain(String(proxy.port));
+    },
+  );
 });

@@ -52,7 +52,10 @@ describe('workspace reads', () => {
   it('gets one workspace with its position', async () => {
     const p = project();
     await create(p, { name: 'first' });
-    const { workspace } = (await core.service.create({ projectId: p, name: 'second', data: { prompt: 'fox' } }, { subject: 'anonymous' }));
+    const { workspace } = await core.service.create(
+      { projectId: p, name: 'second', data: { prompt: 'fox' } },
+      { subject: 'anonymous' },
+    );
     const res = await request(`${api.url}/api/workspaces/${workspace.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ workspace: { ...workspace, position: 1 } });
@@ -94,7 +97,13 @@ describe('workspace writes', () => {
     });
     const res = await create(p, { name: 'Intro', data: { prompt: 'a red fox' } });
     expect(res.status).toBe(201);
-    expect(res.body.workspace).toMatchObject({ projectId: p, name: 'Intro', position: 0, version: 1, data: { prompt: 'a red fox' } });
+    expect(res.body.workspace).toMatchObject({
+      projectId: p,
+      name: 'Intro',
+      position: 0,
+      version: 1,
+      data: { prompt: 'a red fox' },
+    });
     await published;
     expect(events[0]).toMatchObject({ type: 'workspace.created', projectId: p, seq: 1, origin: { source: 'rest' } });
     expect((await core.service.get(res.body.workspace.id)).name).toBe('Intro');
@@ -105,17 +114,27 @@ describe('workspace writes', () => {
     // Raw text, as a client sends it: "__proto__" is a plain key, "\ud800" a lone surrogate.
     const deep = `${'['.repeat(31)}${']'.repeat(31)}`;
     const data = `{"keyframes":[[0,1],[2,[3,[]]]],"empty":[[],[[]]],"__proto__":{"toString":[[1]]},"constructor":1,"hasOwnProperty":null,"s":"\\ud800 \\udfff \u{1f98a}","max":1.7976931348623157e+308,"min":5e-324,"big":9007199254740993,"deep":${deep}}`;
-    const created = await request(`${api.url}/api/projects/${p}/workspaces`, { method: 'POST', rawBody: `{"name":"any","data":${data}}` });
+    const created = await request(`${api.url}/api/projects/${p}/workspaces`, {
+      method: 'POST',
+      rawBody: `{"name":"any","data":${data}}`,
+    });
     expect(created.status, created.text).toBe(201);
     const expected = JSON.stringify(JSON.parse(data));
     expect(JSON.stringify(created.body.workspace.data)).toBe(expected);
     const id = created.body.workspace.id as string;
     const patched = data.replace('"min"', '"m"');
-    const updated = await request(`${api.url}/api/workspaces/${id}`, { method: 'PATCH', rawBody: `{"patch":{"data":${patched}}}` });
+    const updated = await request(`${api.url}/api/workspaces/${id}`, {
+      method: 'PATCH',
+      rawBody: `{"patch":{"data":${patched}}}`,
+    });
     expect(updated.status, updated.text).toBe(200);
     await core.service.flush();
     // Another node reads only what is stored.
-    const other = await createCore({ mongodbUri: inject('mongodbUri'), dbName: (core as Core & { dbName: string }).dbName, logger: silentLogger() });
+    const other = await createCore({
+      mongodbUri: inject('mongodbUri'),
+      dbName: (core as Core & { dbName: string }).dbName,
+      logger: silentLogger(),
+    });
     const otherApi = await startApi({ core: other });
     try {
       const got = await request(`${otherApi.url}/api/workspaces/${id}`);
@@ -166,10 +185,16 @@ describe('workspace writes', () => {
     const p = project();
     const { body } = await create(p, { name: 'A' });
     const id: string = body.workspace.id;
-    const ok = await request(`${api.url}/api/workspaces/${id}`, { method: 'PATCH', body: { patch: { name: 'A2' }, expectedVersion: 1 } });
+    const ok = await request(`${api.url}/api/workspaces/${id}`, {
+      method: 'PATCH',
+      body: { patch: { name: 'A2' }, expectedVersion: 1 },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.workspace).toMatchObject({ id, name: 'A2', version: 2 });
-    const stale = await request(`${api.url}/api/workspaces/${id}`, { method: 'PATCH', body: { patch: { name: 'late' }, expectedVersion: 1 } });
+    const stale = await request(`${api.url}/api/workspaces/${id}`, {
+      method: 'PATCH',
+      body: { patch: { name: 'late' }, expectedVersion: 1 },
+    });
     expectError(stale, 409, 'CONFLICT');
     expect(stale.body.details.workspace).toMatchObject({ id, name: 'A2', version: 2 });
     expect((await core.service.get(id)).name).toBe('A2');
@@ -180,11 +205,19 @@ describe('workspace writes', () => {
     const { body } = await create(p, { name: 'A' });
     const url = `${api.url}/api/workspaces/${body.workspace.id}`;
     expectError(await request(url, { method: 'PATCH', body: { name: 'no patch wrapper' } }), 400, 'INVALID_MESSAGE');
-    expectError(await request(url, { method: 'PATCH', body: { patch: {}, expectedVersion: 0 } }), 400, 'INVALID_MESSAGE');
+    expectError(
+      await request(url, { method: 'PATCH', body: { patch: {}, expectedVersion: 0 } }),
+      400,
+      'INVALID_MESSAGE',
+    );
     const withId = await request(url, { method: 'PATCH', body: { id: 'other', patch: { name: 'x' } } });
     expectError(withId, 400, 'INVALID_MESSAGE');
     expect(withId.body.details.issues[0].path).toEqual(['id']);
-    expectError(await request(`${api.url}/api/workspaces/nope`, { method: 'PATCH', body: { patch: { name: 'x' } } }), 404, 'NOT_FOUND');
+    expectError(
+      await request(`${api.url}/api/workspaces/nope`, { method: 'PATCH', body: { patch: { name: 'x' } } }),
+      404,
+      'NOT_FOUND',
+    );
     expect((await core.service.get(body.workspace.id)).version).toBe(1);
   });
 
@@ -260,7 +293,11 @@ describe('Idempotency-Key', () => {
   it('makes a repeated update with a key apply once', async () => {
     const p = project();
     const id = (await create(p, { name: 'A' })).body.workspace.id as string;
-    const init = { method: 'PATCH', body: { patch: { name: 'B' }, expectedVersion: 1 }, headers: { 'Idempotency-Key': `upd-${p}` } };
+    const init = {
+      method: 'PATCH',
+      body: { patch: { name: 'B' }, expectedVersion: 1 },
+      headers: { 'Idempotency-Key': `upd-${p}` },
+    };
     const first = await request(`${api.url}/api/workspaces/${id}`, init);
     const second = await request(`${api.url}/api/workspaces/${id}`, init);
     expect([first.status, second.status]).toEqual([200, 200]);
@@ -282,16 +319,26 @@ describe('Idempotency-Key', () => {
 
 describe('configured data limits', () => {
   it('refuses workspace data over MAX_DATA_BYTES / MAX_DATA_DEPTH on create and update, as the WebSocket path does', async () => {
-    await using limited = await startApi({ core, dataLimits: { ...DEFAULT_JSON_LIMITS, maxBytes: 2_000, maxDepth: 4 } });
+    await using limited = await startApi({
+      core,
+      dataLimits: { ...DEFAULT_JSON_LIMITS, maxBytes: 2_000, maxDepth: 4 },
+    });
     const p = project();
     const url = `${limited.url}/api/projects/${p}/workspaces`;
     const big = await request(url, { method: 'POST', body: { name: 'big', data: { s: 'x'.repeat(3_000) } } });
     expectError(big, 400, 'INVALID_MESSAGE');
     expect(big.body.details.issues[0].path).toEqual(['data', 's']);
-    expectError(await request(url, { method: 'POST', body: { name: 'deep', data: { a: { b: { c: { d: {} } } } } } }), 400, 'INVALID_MESSAGE');
+    expectError(
+      await request(url, { method: 'POST', body: { name: 'deep', data: { a: { b: { c: { d: {} } } } } } }),
+      400,
+      'INVALID_MESSAGE',
+    );
     const ok = await request(url, { method: 'POST', body: { name: 'ok', data: { a: { b: 1 } } } });
     expect(ok.status).toBe(201);
-    const patch = await request(`${limited.url}/api/workspaces/${ok.body.workspace.id}`, { method: 'PATCH', body: { patch: { data: { s: 'y'.repeat(3_000) } } } });
+    const patch = await request(`${limited.url}/api/workspaces/${ok.body.workspace.id}`, {
+      method: 'PATCH',
+      body: { patch: { data: { s: 'y'.repeat(3_000) } } },
+    });
     expectError(patch, 400, 'INVALID_MESSAGE');
     expect(patch.body.details.issues[0].path).toEqual(['patch', 'data', 's']);
     expect((await core.service.list(p)).workspaces.map((w) => [w.name, w.version])).toEqual([['ok', 1]]);

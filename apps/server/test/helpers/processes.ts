@@ -20,7 +20,10 @@ export function run(command: string, args: string[], options: SpawnOptions): Run
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  const exited = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
   return {
     child,
     output: () => out,
@@ -35,7 +38,9 @@ export function run(command: string, args: string[], options: SpawnOptions): Run
         };
         listeners.add(check);
         check();
-        void exited.then(({ code, signal }) => reject(new Error(`exited (${code ?? signal}) before ${pattern}:\n${out}`)));
+        void exited.then(({ code, signal }) =>
+          reject(new Error(`exited (${code ?? signal}) before ${pattern}:\n${out}`)),
+        );
       });
     },
   };

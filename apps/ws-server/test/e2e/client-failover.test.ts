@@ -18,7 +18,12 @@ afterAll(async () => {
 
 describe('@app/client with several server URLs (Redis bus between nodes)', () => {
   it('fails over when its node is killed and resumes with nothing lost or doubled', async () => {
-    const env = { MONGODB_URI: mongodbUri, MONGODB_DB: dbName, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `t${randomBytes(4).toString('hex')}` };
+    const env = {
+      MONGODB_URI: mongodbUri,
+      MONGODB_DB: dbName,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_PREFIX: `t${randomBytes(4).toString('hex')}`,
+    };
     nodes.push(await spawnServer(env), await spawnServer(env));
     const [a, b] = nodes as [ServerProcess, ServerProcess];
     const reader = createClient({ url: [a.url, b.url], WebSocket, reconnect: { baseDelayMs: 20, maxDelayMs: 200 } });

@@ -13,7 +13,11 @@ const WORKSPACES = 450;
 
 /** The ws class of a Node client that takes frames up to the server's announced `maxMessageBytes` (1009 above it). */
 class LimitedWebSocket extends WebSocket {
-  constructor(url: string | URL, protocols?: string | string[] | ClientOptions | ClientRequestArgs, options?: ClientOptions | ClientRequestArgs) {
+  constructor(
+    url: string | URL,
+    protocols?: string | string[] | ClientOptions | ClientRequestArgs,
+    options?: ClientOptions | ClientRequestArgs,
+  ) {
     const base = typeof protocols === 'object' && !Array.isArray(protocols) ? protocols : (options ?? {});
     const list = typeof protocols === 'string' || Array.isArray(protocols) ? protocols : undefined;
     super(url, list, { ...base, maxPayload: MAX_MESSAGE_BYTES });
@@ -76,7 +80,10 @@ describe('a project never outgrows its readers', () => {
     const pages = peer.frames.filter((f) => f.type === 'page');
     expect(pages.length).toBeGreaterThan(5);
     for (const page of pages) expect(page['id']).toBe('l1');
-    const all = [...pages.flatMap((page) => (page['data'] as { workspaces: Workspace[] }).workspaces), ...ack.workspaces];
+    const all = [
+      ...pages.flatMap((page) => (page['data'] as { workspaces: Workspace[] }).workspaces),
+      ...ack.workspaces,
+    ];
     expect(all).toHaveLength(WORKSPACES);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
 

@@ -47,7 +47,9 @@ describe('@app/client request round trips against the real server', () => {
     const p = 'e2e-err';
     const { workspace } = await client.createWorkspace({ projectId: p, name: 'A' });
     await client.updateWorkspace({ id: workspace.id, patch: { name: 'B' } });
-    const conflict = await rejection(client.updateWorkspace({ id: workspace.id, patch: { name: 'C' }, expectedVersion: 1 }));
+    const conflict = await rejection(
+      client.updateWorkspace({ id: workspace.id, patch: { name: 'C' }, expectedVersion: 1 }),
+    );
     expect(conflict.code).toBe('CONFLICT');
     expect(conflict.details).toMatchObject({ workspace: { version: 2 } });
     expect((await rejection(client.deleteWorkspace({ id: 'missing' }))).code).toBe('NOT_FOUND');
@@ -57,6 +59,9 @@ describe('@app/client request round trips against the real server', () => {
     const invalid = await rejection(client.request('workspace.create', { projectId: 'bad id!', name: 'x' }));
     expect(invalid.code).toBe('INVALID_MESSAGE');
     const paths = (invalid.details as { issues: { path: unknown[] }[] }).issues.map((issue) => issue.path.join('.'));
-    expect(paths.some((path) => path.endsWith('projectId')), paths.join()).toBe(true);
+    expect(
+      paths.some((path) => path.endsWith('projectId')),
+      paths.join(),
+    ).toBe(true);
   });
 });

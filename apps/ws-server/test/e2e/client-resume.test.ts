@@ -25,14 +25,26 @@ async function start(port: number): Promise<ServerProcess> {
 }
 
 function client(url: string): Client {
-  const c = createClient({ url, WebSocket, requestTimeoutMs: 30_000, reconnect: { minDelayMs: 20, baseDelayMs: 50, maxDelayMs: 300 } });
+  const c = createClient({
+    url,
+    WebSocket,
+    requestTimeoutMs: 30_000,
+    reconnect: { minDelayMs: 20, baseDelayMs: 50, maxDelayMs: 300 },
+  });
   clients.push(c);
   return c;
 }
 
 /** A subscriber that keeps its own view of a project from snapshot + events, and records every seq applied. */
 function follow(c: Client, projectId: string) {
-  const state = { workspaces: new Map<string, Workspace>(), order: [] as string[], seq: 0, applied: [] as number[], snapshots: 0, snapshotSeq: 0 };
+  const state = {
+    workspaces: new Map<string, Workspace>(),
+    order: [] as string[],
+    seq: 0,
+    applied: [] as number[],
+    snapshots: 0,
+    snapshotSeq: 0,
+  };
   c.subscribe(projectId, {
     onSnapshot: (list, seq) => {
       state.snapshots += 1;
@@ -85,13 +97,21 @@ describe.each(['SIGTERM', 'SIGKILL'] as const)('@app/client against a real serve
     await server.exited;
     server = await start(port);
     const settled = await Promise.allSettled(results);
-    expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(
+      settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    ).toEqual([]);
 
     const core = await createTestCore(mongodbUri, dbName);
     try {
-      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>()).map((e) => fromStoredEvent(e)!);
+      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>()).map((e) =>
+        fromStoredEvent(e)!,
+      );
       // Every mutation exactly once.
-      for (const id of ids) expect(events.filter((e) => e.key === JSON.stringify(['anonymous', id])), id).toHaveLength(1);
+      for (const id of ids)
+        expect(
+          events.filter((e) => e.key === JSON.stringify(['anonymous', id])),
+          id,
+        ).toHaveLength(1);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
       const head = events.length;
       // The reader's view catches up to the head and equals the database.

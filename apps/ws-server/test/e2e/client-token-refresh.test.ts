@@ -52,7 +52,11 @@ function recordingWebSocket() {
 }
 
 function client(options: Parameters<typeof createClient>[0]): Client {
-  const c = createClient({ requestTimeoutMs: 15_000, reconnect: { minDelayMs: 10, baseDelayMs: 50, maxDelayMs: 200 }, ...options });
+  const c = createClient({
+    requestTimeoutMs: 15_000,
+    reconnect: { minDelayMs: 10, baseDelayMs: 50, maxDelayMs: 200 },
+    ...options,
+  });
   clients.push(c);
   return c;
 }
@@ -103,7 +107,11 @@ describe('@app/client when its token expires (4001) and `token` is a function', 
     expect(ack.workspace.name).toBe('resent');
 
     await vi.waitFor(() => expect(applied.map((e) => e.seq)).toEqual([1, 2, 3]));
-    expect(applied.map((e) => (e.type === 'workspace.created' ? e.data.workspace.name : e.type))).toEqual(['before', 'while away', 'resent']);
+    expect(applied.map((e) => (e.type === 'workspace.created' ? e.data.workspace.name : e.type))).toEqual([
+      'before',
+      'while away',
+      'resent',
+    ]);
     expect(snapshots).toBe(1); // resumed with sinceSeq, not a fresh snapshot
     expect(codes).toEqual([4001]);
     expect(tokenCalls).toBe(2);

@@ -56,11 +56,18 @@ describe('authentication at the upgrade', () => {
 
 describe('authorization per project', () => {
   it('lets a token use its projects only: requests naming another project are FORBIDDEN', async () => {
-    const admin = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`);
-    const other = (await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-b', name: 'B' })).workspace;
-    const peer = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`);
+    const admin = await TestPeer.connect(
+      `${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`,
+    );
+    const other = (
+      await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-b', name: 'B' })
+    ).workspace;
+    const peer = await TestPeer.connect(
+      `${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`,
+    );
     expect(await peer.ok('subscribe', { projectId: 'auth-a' })).toMatchObject({ seq: 0 });
-    const own = (await peer.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-a', name: 'A' })).workspace;
+    const own = (await peer.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-a', name: 'A' }))
+      .workspace;
     expect(await peer.ok('workspace.update', { id: own.id, patch: { name: 'A2' } })).toBeDefined();
     const forbidden: [string, unknown][] = [
       ['subscribe', { projectId: 'auth-b' }],
@@ -71,15 +78,23 @@ describe('authorization per project', () => {
     for (const [type, data] of forbidden) {
       expect(await peer.request(type, data), type).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
     }
-    expect((await admin.ok<{ workspaces: unknown[]; seq: number }>('workspace.list', { projectId: 'auth-b' })).seq).toBe(1);
+    expect(
+      (await admin.ok<{ workspaces: unknown[]; seq: number }>('workspace.list', { projectId: 'auth-b' })).seq,
+    ).toBe(1);
     await peer.close();
     await admin.close();
   });
 
   it('answers a workspace id in a project the token does not allow exactly as an id that does not exist (issue 12, item 7)', async () => {
-    const admin = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`);
-    const hidden = (await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-hidden', name: 'B' })).workspace;
-    const peer = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`);
+    const admin = await TestPeer.connect(
+      `${server.url}?access_token=${await token({ sub: 'admin', projects: ['*'] })}`,
+    );
+    const hidden = (
+      await admin.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-hidden', name: 'B' })
+    ).workspace;
+    const peer = await TestPeer.connect(
+      `${server.url}?access_token=${await token({ sub: 'alice', projects: ['auth-a'] })}`,
+    );
     const missing = '00000000-0000-4000-8000-000000000000';
     const requests = (id: string): [string, unknown, string][] => [
       ['workspace.update', { id, patch: { name: 'x' } }, 'u1'],
@@ -87,7 +102,9 @@ describe('authorization per project', () => {
       ['workspace.delete', { id }, 'd1'],
       ['workspace.delete', { id, expectedVersion: 1 }, 'd2'],
     ];
-    for (const [[type, data, requestId], [, missingData, missingId]] of requests(hidden.id).map((r, i) => [r, requests(missing)[i]!] as const)) {
+    for (const [[type, data, requestId], [, missingData, missingId]] of requests(hidden.id).map(
+      (r, i) => [r, requests(missing)[i]!] as const,
+    )) {
       const answer = await peer.request(type, data, `hidden-${requestId}`);
       const reference = await peer.request(type, missingData, `missing-${missingId}`);
       expect(reference, type).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
@@ -97,9 +114,13 @@ describe('authorization per project', () => {
       );
       expect(JSON.stringify(answer)).not.toContain('auth-hidden');
     }
-    expect((await admin.ok<{ workspaces: { name: string; version: number }[] }>('workspace.list', { projectId: 'auth-hidden' })).workspaces).toMatchObject([
-      { name: 'B', version: 1 },
-    ]);
+    expect(
+      (
+        await admin.ok<{ workspaces: { name: string; version: number }[] }>('workspace.list', {
+          projectId: 'auth-hidden',
+        })
+      ).workspaces,
+    ).toMatchObject([{ name: 'B', version: 1 }]);
     await peer.close();
     await admin.close();
   });
@@ -107,8 +128,16 @@ describe('authorization per project', () => {
   it('scopes idempotency to the token subject', async () => {
     const alice = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'alice', projects: '*' })}`);
     const bob = await TestPeer.connect(`${server.url}?access_token=${await token({ sub: 'bob', projects: '*' })}`);
-    const a = await alice.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-idem', name: 'same' }, 'shared-id');
-    const b = await bob.ok<{ workspace: { id: string } }>('workspace.create', { projectId: 'auth-idem', name: 'same' }, 'shared-id');
+    const a = await alice.ok<{ workspace: { id: string } }>(
+      'workspace.create',
+      { projectId: 'auth-idem', name: 'same' },
+      'shared-id',
+    );
+    const b = await bob.ok<{ workspace: { id: string } }>(
+      'workspace.create',
+      { projectId: 'auth-idem', name: 'same' },
+      'shared-id',
+    );
     expect(a.workspace.id).not.toBe(b.workspace.id);
     await alice.close();
     await bob.close();
@@ -119,7 +148,13 @@ describe('origin check', () => {
   it('refuses browser upgrades from other origins with 403 and accepts allowed or absent origins', async () => {
     const jwt = await token({ sub: 'u1', projects: '*' });
     const url = `${server.url}?access_token=${jwt}`;
-    for (const origin of ['https://evil.example.com', 'https://app.example.com.evil.com', 'http://app.example.com', 'null', 'garbage']) {
+    for (const origin of [
+      'https://evil.example.com',
+      'https://app.example.com.evil.com',
+      'http://app.example.com',
+      'null',
+      'garbage',
+    ]) {
       expect(await upgradeStatus(url, { origin }), origin).toBe(403);
     }
     expect(await upgradeStatus(url, { origin: 'https://app.example.com' })).toBe(101);

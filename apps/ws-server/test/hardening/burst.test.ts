@@ -7,7 +7,10 @@ import { TestPeer } from '../helpers/test-peer.js';
 // Default MAX_BUFFERED_BYTES (8 MiB): a burst of 120 events of ~240 KB is ~29 MB, far past it.
 const UPDATES = 120;
 /** ~240 KB of data (strings are capped at 65,536 characters each). */
-const big = (i: number): { i: number; blobs: string[] } => ({ i, blobs: Array.from({ length: 4 }, () => 'x'.repeat(60_000)) });
+const big = (i: number): { i: number; blobs: string[] } => ({
+  i,
+  blobs: Array.from({ length: 4 }, () => 'x'.repeat(60_000)),
+});
 
 let server: TestServer;
 
@@ -21,7 +24,9 @@ afterAll(async () => {
 
 /** Sends `UPDATES` big updates of one workspace without waiting, and resolves when all are acked. */
 async function burst(writer: TestPeer, id: string): Promise<void> {
-  const acks = await Promise.all(Array.from({ length: UPDATES }, (_, i) => writer.request('workspace.update', { id, patch: { data: big(i) } })));
+  const acks = await Promise.all(
+    Array.from({ length: UPDATES }, (_, i) => writer.request('workspace.update', { id, patch: { data: big(i) } })),
+  );
   for (const ack of acks) expect(ack.type, JSON.stringify(ack).slice(0, 300)).toBe('ack');
 }
 
@@ -50,9 +55,14 @@ describe('slow consumer means a peer that does not read', () => {
     const writer = await TestPeer.connect(server.url);
     const reader = await TestPeer.connect(server.url);
     const seen = counter(reader, p);
-    const { workspace } = await writer.ok<{ workspace: { id: string } }>('workspace.create', { projectId: p, name: 'w' });
+    const { workspace } = await writer.ok<{ workspace: { id: string } }>('workspace.create', {
+      projectId: p,
+      name: 'w',
+    });
     await reader.ok('subscribe', { projectId: p, sinceSeq: 1 });
-    const paused = await pausedClient(server.url, [JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p, sinceSeq: 1 } })]);
+    const paused = await pausedClient(server.url, [
+      JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p, sinceSeq: 1 } }),
+    ]);
     await vi.waitFor(() => expect(server.server.rooms.counts.subscriptions).toBe(2));
     // What the server holds for each peer, sampled while the burst goes out.
     const writerSession = ((await writer.next((f) => f.type === 'hello'))['data'] as { sessionId: string }).sessionId;
@@ -83,7 +93,10 @@ describe('slow consumer means a peer that does not read', () => {
   it('a replay of 120 x 240 KB reaches a reader that keeps reading', async () => {
     const p = 'burst-replay';
     const writer = await TestPeer.connect(server.url);
-    const { workspace } = await writer.ok<{ workspace: { id: string } }>('workspace.create', { projectId: p, name: 'w' });
+    const { workspace } = await writer.ok<{ workspace: { id: string } }>('workspace.create', {
+      projectId: p,
+      name: 'w',
+    });
     await burst(writer, workspace.id);
     forgetFrames(writer);
     const reader = await TestPeer.connect(server.url);
@@ -99,12 +112,17 @@ describe('slow consumer means a peer that does not read', () => {
     // The same replay to a peer that stops reading: closed with 1013, holding little for it meanwhile.
     const closesBefore = server.logs.filter((l) => /code 1013/.test(l)).length;
     const known = new Set(server.server.connections);
-    const paused = await pausedClient(server.url, [JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p, sinceSeq: 1 } })]);
+    const paused = await pausedClient(server.url, [
+      JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p, sinceSeq: 1 } }),
+    ]);
     let peak = 0;
     const sampler = setInterval(() => {
-      for (const connection of server.server.connections) if (!known.has(connection)) peak = Math.max(peak, connection.memoryBytes);
+      for (const connection of server.server.connections)
+        if (!known.has(connection)) peak = Math.max(peak, connection.memoryBytes);
     }, 5);
-    await vi.waitFor(() => expect(server.logs.filter((l) => /code 1013/.test(l))).toHaveLength(closesBefore + 1), { timeout: 20_000 });
+    await vi.waitFor(() => expect(server.logs.filter((l) => /code 1013/.test(l))).toHaveLength(closesBefore + 1), {
+      timeout: 20_000,
+    });
     clearInterval(sampler);
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(10 * 1024 * 1024);
@@ -122,7 +140,11 @@ describe('slow consumer means a peer that does not read', () => {
       const ctx = { subject: 'other' };
       const { workspace } = await other.service.create({ projectId: p, name: 'w' }, ctx);
       await reader.ok('subscribe', { projectId: p, sinceSeq: 1 });
-      await Promise.all(Array.from({ length: UPDATES }, (_, i) => other.service.update({ id: workspace.id, patch: { data: big(i) } }, ctx)));
+      await Promise.all(
+        Array.from({ length: UPDATES }, (_, i) =>
+          other.service.update({ id: workspace.id, patch: { data: big(i) } }, ctx),
+        ),
+      );
       expect(seen.seqs).toEqual([]);
       server.server.rooms.resyncAll(); // what a bus reconnect does
       await vi.waitFor(() => expect(seen.seqs.length).toBe(UPDATES), { timeout: 30_000 });

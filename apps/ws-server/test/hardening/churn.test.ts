@@ -44,11 +44,15 @@ describe('connection churn', () => {
     expect(server.server.rooms.counts).toEqual({ projects: 0, subscriptions: 0 });
     expect(server.server.guard.counts).toEqual({ total: 0, ips: 0 });
     if (server.core.bus instanceof InProcessBus) expect(server.core.bus.projectCount).toBe(0);
-    expect(server.server.wss.listenerCount('connection') + server.server.wss.listenerCount('error')).toBe(socketListeners);
+    expect(server.server.wss.listenerCount('connection') + server.server.wss.listenerCount('error')).toBe(
+      socketListeners,
+    );
     const after = resources();
     expect(after['Timeout'] ?? 0).toBeLessThanOrEqual((before['Timeout'] ?? 0) + 2);
     // Sockets: the server holds none (the database driver's pool may have grown, which is not ours to count).
-    const open = await new Promise<number>((resolve) => server.server.http.getConnections((_e, count) => resolve(count)));
+    const open = await new Promise<number>((resolve) =>
+      server.server.http.getConnections((_e, count) => resolve(count)),
+    );
     expect(open).toBe(0);
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^ws_connections_open 0$/m);

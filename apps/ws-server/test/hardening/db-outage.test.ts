@@ -37,14 +37,18 @@ describe('database outage', () => {
     const peer = await TestPeer.connect(server.url);
     const { workspace } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: 'o', name: 'x' });
     // Changed only before the outage: its read-model write is due during it.
-    const { workspace: before } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: 'o', name: 'y' });
+    const { workspace: before } = await peer.ok<{ workspace: Frame }>('workspace.create', {
+      projectId: 'o',
+      name: 'y',
+    });
     await peer.ok('workspace.update', { id: before['id'], patch: { name: 'y2' } });
     const acked: number[] = [];
     let n = 0;
     const update = async (): Promise<Frame> => {
       n += 1;
       const reply = await peer.request('workspace.update', { id: workspace['id'], patch: { data: { n } } });
-      if (reply.type === 'ack') acked.push(((reply['data'] as { workspace: Frame }).workspace['data'] as { n: number }).n);
+      if (reply.type === 'ack')
+        acked.push(((reply['data'] as { workspace: Frame }).workspace['data'] as { n: number }).n);
       return reply;
     };
     for (let i = 0; i < 5; i += 1) expect((await update()).type).toBe('ack');

@@ -47,7 +47,7 @@ describe('forwarded client addresses (issue 12, item 2)', () => {
     expect(server.logs.join('\n')).toContain('Refused upgrade from 203.0.113.7: 429 max-per-ip');
   });
 
-  it('a client cannot fill a victim\'s quota by naming the victim\'s address', async () => {
+  it("a client cannot fill a victim's quota by naming the victim's address", async () => {
     server = await startServer(mongodbUri, { trustedProxies: new TrustedProxies('127.0.0.1'), maxConnectionsPerIp: 3 });
     for (let i = 0; i < 3; i += 1) await hold(server.url, viaProxy('203.0.113.7', '198.51.100.9'));
     expect(await upgradeStatus(server.url, viaProxy('203.0.113.7', '198.51.100.9'))).toBe(429);
@@ -56,7 +56,10 @@ describe('forwarded client addresses (issue 12, item 2)', () => {
   });
 
   it('skips every trusted hop given as CIDR ranges (a balancer in front of the local proxy)', async () => {
-    server = await startServer(mongodbUri, { trustedProxies: new TrustedProxies('::ffff:127.0.0.1, 10.0.0.0/8'), maxConnectionsPerIp: 1 });
+    server = await startServer(mongodbUri, {
+      trustedProxies: new TrustedProxies('::ffff:127.0.0.1, 10.0.0.0/8'),
+      maxConnectionsPerIp: 1,
+    });
     await hold(server.url, viaProxy('203.0.113.7, 10.20.30.40', '198.51.100.1'));
     expect(await upgradeStatus(server.url, viaProxy('203.0.113.7, 10.99.0.1', '198.51.100.2'))).toBe(429);
     await hold(server.url, viaProxy('203.0.113.8, 10.20.30.40'));
@@ -64,7 +67,10 @@ describe('forwarded client addresses (issue 12, item 2)', () => {
   });
 
   it('believes no X-Forwarded-For from a peer that is not a trusted proxy', async () => {
-    server = await startServer(mongodbUri, { trustedProxies: new TrustedProxies('10.0.0.0/8'), maxConnectionsPerIp: 1 });
+    server = await startServer(mongodbUri, {
+      trustedProxies: new TrustedProxies('10.0.0.0/8'),
+      maxConnectionsPerIp: 1,
+    });
     await hold(server.url, viaProxy('203.0.113.7'));
     expect(await upgradeStatus(server.url, viaProxy('203.0.113.8'))).toBe(429);
   });

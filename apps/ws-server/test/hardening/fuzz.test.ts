@@ -12,9 +12,14 @@ const P = 'fuzz-target';
 let workspaceId: string;
 
 beforeAll(async () => {
-  server = await startServer(inject('mongodbUri'), { maxMessageBytes: 256 * 1024, limits: { ratePerSec: 100_000, rateBurst: 100_000 } });
+  server = await startServer(inject('mongodbUri'), {
+    maxMessageBytes: 256 * 1024,
+    limits: { ratePerSec: 100_000, rateBurst: 100_000 },
+  });
   const peer = await TestPeer.connect(server.url);
-  workspaceId = (await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: P, name: 'target', data: { keep: 1 } })).workspace['id'] as string;
+  workspaceId = (
+    await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: P, name: 'target', data: { keep: 1 } })
+  ).workspace['id'] as string;
   await peer.close();
 });
 afterAll(async () => {
@@ -59,7 +64,11 @@ function hostileFrame(rand: () => number): string | Buffer {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const valid = (): Record<string, unknown> =>
     pick([
-      { type: 'workspace.update', id: `f${Math.floor(rand() * 1e6)}`, data: { id: workspaceId, patch: { name: 'pwned', data: { a: 1 } } } },
+      {
+        type: 'workspace.update',
+        id: `f${Math.floor(rand() * 1e6)}`,
+        data: { id: workspaceId, patch: { name: 'pwned', data: { a: 1 } } },
+      },
       { type: 'workspace.create', id: `f${Math.floor(rand() * 1e6)}`, data: { projectId: P, name: 'pwned' } },
       { type: 'workspace.delete', id: `f${Math.floor(rand() * 1e6)}`, data: { id: workspaceId } },
       { type: 'workspace.reorder', id: `f${Math.floor(rand() * 1e6)}`, data: { projectId: P, order: [workspaceId] } },
@@ -68,34 +77,47 @@ function hostileFrame(rand: () => number): string | Buffer {
   const plain = JSON.stringify(frame);
   const text = mutate(frame, rand, pick);
   // A replacement that found nothing to replace would leave a valid request: add a hostile envelope key instead.
-  if (typeof text === 'string' && text === plain) return plain.replace('{', `{${JSON.stringify(pick(HOSTILE_KEYS))}:1,`);
+  if (typeof text === 'string' && text === plain)
+    return plain.replace('{', `{${JSON.stringify(pick(HOSTILE_KEYS))}:1,`);
   return text;
 }
 
-function mutate(frame: Record<string, unknown>, rand: () => number, pick: <T>(items: readonly T[]) => T): string | Buffer {
+function mutate(
+  frame: Record<string, unknown>,
+  rand: () => number,
+  pick: <T>(items: readonly T[]) => T,
+): string | Buffer {
   const kind = Math.floor(rand() * 9);
   const data = frame['data'] as Record<string, unknown>;
   switch (kind) {
     case 0: // a hostile value in a field that reaches a query
-      if ('id' in data) data['id'] = pick(HOSTILE_VALUES.filter((v) => typeof v !== 'string' || !/^[A-Za-z0-9_-]+$/.test(v)));
+      if ('id' in data)
+        data['id'] = pick(HOSTILE_VALUES.filter((v) => typeof v !== 'string' || !/^[A-Za-z0-9_-]+$/.test(v)));
       else data['projectId'] = pick(HOSTILE_VALUES.filter((v) => typeof v !== 'string' || !/^[A-Za-z0-9_-]+$/.test(v)));
       return JSON.stringify(frame);
-    case 1: { // a hostile key somewhere in data
+    case 1: {
+      // a hostile key somewhere in data
       const target = (data['patch'] as Record<string, unknown> | undefined)?.['data'] ?? data;
       const text = JSON.stringify({ ...frame, data: { ...data } });
       const key = pick(HOSTILE_KEYS);
-      if (target === data) return text.replace('"data":{', `"data":{${JSON.stringify(key)}:${JSON.stringify(pick(HOSTILE_VALUES)) ?? 'null'},`);
+      if (target === data)
+        return text.replace(
+          '"data":{',
+          `"data":{${JSON.stringify(key)}:${JSON.stringify(pick(HOSTILE_VALUES)) ?? 'null'},`,
+        );
       return JSON.stringify(frame).replace('"data":{"a":1}', `"data":{${JSON.stringify(pick(HOSTILE_DATA_KEYS))}:1}`);
     }
     case 2: // truncated JSON
       return JSON.stringify(frame).slice(0, Math.floor(rand() * 40));
-    case 3: // deep nesting in data
-      {
-        const depth = 40 + Math.floor(rand() * 2_000);
-        return JSON.stringify(frame).replace('"data":{"a":1}', `"data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
-      }
+    case 3: { // deep nesting in data
+      const depth = 40 + Math.floor(rand() * 2_000);
+      return JSON.stringify(frame).replace('"data":{"a":1}', `"data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
+    }
     case 4: // wrong types at the top level
-      return JSON.stringify({ ...frame, type: pick([42, null, ['workspace.update'], { a: 1 }, 'workspace.drop', '__proto__']) });
+      return JSON.stringify({
+        ...frame,
+        type: pick([42, null, ['workspace.update'], { a: 1 }, 'workspace.drop', '__proto__']),
+      });
     case 5: // unknown envelope keys, including prototype keys as raw text
       return JSON.stringify(frame).replace('{', `{${JSON.stringify(pick(HOSTILE_KEYS))}:{"isAdmin":true},`);
     case 6: // non-object JSON

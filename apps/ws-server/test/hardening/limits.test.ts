@@ -38,7 +38,11 @@ describe('rate limit (token bucket per connection)', () => {
     expect(replies.filter((r) => r.type === 'pong').length).toBeGreaterThanOrEqual(10);
     expect(limited.length).toBeGreaterThanOrEqual(15);
     for (const reply of limited) {
-      expect(reply).toMatchObject({ code: 'RATE_LIMITED', id: expect.stringMatching(/^f\d+$/), details: { retryAfterMs: expect.any(Number) } });
+      expect(reply).toMatchObject({
+        code: 'RATE_LIMITED',
+        id: expect.stringMatching(/^f\d+$/),
+        details: { retryAfterMs: expect.any(Number) },
+      });
       expect((reply['details'] as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(0);
     }
     const wait = (limited[0]!['details'] as { retryAfterMs: number }).retryAfterMs;
@@ -116,22 +120,33 @@ describe('connection caps', () => {
     await peer.ok('subscribe', { projectId: 'cap-1' });
     await peer.ok('subscribe', { projectId: 'cap-2' });
     await peer.ok('subscribe', { projectId: 'cap-2' }); // re-subscribing the same project is not a new one
-    expect(await peer.request('subscribe', { projectId: 'cap-3' })).toMatchObject({ code: 'FORBIDDEN', details: { maxSubscriptions: 2 } });
+    expect(await peer.request('subscribe', { projectId: 'cap-3' })).toMatchObject({
+      code: 'FORBIDDEN',
+      details: { maxSubscriptions: 2 },
+    });
     await peer.ok('unsubscribe', { projectId: 'cap-1' });
     await peer.ok('subscribe', { projectId: 'cap-3' });
   });
 
   it('applies configured data limits (size and depth) below the protocol maximum', async () => {
-    server = await startServer(mongodbUri, { limits: { data: { ...DEFAULT_JSON_LIMITS, maxBytes: 2_000, maxDepth: 4 } } });
+    server = await startServer(mongodbUri, {
+      limits: { data: { ...DEFAULT_JSON_LIMITS, maxBytes: 2_000, maxDepth: 4 } },
+    });
     const peer = await connect(server.url);
-    expect(await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { s: 'x'.repeat(3_000) } })).toMatchObject({
+    expect(
+      await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { s: 'x'.repeat(3_000) } }),
+    ).toMatchObject({
       code: 'INVALID_MESSAGE',
       details: { issues: [{ path: ['data', 'data', 's'] }] },
     });
-    expect(await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { a: { b: { c: { d: {} } } } } })).toMatchObject({
+    expect(
+      await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { a: { b: { c: { d: {} } } } } }),
+    ).toMatchObject({
       code: 'INVALID_MESSAGE',
     });
-    expect((await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { a: { b: 1 } } })).type).toBe('ack');
+    expect((await peer.request('workspace.create', { projectId: 'dl', name: 'x', data: { a: { b: 1 } } })).type).toBe(
+      'ack',
+    );
   });
 });
 

@@ -27,7 +27,10 @@ class Replayer {
   closeCode: number | undefined;
   private onAck: ((data: Record<string, unknown>) => void) | undefined;
 
-  constructor(url: string, private readonly progress: { events: number }) {
+  constructor(
+    url: string,
+    private readonly progress: { events: number },
+  ) {
     this.socket = new WebSocket(url);
     this.socket.on('error', () => {});
     this.socket.on('close', (code) => (this.closeCode = code));
@@ -64,9 +67,13 @@ describe('replay outside the write lock', () => {
     const p = 'storm';
     const ctx = { subject: 'seed' };
     const { workspace } = await server.core.service.create({ projectId: p, name: 'w' }, ctx);
-    for (let done = 1; done < EVENTS; ) {
+    for (let done = 1; done < EVENTS;) {
       const n = Math.min(256, EVENTS - done);
-      await Promise.all(Array.from({ length: n }, (_, i) => server.core.service.update({ id: workspace.id, patch: { data: { i: done + i } } }, ctx)));
+      await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          server.core.service.update({ id: workspace.id, patch: { data: { i: done + i } } }, ctx),
+        ),
+      );
       done += n;
     }
     const writer = await TestPeer.connect(server.url);
@@ -95,9 +102,12 @@ describe('replay outside the write lock', () => {
     }
     // Every replayer: the replay then the live events, each seq once and in order, nothing missing.
     const last = EVENTS + WRITES;
-    await vi.waitFor(() => {
-      for (const r of replayers) expect(r.seqs.length).toBe(last);
-    }, { timeout: 60_000 });
+    await vi.waitFor(
+      () => {
+        for (const r of replayers) expect(r.seqs.length).toBe(last);
+      },
+      { timeout: 60_000 },
+    );
     for (const r of replayers) {
       expect(r.seqs).toEqual(range(1, last));
       expect(r.closeCode).toBeUndefined();

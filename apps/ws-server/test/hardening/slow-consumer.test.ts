@@ -18,7 +18,9 @@ describe('backpressure', () => {
     const writer = await TestPeer.connect(server.url);
     const healthy = await TestPeer.connect(server.url);
     const { epoch } = await healthy.ok<{ epoch: string }>('subscribe', { projectId: p });
-    const slow = await pausedClient(server.url, [JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p } })]);
+    const slow = await pausedClient(server.url, [
+      JSON.stringify({ type: 'subscribe', id: 's', data: { projectId: p } }),
+    ]);
     await vi.waitFor(() => expect(server.server.rooms.counts.subscriptions).toBe(2));
     await writer.ok('workspace.create', { projectId: p, name: 'before' });
     const rssBefore = process.memoryUsage().rss;

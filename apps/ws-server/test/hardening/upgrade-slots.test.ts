@@ -130,7 +130,10 @@ describe('connection slots (issue 12, item 1)', () => {
     await released('after authentication ended');
 
     // The caps still count right: two connections from this address, the third refused, all released after closes.
-    const peers = [await TestPeer.connect(`${test.url}?access_token=ok`), await TestPeer.connect(`${test.url}?access_token=ok`)];
+    const peers = [
+      await TestPeer.connect(`${test.url}?access_token=ok`),
+      await TestPeer.connect(`${test.url}?access_token=ok`),
+    ];
     expect(await slots(metrics)).toEqual({ total: 2, addresses: 1 });
     expect(await upgradeStatus(`${test.url}?access_token=ok`)).toBe(429);
     await Promise.all(peers.map((peer) => peer.close()));

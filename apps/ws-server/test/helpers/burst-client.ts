@@ -9,7 +9,8 @@ function maskedTextFrame(text: string): Buffer {
   for (let i = 0; i < payload.length; i += 1) payload[i] = payload[i]! ^ mask[i % 4]!;
   let header: Buffer;
   if (payload.length < 126) header = Buffer.from([0x81, 0x80 | payload.length]);
-  else if (payload.length < 65_536) header = Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  else if (payload.length < 65_536)
+    header = Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   else {
     header = Buffer.alloc(10);
     header[0] = 0x81;
@@ -59,7 +60,9 @@ export class BurstClient {
 
   /** Writes every frame with one socket write. */
   send(frames: unknown[]): void {
-    this.socket.write(Buffer.concat(frames.map((frame) => maskedTextFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)))));
+    this.socket.write(
+      Buffer.concat(frames.map((frame) => maskedTextFrame(typeof frame === 'string' ? frame : JSON.stringify(frame)))),
+    );
   }
 
   /** Resolves once the frames received so far satisfy `match`. */
@@ -73,7 +76,8 @@ export class BurstClient {
     const wanted = new Set(ids);
     const replyOf = (frames: Frame[]): Map<string, Frame> => {
       const out = new Map<string, Frame>();
-      for (const f of frames) if ((f.type === 'ack' || f.type === 'error') && wanted.has(f['id'] as string)) out.set(f['id'] as string, f);
+      for (const f of frames)
+        if ((f.type === 'ack' || f.type === 'error') && wanted.has(f['id'] as string)) out.set(f['id'] as string, f);
       return out;
     };
     await this.until((frames) => replyOf(frames).size === wanted.size);

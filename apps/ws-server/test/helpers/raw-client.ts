@@ -8,7 +8,8 @@ export function textFrame(text: string): Buffer {
   const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
   let header: Buffer;
   if (payload.length < 126) header = Buffer.from([0x81, 0x80 | payload.length]);
-  else if (payload.length < 65_536) header = Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+  else if (payload.length < 65_536)
+    header = Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
   else throw new Error('frame too large for this helper');
   return Buffer.concat([header, mask, masked]);
 }

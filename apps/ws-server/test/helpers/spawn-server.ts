@@ -17,7 +17,16 @@ export interface ServerProcess {
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'src/main.ts'], {
     cwd: appDir,
-    env: { ...process.env, WS_PORT: '0', PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'pretty', LOG_LEVEL: 'info', AUTH_MODE: 'none', ...env },
+    env: {
+      ...process.env,
+      WS_PORT: '0',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'info',
+      AUTH_MODE: 'none',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -57,7 +57,11 @@ export class TestPeer {
   }
 
   /** Sends a request with a fresh id and resolves with its reply (ack, pong or error). */
-  request(type: string, data?: unknown, id = `r${++this.counter}-${Math.random().toString(36).slice(2, 8)}`): Promise<Frame> {
+  request(
+    type: string,
+    data?: unknown,
+    id = `r${++this.counter}-${Math.random().toString(36).slice(2, 8)}`,
+  ): Promise<Frame> {
     const reply = this.nextNew((f) => (f.type === 'ack' || f.type === 'error' || f.type === 'pong') && f['id'] === id);
     this.socket.send(JSON.stringify(data === undefined ? { type, id } : { type, id, data }));
     return reply;
@@ -72,7 +76,9 @@ export class TestPeer {
 
   /** Events of a project received so far. */
   events(projectId?: string): Frame[] {
-    return this.frames.filter((f) => typeof f['seq'] === 'number' && (projectId === undefined || f['projectId'] === projectId));
+    return this.frames.filter(
+      (f) => typeof f['seq'] === 'number' && (projectId === undefined || f['projectId'] === projectId),
+    );
   }
 
   /** Resolves once an event with this seq (of the project) has arrived. */
@@ -81,7 +87,8 @@ export class TestPeer {
   }
 
   close(): Promise<{ code: number; reason: string }> {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING)
+      this.socket.close();
     return this.closed;
   }
 }

@@ -34,14 +34,37 @@ const text = fc
   .map((s) => s.replaceAll('\u0000', ''));
 const key = fc
   .oneof(
-    fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', '0', '10', 'keyframes', '\ud800'),
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '',
+      '0',
+      '10',
+      'keyframes',
+      '\ud800',
+    ),
     text,
   )
   .filter((k) => keyProblem(k) === undefined);
 const number = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.integer(),
-  fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_SAFE_INTEGER + 2, -(2 ** 53), 2 ** 31, -0, 1e-300, 0.1),
+  fc.constantFrom(
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    -Number.MIN_VALUE,
+    Number.MAX_SAFE_INTEGER + 2,
+    -(2 ** 53),
+    2 ** 31,
+    -0,
+    1e-300,
+    0.1,
+  ),
 );
 /** Arrays nested `depth` deep around a value: `[[[x]]]`. */
 const nested = (depth: number, inner: JsonValue): JsonValue => (depth === 0 ? inner : nested(depth - 1, [inner]));
@@ -58,12 +81,20 @@ const { value } = fc.letrec<{ value: JsonValue; array: JsonValue[]; object: Reco
   ),
   array: fc.array(tie('value'), { maxLength: 4 }),
   // Object.fromEntries defines own properties, so "__proto__" is a plain key, as JSON.parse makes it.
-  object: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((entries) => Object.fromEntries(entries) as Record<string, JsonValue>),
+  object: fc
+    .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+    .map((entries) => Object.fromEntries(entries) as Record<string, JsonValue>),
 }));
 /** Workspace `data` within the limits: an object, sometimes with arrays nested up to the deepest level allowed. */
 const data = fc
   .tuple(fc.array(fc.tuple(key, value), { maxLength: 5 }), fc.option(fc.integer({ min: 1, max: 31 })))
-  .map(([entries, depth]) => Object.fromEntries(depth === null ? entries : [...entries, ['deep', nested(depth, 'bottom')]]) as Record<string, JsonValue>);
+  .map(
+    ([entries, depth]) =>
+      Object.fromEntries(depth === null ? entries : [...entries, ['deep', nested(depth, 'bottom')]]) as Record<
+        string,
+        JsonValue
+      >,
+  );
 /** Data the protocol refuses, and where it says the fault is (relative to `data`). */
 type Bad = { data: unknown; path: (string | number)[] };
 const BAD_DATA: Bad[] = [
@@ -81,7 +112,12 @@ type Op =
   | { kind: 'bad-update'; data: unknown; path: (string | number)[] };
 const op: fc.Arbitrary<Op> = fc.oneof(
   data.map((d) => ({ kind: 'create' as const, data: d })),
-  fc.tuple(data, text.filter((s) => s.length > 0 && !/\p{Cs}/u.test(s))).map(([d, name]) => ({ kind: 'update' as const, data: d, name })),
+  fc
+    .tuple(
+      data,
+      text.filter((s) => s.length > 0 && !/\p{Cs}/u.test(s)),
+    )
+    .map(([d, name]) => ({ kind: 'update' as const, data: d, name })),
   badData.map((b) => ({ kind: 'bad-create' as const, ...b })),
   badData.map((b) => ({ kind: 'bad-update' as const, ...b })),
 );
@@ -96,17 +132,59 @@ describe('any JSON within the limits is stored and comes back equal; one request
     try {
       const frames = [
         { type: 'workspace.create', id: 'kf-1', data: { projectId, name: 'plain' } },
-        { type: 'workspace.create', id: 'kf-2', data: { projectId, name: 'keyframes', data: { keyframes: [[0, 1], [2, 3]], empty: [[]] } } },
+        {
+          type: 'workspace.create',
+          id: 'kf-2',
+          data: {
+            projectId,
+            name: 'keyframes',
+            data: {
+              keyframes: [
+                [0, 1],
+                [2, 3],
+              ],
+              empty: [[]],
+            },
+          },
+        },
         { type: 'workspace.create', id: 'kf-3', data: { projectId, name: 'bad', data: { $set: [[1]] } } },
         { type: 'workspace.create', id: 'kf-4', data: { projectId, name: 'plain too' } },
       ];
       client.send(frames);
       const replies = await client.replies(frames.map((f) => f.id));
       expect(replies.map((r) => r.type)).toEqual(['ack', 'ack', 'error', 'ack']);
-      expect(replies[1]!['data']).toMatchObject({ workspace: { data: { keyframes: [[0, 1], [2, 3]], empty: [[]] } } });
-      expect(replies[2]).toMatchObject({ code: 'INVALID_MESSAGE', details: { issues: [{ path: ['data', 'data', '$set'] }] } });
+      expect(replies[1]!['data']).toMatchObject({
+        workspace: {
+          data: {
+            keyframes: [
+              [0, 1],
+              [2, 3],
+            ],
+            empty: [[]],
+          },
+        },
+      });
+      expect(replies[2]).toMatchObject({
+        code: 'INVALID_MESSAGE',
+        details: { issues: [{ path: ['data', 'data', '$set'] }] },
+      });
       await server.core.service.flush();
-      expect(await reader.service.list(projectId)).toMatchObject({ seq: 3, workspaces: [{ name: 'plain' }, { name: 'keyframes', data: { keyframes: [[0, 1], [2, 3]] } }, { name: 'plain too' }] });
+      expect(await reader.service.list(projectId)).toMatchObject({
+        seq: 3,
+        workspaces: [
+          { name: 'plain' },
+          {
+            name: 'keyframes',
+            data: {
+              keyframes: [
+                [0, 1],
+                [2, 3],
+              ],
+            },
+          },
+          { name: 'plain too' },
+        ],
+      });
     } finally {
       await client.close();
     }
@@ -118,14 +196,22 @@ describe('any JSON within the limits is stored and comes back equal; one request
         const projectId = `anyjson-${(run += 1)}`;
         const client = await BurstClient.connect(server.url);
         try {
-          client.send([{ type: 'subscribe', id: 'sub', data: { projectId } }, { type: 'workspace.create', id: `${projectId}-base`, data: { projectId, name: 'base' } }]);
+          client.send([
+            { type: 'subscribe', id: 'sub', data: { projectId } },
+            { type: 'workspace.create', id: `${projectId}-base`, data: { projectId, name: 'base' } },
+          ]);
           const [, base] = await client.replies(['sub', `${projectId}-base`]);
           expect(base!.type, json(base)).toBe('ack');
-          const baseId = ((base!['data'] as { workspace: Frame }).workspace)['id'];
+          const baseId = (base!['data'] as { workspace: Frame }).workspace['id'];
           const frames = ops.map((o, i) => {
             const id = `${projectId}-${i}`;
-            if (o.kind === 'create' || o.kind === 'bad-create') return { type: 'workspace.create', id, data: { projectId, name: `w${i}`, data: o.data } };
-            return { type: 'workspace.update', id, data: { id: baseId, patch: o.kind === 'update' ? { name: o.name, data: o.data } : { data: o.data } } };
+            if (o.kind === 'create' || o.kind === 'bad-create')
+              return { type: 'workspace.create', id, data: { projectId, name: `w${i}`, data: o.data } };
+            return {
+              type: 'workspace.update',
+              id,
+              data: { id: baseId, patch: o.kind === 'update' ? { name: o.name, data: o.data } : { data: o.data } },
+            };
           });
           client.send(frames);
           const replies = await client.replies(frames.map((f) => f.id));
@@ -137,7 +223,11 @@ describe('any JSON within the limits is stored and comes back equal; one request
             const reply = replies[i]!;
             if (o.kind === 'bad-create' || o.kind === 'bad-update') {
               const prefix = o.kind === 'bad-create' ? ['data', 'data'] : ['data', 'patch', 'data'];
-              expect(reply).toMatchObject({ type: 'error', code: 'INVALID_MESSAGE', details: { issues: [{ path: [...prefix, ...o.path] }] } });
+              expect(reply).toMatchObject({
+                type: 'error',
+                code: 'INVALID_MESSAGE',
+                details: { issues: [{ path: [...prefix, ...o.path] }] },
+              });
               continue;
             }
             expect(reply.type, json(reply)).toBe('ack');
@@ -154,7 +244,9 @@ describe('any JSON within the limits is stored and comes back equal; one request
           await client.until((all) => all.filter((f) => f['projectId'] === projectId).length === seq);
           const events = client.frames.filter((f) => f['projectId'] === projectId);
           expect(events.map((e) => e['seq'])).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
-          expect(events.slice(1).map((e) => json((e['data'] as { workspace: Frame }).workspace))).toEqual(acked.map(json));
+          expect(events.slice(1).map((e) => json((e['data'] as { workspace: Frame }).workspace))).toEqual(
+            acked.map(json),
+          );
 
           // List and snapshot on this node; replay, list and get on a node that reads the stored forms.
           const current = new Map<unknown, Frame>();
@@ -166,7 +258,10 @@ describe('any JSON within the limits is stored and comes back equal; one request
             for (const w of workspaces) expect(json(w.data)).toBe(json(current.get(w.id)!['data']));
             expect(workspaces.length).toBe(current.size);
           };
-          client.send([{ type: 'workspace.list', id: 'list', data: { projectId } }, { type: 'subscribe', id: 'snap', data: { projectId } }]);
+          client.send([
+            { type: 'workspace.list', id: 'list', data: { projectId } },
+            { type: 'subscribe', id: 'snap', data: { projectId } },
+          ]);
           const [list, snap] = await client.replies(['list', 'snap']);
           sameData((list!['data'] as { workspaces: { id: string; data: unknown }[] }).workspaces);
           sameData((snap!['data'] as { snapshot: { id: string; data: unknown }[] }).snapshot);
@@ -175,9 +270,12 @@ describe('any JSON within the limits is stored and comes back equal; one request
           const stored = await reader.service.list(projectId);
           expect(stored.seq).toBe(seq);
           sameData(stored.workspaces);
-          for (const id of current.keys()) expect(json((await reader.service.get(id as string)).data)).toBe(json(current.get(id)!['data']));
+          for (const id of current.keys())
+            expect(json((await reader.service.get(id as string)).data)).toBe(json(current.get(id)!['data']));
           const replay = await reader.service.replay(projectId, 0);
-          expect((await reader.service.eventsBetween(projectId, 0, replay.seq)).map((e) => json(e))).toEqual(events.map((e) => json(e)));
+          expect((await reader.service.eventsBetween(projectId, 0, replay.seq)).map((e) => json(e))).toEqual(
+            events.map((e) => json(e)),
+          );
         } finally {
           await client.close();
         }

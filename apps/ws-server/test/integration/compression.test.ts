@@ -44,7 +44,28 @@ function bytesRead(socket: WebSocket): number {
 
 /** A prompt that compresses like real text does (words repeat, not one character). */
 function prompt(words: number): string {
-  const vocabulary = ['a', 'red', 'fox', 'at', 'dawn', 'walks', 'through', 'misty', 'forest', 'camera', 'slowly', 'pans', 'left', 'golden', 'light', 'cinematic', 'wide', 'shot', 'of', 'the'];
+  const vocabulary = [
+    'a',
+    'red',
+    'fox',
+    'at',
+    'dawn',
+    'walks',
+    'through',
+    'misty',
+    'forest',
+    'camera',
+    'slowly',
+    'pans',
+    'left',
+    'golden',
+    'light',
+    'cinematic',
+    'wide',
+    'shot',
+    'of',
+    'the',
+  ];
   return Array.from({ length: words }, (_, i) => vocabulary[(i * 7 + Math.floor(i / 3)) % vocabulary.length]).join(' ');
 }
 
@@ -52,7 +73,10 @@ describe('permessage-deflate', () => {
   it('is off by default: a client offering it gets no extension, in the config and in the server', async () => {
     const config = loadConfig({ AUTH_MODE: 'none' });
     expect(config.WS_COMPRESSION).toBe('off');
-    expect(wsServerOptionsFromConfig(config, { core: plain.core, logger: memoryLogger([]), metrics: createMetrics() }).compression).toBeUndefined();
+    expect(
+      wsServerOptionsFromConfig(config, { core: plain.core, logger: memoryLogger([]), metrics: createMetrics() })
+        .compression,
+    ).toBeUndefined();
     const socket = new WebSocket(plain.url); // ws offers permessage-deflate by default
     const response = new Promise<IncomingMessage>((resolve) => socket.once('upgrade', resolve));
     await new Promise((resolve) => socket.once('open', resolve));
@@ -63,10 +87,33 @@ describe('permessage-deflate', () => {
 
   it('WS_COMPRESSION=on maps the limits from the config; out-of-range limits are refused naming the variable', () => {
     const on = loadConfig({ AUTH_MODE: 'none', WS_COMPRESSION: 'on' });
-    expect(wsServerOptionsFromConfig(on, { core: plain.core, logger: memoryLogger([]), metrics: createMetrics() }).compression).toEqual(DEFAULT_COMPRESSION);
-    const tuned = loadConfig({ AUTH_MODE: 'none', WS_COMPRESSION: 'on', WS_COMPRESSION_THRESHOLD_BYTES: '4096', WS_COMPRESSION_WINDOW_BITS: '10', WS_COMPRESSION_MEM_LEVEL: '3', WS_COMPRESSION_LEVEL: '6', WS_COMPRESSION_CONCURRENCY: '2' });
-    expect(wsServerOptionsFromConfig(tuned, { core: plain.core, logger: memoryLogger([]) }).compression).toEqual({ thresholdBytes: 4096, windowBits: 10, memLevel: 3, level: 6, concurrencyLimit: 2 });
-    for (const [name, value] of [['WS_COMPRESSION', 'yes'], ['WS_COMPRESSION_WINDOW_BITS', '8'], ['WS_COMPRESSION_WINDOW_BITS', '16'], ['WS_COMPRESSION_MEM_LEVEL', '0'], ['WS_COMPRESSION_CONCURRENCY', '0']] as const) {
+    expect(
+      wsServerOptionsFromConfig(on, { core: plain.core, logger: memoryLogger([]), metrics: createMetrics() })
+        .compression,
+    ).toEqual(DEFAULT_COMPRESSION);
+    const tuned = loadConfig({
+      AUTH_MODE: 'none',
+      WS_COMPRESSION: 'on',
+      WS_COMPRESSION_THRESHOLD_BYTES: '4096',
+      WS_COMPRESSION_WINDOW_BITS: '10',
+      WS_COMPRESSION_MEM_LEVEL: '3',
+      WS_COMPRESSION_LEVEL: '6',
+      WS_COMPRESSION_CONCURRENCY: '2',
+    });
+    expect(wsServerOptionsFromConfig(tuned, { core: plain.core, logger: memoryLogger([]) }).compression).toEqual({
+      thresholdBytes: 4096,
+      windowBits: 10,
+      memLevel: 3,
+      level: 6,
+      concurrencyLimit: 2,
+    });
+    for (const [name, value] of [
+      ['WS_COMPRESSION', 'yes'],
+      ['WS_COMPRESSION_WINDOW_BITS', '8'],
+      ['WS_COMPRESSION_WINDOW_BITS', '16'],
+      ['WS_COMPRESSION_MEM_LEVEL', '0'],
+      ['WS_COMPRESSION_CONCURRENCY', '0'],
+    ] as const) {
       expect(() => loadConfig({ AUTH_MODE: 'none', [name]: value }), `${name}=${value}`).toThrow(ConfigError);
       expect(() => loadConfig({ AUTH_MODE: 'none', [name]: value })).toThrow(new RegExp(`${name}: `));
     }
@@ -78,7 +125,9 @@ describe('permessage-deflate', () => {
     clients.push(client);
     const projectId = 'deflate';
     const events: ServerEvent[] = [];
-    await new Promise<void>((resolve) => client.subscribe(projectId, { onSnapshot: () => resolve(), onEvent: (e) => events.push(e) }));
+    await new Promise<void>((resolve) =>
+      client.subscribe(projectId, { onSnapshot: () => resolve(), onEvent: (e) => events.push(e) }),
+    );
 
     // Both ends agree on the extension and on the server's window limit.
     const [{ socket, response }] = sockets as [(typeof sockets)[number]];

@@ -78,9 +78,16 @@ describe('crash consistency (SIGKILL during a stream of mutations)', () => {
               ? { id, type: 'workspace.create', data: { projectId: p, name: `w${counter}`, data: { n: counter } } }
               : counter % 7 === 0
                 ? { id, type: 'workspace.reorder', data: { projectId: p, order: [] } }
-                : { id, type: 'workspace.update', data: { id: target, patch: { name: `u${counter}`, data: { n: counter } } } };
+                : {
+                    id,
+                    type: 'workspace.update',
+                    data: { id: target, patch: { name: `u${counter}`, data: { n: counter } } },
+                  };
           sent.push(entry);
-          const reply = await Promise.race([peer.request(entry.type, entry.data, id), peer.closed.then(() => undefined)]);
+          const reply = await Promise.race([
+            peer.request(entry.type, entry.data, id),
+            peer.closed.then(() => undefined),
+          ]);
           if (reply === undefined) return;
           entry.reply = reply;
           if (reply.type === 'ack') {
@@ -107,7 +114,9 @@ describe('crash consistency (SIGKILL during a stream of mutations)', () => {
 
     const core = await createTestCore(mongodbUri, dbName);
     try {
-      const events = (await core.models.Event.find({}).sort({ projectId: 1, seq: 1 }).lean<StoredEventDoc[]>()).map((e) => fromStoredEvent(e)!);
+      const events = (await core.models.Event.find({}).sort({ projectId: 1, seq: 1 }).lean<StoredEventDoc[]>()).map(
+        (e) => fromStoredEvent(e)!,
+      );
       // Seq: 1..N per project, no holes, no reuse.
       for (const p of projects) {
         const seqs = events.filter((e) => e.projectId === p).map((e) => e.seq);

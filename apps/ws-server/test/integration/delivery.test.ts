@@ -37,7 +37,8 @@ describe('delivery to subscribers', () => {
     await sub1b.ok('subscribe', { projectId: p1 });
     await sub2.ok('subscribe', { projectId: p2 });
 
-    const a = (await writerA.ok<{ workspace: Frame }>('workspace.create', { projectId: p1, name: 'A' }, 'first-create')).workspace;
+    const a = (await writerA.ok<{ workspace: Frame }>('workspace.create', { projectId: p1, name: 'A' }, 'first-create'))
+      .workspace;
     const writes: Promise<Frame>[] = [];
     for (let i = 0; i < 20; i += 1) {
       const writer = i % 2 === 0 ? writerA : writerB;
@@ -131,7 +132,11 @@ describe('delivery to subscribers', () => {
     await writer.ok('workspace.create', { projectId: p, name: 'x' });
     const { epoch } = await writer.ok<{ epoch: string }>('subscribe', { projectId: p });
     expect(await writer.ok('subscribe', { projectId: p, sinceSeq: 5, epoch })).toEqual({ epoch, seq: 1, resync: true });
-    expect(await writer.ok('subscribe', { projectId: p, sinceSeq: 0, epoch: 'not-the-epoch' })).toEqual({ epoch, seq: 1, resync: true });
+    expect(await writer.ok('subscribe', { projectId: p, sinceSeq: 0, epoch: 'not-the-epoch' })).toEqual({
+      epoch,
+      seq: 1,
+      resync: true,
+    });
   });
 
   it('broadcast() reaches every open connection', async () => {
@@ -166,7 +171,9 @@ describe('exactly-once and concurrency over WebSocket', () => {
     const p = project();
     const peer = await connect();
     await peer.ok('workspace.create', { projectId: p, name: 'a' }, 'reuse-1');
-    expect(await peer.request('workspace.create', { projectId: p, name: 'b' }, 'reuse-1')).toMatchObject({ code: 'INVALID_MESSAGE' });
+    expect(await peer.request('workspace.create', { projectId: p, name: 'b' }, 'reuse-1')).toMatchObject({
+      code: 'INVALID_MESSAGE',
+    });
     expect((await peer.ok<{ seq: number }>('workspace.list', { projectId: p })).seq).toBe(1);
   });
 
@@ -176,7 +183,9 @@ describe('exactly-once and concurrency over WebSocket', () => {
     const w = (await owner.ok<{ workspace: Frame }>('workspace.create', { projectId: p, name: 'hot' })).workspace;
     const racers = await Promise.all(Array.from({ length: 8 }, () => connect()));
     const replies = await Promise.all(
-      racers.map((peer, i) => peer.request('workspace.update', { id: w['id'], patch: { name: `r${i}` }, expectedVersion: 1 })),
+      racers.map((peer, i) =>
+        peer.request('workspace.update', { id: w['id'], patch: { name: `r${i}` }, expectedVersion: 1 }),
+      ),
     );
     expect(replies.filter((r) => r.type === 'ack')).toHaveLength(1);
     const conflicts = replies.filter((r) => r.type === 'error');

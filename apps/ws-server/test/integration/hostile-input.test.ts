@@ -38,7 +38,9 @@ describe('hostile input in data and ids', () => {
     for (const body of bodies) {
       const id = `pp-${bodies.indexOf(body)}`;
       const reply = peer.next((f) => f['id'] === id);
-      peer.sendRaw(`{"type":"workspace.create","id":"${id}","data":{"projectId":"${other}","name":"p","data":${body}}}`);
+      peer.sendRaw(
+        `{"type":"workspace.create","id":"${id}","data":{"projectId":"${other}","name":"p","data":${body}}}`,
+      );
       const ack = await reply;
       expect(ack['type'], JSON.stringify(ack)).toBe('ack');
       // Compared as JSON text: toEqual would not see a `__proto__` own key differ.
@@ -65,9 +67,13 @@ describe('hostile input in data and ids', () => {
       { id: '$where', patch: { name: 'x' } },
     ];
     for (const data of attempts) {
-      expect(await peer.request('workspace.update', data), JSON.stringify(data)).toMatchObject({ code: 'INVALID_MESSAGE' });
+      expect(await peer.request('workspace.update', data), JSON.stringify(data)).toMatchObject({
+        code: 'INVALID_MESSAGE',
+      });
     }
-    expect(await peer.request('workspace.list', { projectId: { $ne: null } })).toMatchObject({ code: 'INVALID_MESSAGE' });
+    expect(await peer.request('workspace.list', { projectId: { $ne: null } })).toMatchObject({
+      code: 'INVALID_MESSAGE',
+    });
     expect(await peer.request('subscribe', { projectId: { $regex: '.*' } })).toMatchObject({ code: 'INVALID_MESSAGE' });
     await expectStillHealthy();
   });
@@ -86,8 +92,12 @@ describe('hostile input in data and ids', () => {
   });
 
   it('rejects oversized names, non-finite numbers and over-long ids', async () => {
-    expect(await peer.request('workspace.create', { projectId: P, name: 'n'.repeat(201) })).toMatchObject({ code: 'INVALID_MESSAGE' });
-    expect(await peer.request('workspace.create', { projectId: 'p'.repeat(65), name: 'x' })).toMatchObject({ code: 'INVALID_MESSAGE' });
+    expect(await peer.request('workspace.create', { projectId: P, name: 'n'.repeat(201) })).toMatchObject({
+      code: 'INVALID_MESSAGE',
+    });
+    expect(await peer.request('workspace.create', { projectId: 'p'.repeat(65), name: 'x' })).toMatchObject({
+      code: 'INVALID_MESSAGE',
+    });
     const r = peer.next((f) => f['id'] === 'inf');
     peer.sendRaw(`{"type":"workspace.create","id":"inf","data":{"projectId":"${P}","name":"x","position":1e400}}`);
     expect(await r).toMatchObject({ code: 'INVALID_MESSAGE' });

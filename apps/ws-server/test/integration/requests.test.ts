@@ -36,7 +36,11 @@ describe('hello', () => {
 describe('requests: success paths', () => {
   it('workspace.create acks the workspace with id, version 1, position and ISO timestamps', async () => {
     const p = project();
-    const reply = await peer.request('workspace.create', { projectId: p, name: 'Intro', data: { prompt: 'fox' } }, 'create-1');
+    const reply = await peer.request(
+      'workspace.create',
+      { projectId: p, name: 'Intro', data: { prompt: 'fox' } },
+      'create-1',
+    );
     expect(reply).toEqual({
       type: 'ack',
       id: 'create-1',
@@ -57,7 +61,11 @@ describe('requests: success paths', () => {
 
   it('workspace.update bumps the version and replaces data', async () => {
     const w = await create(project(), 'A', { data: { a: 1 } });
-    const data = await peer.ok<{ workspace: Frame }>('workspace.update', { id: w['id'], patch: { name: 'B', data: { b: 2 } }, expectedVersion: 1 });
+    const data = await peer.ok<{ workspace: Frame }>('workspace.update', {
+      id: w['id'],
+      patch: { name: 'B', data: { b: 2 } },
+      expectedVersion: 1,
+    });
     expect(data.workspace).toMatchObject({ id: w['id'], name: 'B', version: 2, data: { b: 2 } });
   });
 
@@ -88,7 +96,11 @@ describe('requests: success paths', () => {
     const p = project();
     await create(p, 'A');
     const ack = await peer.ok<Frame>('subscribe', { projectId: p });
-    expect(ack).toMatchObject({ epoch: expect.any(String), seq: 1, snapshot: [expect.objectContaining({ name: 'A' })] });
+    expect(ack).toMatchObject({
+      epoch: expect.any(String),
+      seq: 1,
+      snapshot: [expect.objectContaining({ name: 'A' })],
+    });
     expect(await peer.ok('unsubscribe', { projectId: p })).toEqual({});
   });
 
@@ -134,7 +146,18 @@ describe('requests: error codes', () => {
   });
 
   it('INVALID_JSON for unparsable and non-object frames, without closing the connection', async () => {
-    for (const raw of ['{', '{"a":}', '{"type":"ping"} trailing', 'NaN', '\ufeff{}', '[]', '42', 'null', '"x"', 'true']) {
+    for (const raw of [
+      '{',
+      '{"a":}',
+      '{"type":"ping"} trailing',
+      'NaN',
+      '\ufeff{}',
+      '[]',
+      '42',
+      'null',
+      '"x"',
+      'true',
+    ]) {
       const next = peer.nextNew((f) => f.type === 'error');
       peer.sendRaw(raw);
       const reply = await next;
@@ -146,7 +169,12 @@ describe('requests: error codes', () => {
 
   it('UNKNOWN_TYPE names the type (truncated) and echoes the id', async () => {
     const reply = await peer.request('workspace.drop', {}, 'u1');
-    expect(reply).toMatchObject({ type: 'error', id: 'u1', code: 'UNKNOWN_TYPE', message: expect.stringContaining('workspace.drop') });
+    expect(reply).toMatchObject({
+      type: 'error',
+      id: 'u1',
+      code: 'UNKNOWN_TYPE',
+      message: expect.stringContaining('workspace.drop'),
+    });
     const long = await peer.request('x'.repeat(10_000), {}, 'u2');
     expect(long).toMatchObject({ code: 'UNKNOWN_TYPE' });
     expect((long['message'] as string).length).toBeLessThan(200);
@@ -170,9 +198,16 @@ describe('requests: error codes', () => {
     ];
     for (const [type, data, path] of cases) {
       const reply = await peer.request(type, data);
-      expect(reply, `${type} ${JSON.stringify(data)}`).toMatchObject({ type: 'error', code: 'INVALID_MESSAGE', id: expect.any(String) });
+      expect(reply, `${type} ${JSON.stringify(data)}`).toMatchObject({
+        type: 'error',
+        code: 'INVALID_MESSAGE',
+        id: expect.any(String),
+      });
       const issues = (reply['details'] as { issues: { path: (string | number)[] }[] }).issues;
-      expect(issues.some((issue) => JSON.stringify(issue.path).startsWith(JSON.stringify(path).slice(0, -1))), JSON.stringify(issues)).toBe(true);
+      expect(
+        issues.some((issue) => JSON.stringify(issue.path).startsWith(JSON.stringify(path).slice(0, -1))),
+        JSON.stringify(issues),
+      ).toBe(true);
     }
   });
 

@@ -38,7 +38,14 @@ describe('server restarts', () => {
     const ack = await back.ok<Frame>('subscribe', { projectId: p, sinceSeq: 4, epoch });
     expect(ack).toEqual({ epoch, seq: 10, replayed: 6 });
     expect(back.events(p).map((e) => e['seq'])).toEqual([5, 6, 7, 8, 9, 10]);
-    expect(back.events(p).map((e) => (e['data'] as { workspace: Frame }).workspace['name'])).toEqual(['b0', 'b1', 'b2', 'b3', 'b4', 'b5']);
+    expect(back.events(p).map((e) => (e['data'] as { workspace: Frame }).workspace['name'])).toEqual([
+      'b0',
+      'b1',
+      'b2',
+      'b3',
+      'b4',
+      'b5',
+    ]);
     await back.close();
     second.child.kill('SIGTERM');
     await second.exited;
@@ -49,7 +56,9 @@ describe('server restarts', () => {
     const server = await start();
     const peer = await TestPeer.connect(server.url);
     const w = (await peer.ok<{ workspace: Frame }>('workspace.create', { projectId: p, name: 'x' })).workspace;
-    const replies = Array.from({ length: 30 }, (_, i) => peer.request('workspace.update', { id: w['id'], patch: { data: { i } } }, `t${i}`));
+    const replies = Array.from({ length: 30 }, (_, i) =>
+      peer.request('workspace.update', { id: w['id'], patch: { data: { i } } }, `t${i}`),
+    );
     const firstReply = await replies[0]!;
     expect(firstReply.type).toBe('ack');
     server.child.kill('SIGTERM');
@@ -61,7 +70,7 @@ describe('server restarts', () => {
     const acked = answered.filter((r): r is Frame => r?.type === 'ack');
     for (const r of answered) if (r !== undefined) expect(['ack', 'error']).toContain(r.type);
     expect(answered.every((r) => r !== undefined)).toBe(true);
-    const lastAcked = Math.max(...acked.map((r) => ((r['data'] as { workspace: Frame }).workspace['version'] as number)));
+    const lastAcked = Math.max(...acked.map((r) => (r['data'] as { workspace: Frame }).workspace['version'] as number));
 
     const again = await start();
     const check = await TestPeer.connect(again.url);

@@ -22,36 +22,50 @@ async function storedEvents(projectId: string) {
 }
 
 describe('the same request id many times in one burst', () => {
-  it.each([10, 100])('%i identical workspace.update frames in one write all get the original ack; it is applied once', async (copies) => {
-    const projectId = `burst-${copies}`;
-    const { workspace } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId, name: 'A' });
-    const client = await BurstClient.connect(server.url);
-    try {
-      const frame = { type: 'workspace.update', id: `same-${copies}`, data: { id: workspace['id'], patch: { name: 'B', data: { n: [[copies]] } } } };
-      client.send(Array.from({ length: copies }, () => frame));
-      await client.until((frames) => frames.filter((f) => f['id'] === frame.id).length === copies);
-      const replies = client.frames.filter((f) => f['id'] === frame.id);
-      expect(replies.filter((f) => f.type !== 'ack')).toEqual([]);
-      const first = replies[0]!['data'] as { workspace: Frame };
-      expect(first.workspace).toMatchObject({ name: 'B', version: 2, data: { n: [[copies]] } });
-      for (const reply of replies) expect(reply['data']).toEqual(first);
-    } finally {
-      await client.close();
-    }
-    const events = await storedEvents(projectId);
-    expect(events.map((e) => [e.seq, e.type])).toEqual([
-      [1, 'workspace.created'],
-      [2, 'workspace.updated'],
-    ]);
-    expect(await peer.ok('workspace.list', { projectId })).toMatchObject({ seq: 2, workspaces: [{ version: 2, name: 'B' }] });
-  });
+  it.each([10, 100])(
+    '%i identical workspace.update frames in one write all get the original ack; it is applied once',
+    async (copies) => {
+      const projectId = `burst-${copies}`;
+      const { workspace } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId, name: 'A' });
+      const client = await BurstClient.connect(server.url);
+      try {
+        const frame = {
+          type: 'workspace.update',
+          id: `same-${copies}`,
+          data: { id: workspace['id'], patch: { name: 'B', data: { n: [[copies]] } } },
+        };
+        client.send(Array.from({ length: copies }, () => frame));
+        await client.until((frames) => frames.filter((f) => f['id'] === frame.id).length === copies);
+        const replies = client.frames.filter((f) => f['id'] === frame.id);
+        expect(replies.filter((f) => f.type !== 'ack')).toEqual([]);
+        const first = replies[0]!['data'] as { workspace: Frame };
+        expect(first.workspace).toMatchObject({ name: 'B', version: 2, data: { n: [[copies]] } });
+        for (const reply of replies) expect(reply['data']).toEqual(first);
+      } finally {
+        await client.close();
+      }
+      const events = await storedEvents(projectId);
+      expect(events.map((e) => [e.seq, e.type])).toEqual([
+        [1, 'workspace.created'],
+        [2, 'workspace.updated'],
+      ]);
+      expect(await peer.ok('workspace.list', { projectId })).toMatchObject({
+        seq: 2,
+        workspaces: [{ version: 2, name: 'B' }],
+      });
+    },
+  );
 
   it('a burst of one id with a failing first copy plans each copy again (a failure is not remembered)', async () => {
     const projectId = 'burst-conflict';
     const { workspace } = await peer.ok<{ workspace: Frame }>('workspace.create', { projectId, name: 'A' });
     const client = await BurstClient.connect(server.url);
     try {
-      const frame = { type: 'workspace.update', id: 'same-conflict', data: { id: workspace['id'], patch: { name: 'B' }, expectedVersion: 7 } };
+      const frame = {
+        type: 'workspace.update',
+        id: 'same-conflict',
+        data: { id: workspace['id'], patch: { name: 'B' }, expectedVersion: 7 },
+      };
       client.send(Array.from({ length: 20 }, () => frame));
       await client.until((frames) => frames.filter((f) => f['id'] === frame.id).length === 20);
       const codes = client.frames.filter((f) => f['id'] === frame.id).map((f) => f['code']);

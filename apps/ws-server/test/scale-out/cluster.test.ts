@@ -64,7 +64,11 @@ async function setUp(name: string, env: Record<string, string> = {}): Promise<Se
  * Each mutator creates one workspace per project, then updates them round-robin (`rounds` times),
  * all mutators at once. `onProgress(acked)` runs after every ack (to trigger faults mid-traffic).
  */
-async function traffic(setup: Setup, rounds: number, onProgress: (acked: number) => Promise<void> | void = () => {}): Promise<number> {
+async function traffic(
+  setup: Setup,
+  rounds: number,
+  onProgress: (acked: number) => Promise<void> | void = () => {},
+): Promise<number> {
   let acked = 0;
   const step = async (): Promise<void> => {
     acked += 1;
@@ -74,13 +78,23 @@ async function traffic(setup: Setup, rounds: number, onProgress: (acked: number)
     setup.mutators.map(async (mutator, m) => {
       const mine: { projectId: string; id: string }[] = [];
       for (const projectId of setup.projects) {
-        const ack = await mutator.mutate(projectId, 'workspace.create', { projectId, name: `m${m}` }, `c-${m}-${projectId}`);
-        mine.push({ projectId, id: ((ack['data'] as { workspace: { id: string } }).workspace.id) });
+        const ack = await mutator.mutate(
+          projectId,
+          'workspace.create',
+          { projectId, name: `m${m}` },
+          `c-${m}-${projectId}`,
+        );
+        mine.push({ projectId, id: (ack['data'] as { workspace: { id: string } }).workspace.id });
         await step();
       }
       for (let round = 0; round < rounds; round += 1) {
         const target = mine[round % mine.length]!;
-        await mutator.mutate(target.projectId, 'workspace.update', { id: target.id, patch: { data: { m, round } } }, `u-${m}-${round}`);
+        await mutator.mutate(
+          target.projectId,
+          'workspace.update',
+          { id: target.id, patch: { data: { m, round } } },
+          `u-${m}-${round}`,
+        );
         await step();
       }
     }),
@@ -94,7 +108,9 @@ async function checkLog(setup: Setup): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
   try {
     for (const projectId of setup.projects) {
-      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>().exec()).map((e) => fromStoredEvent(e)!);
+      const events = (await core.models.Event.find({ projectId }).sort({ seq: 1 }).lean<StoredEventDoc[]>().exec()).map(
+        (e) => fromStoredEvent(e)!,
+      );
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       const ids = events.map((e) => (e.origin as { requestId?: string } | undefined)?.requestId);
       expect(new Set(ids).size).toBe(ids.length);
@@ -113,7 +129,8 @@ async function checkDelivery(setup: Setup, heads: Map<string, number>): Promise<
   await vi.waitFor(
     () => {
       for (const follower of setup.followers) {
-        for (const projectId of setup.projects) expect(follower.last(projectId)).toBeGreaterThanOrEqual(heads.get(projectId)!);
+        for (const projectId of setup.projects)
+          expect(follower.last(projectId)).toBeGreaterThanOrEqual(heads.get(projectId)!);
       }
     },
     { timeout: 30_000, interval: 50 },
@@ -125,7 +142,7 @@ async function checkDelivery(setup: Setup, heads: Map<string, number>): Promise<
 
 describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
   it('delivers every event of a project to every subscriber on every node once, in seq order', async () => {
-      const setup = await setUp('fan');
+    const setup = await setUp('fan');
     // Each node subscribes to a project's channel once, however many local subscribers it has.
     for (const projectId of setup.projects) {
       expect(await subscribers(`${setup.prefix}:events:${projectId}`)).toBe(NODES);
@@ -161,7 +178,9 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
         killed = (async () => {
           await cluster!.kill(victim);
           // The victim's followers notice (1006), connect to another node and resume with sinceSeq.
-          const orphans = setup.followers.filter((f) => f.peers.at(-1)!.socket.url.startsWith(victimUrl.replace(/\/$/, '')));
+          const orphans = setup.followers.filter((f) =>
+            f.peers.at(-1)!.socket.url.startsWith(victimUrl.replace(/\/$/, '')),
+          );
           expect(orphans.length).toBe(3);
           await Promise.all(
             orphans.map(async (follower, i) => {
@@ -196,7 +215,10 @@ describe.sequential('scale-out: 3 nodes, one database, one Redis', () => {
             await stopRedis();
             down = true;
             // Writes go on (acked, stored) while no node can publish or hear anything.
-            await vi.waitFor(() => expect(ackedWhileDown).toBeGreaterThanOrEqual(15), { timeout: 30_000, interval: 10 });
+            await vi.waitFor(() => expect(ackedWhileDown).toBeGreaterThanOrEqual(15), {
+              timeout: 30_000,
+              interval: 10,
+            });
             down = false;
             await startRedis();
           })();

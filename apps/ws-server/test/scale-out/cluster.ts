@@ -75,7 +75,8 @@ export class Mutator {
         this.acked.push({ id, projectId });
         return reply;
       }
-      if (reply !== undefined && !RETRYABLE.has(String(reply['code']))) throw new Error(`${type} ${id} failed: ${JSON.stringify(reply)}`);
+      if (reply !== undefined && !RETRYABLE.has(String(reply['code'])))
+        throw new Error(`${type} ${id} failed: ${JSON.stringify(reply)}`);
       if (reply !== undefined) this.refused += 1;
       if (reply === undefined || peer.socket.readyState !== peer.socket.OPEN) await this.failover();
       else await new Promise((resolve) => setTimeout(resolve, 10 * (attempt + 1))); // retryable refusal: back off briefly

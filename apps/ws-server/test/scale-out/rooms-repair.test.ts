@@ -32,7 +32,8 @@ class LossyBus implements EventBus {
 }
 
 const P = 'proj';
-const ev = (seq: number, projectId = P): ServerEvent => ({ type: 'workspace.deleted', projectId, seq, data: { id: `w${seq}` } }) as ServerEvent;
+const ev = (seq: number, projectId = P): ServerEvent =>
+  ({ type: 'workspace.deleted', projectId, seq, data: { id: `w${seq}` } }) as ServerEvent;
 
 /** The stored log of project P (seq 1..head) and a fetchAfter over it that counts its calls. */
 function log(head: number) {

@@ -11,7 +11,7 @@ afterEach(() => {
 });
 
 describe('startDeadlineTimer', () => {
-  it('fires a deadline 30 days away at 30 days, not at setTimeout\'s 24.8-day limit', () => {
+  it("fires a deadline 30 days away at 30 days, not at setTimeout's 24.8-day limit", () => {
     const fired: number[] = [];
     const start = Date.now();
     startDeadlineTimer(start + 30 * DAY_MS, () => fired.push(Date.now() - start));

@@ -62,7 +62,16 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
       case 'workspace.create': {
         const { projectId, name, data = {}, position } = message.data;
         const p = project(projectId);
-        const w: Workspace = { id: `w${nextId++}`, projectId, name, position: 0, version: 1, data, createdAt: now, updatedAt: now };
+        const w: Workspace = {
+          id: `w${nextId++}`,
+          projectId,
+          name,
+          position: 0,
+          version: 1,
+          data,
+          createdAt: now,
+          updatedAt: now,
+        };
         p.workspaces.splice(Math.min(position ?? p.workspaces.length, p.workspaces.length), 0, w);
         emit(p, { type: 'workspace.created', projectId, data: { workspace: w } }, id);
         return { workspace: w };

@@ -24,7 +24,9 @@ export class StubPeer {
   constructor(socket: WebSocket, request: IncomingMessage) {
     this.socket = socket;
     this.path = request.url ?? '';
-    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+    );
     socket.on('message', (raw) => {
       const frame = JSON.parse(String(raw)) as Frame;
       this.received.push(frame);
@@ -100,7 +102,10 @@ export async function startStubServer(options: StubServerOptions = {}): Promise<
     port: 0,
     ...(options.refuseWithStatus === undefined
       ? {}
-      : { verifyClient: (_info: unknown, done: (ok: boolean, status?: number) => void) => done(false, options.refuseWithStatus) }),
+      : {
+          verifyClient: (_info: unknown, done: (ok: boolean, status?: number) => void) =>
+            done(false, options.refuseWithStatus),
+        }),
   });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const peers: StubPeer[] = [];

@@ -146,7 +146,10 @@ export class RedisBus implements EventBus {
   publish(event: ServerEvent): void {
     if (this.closed) return;
     if (this.publisher.status !== 'ready' || this.inFlight >= this.maxInFlight) {
-      this.publishFailed(event, this.publisher.status !== 'ready' ? `Redis is ${this.publisher.status}` : 'too many publishes in flight');
+      this.publishFailed(
+        event,
+        this.publisher.status !== 'ready' ? `Redis is ${this.publisher.status}` : 'too many publishes in flight',
+      );
       return;
     }
     this.inFlight += 1;
@@ -160,7 +163,9 @@ export class RedisBus implements EventBus {
         if (this.publisherDown) {
           this.publisherDown = false;
           this.publisherErrorLogged = false;
-          this.logger.info(`Redis bus publishing again (${this.stats.dropped} events dropped so far, all repaired from the event log)`);
+          this.logger.info(
+            `Redis bus publishing again (${this.stats.dropped} events dropped so far, all repaired from the event log)`,
+          );
         }
       },
       (error: unknown) => {
@@ -190,7 +195,11 @@ export class RedisBus implements EventBus {
       this.listeners.delete(projectId);
       if (this.subscriber.status === 'ready' && !this.closed) {
         const channel = this.channelOf(projectId);
-        this.subscriber.unsubscribe(channel).catch((error: unknown) => this.logger.debug(`Redis UNSUBSCRIBE ${channel} failed: ${(error as Error).message}`));
+        this.subscriber
+          .unsubscribe(channel)
+          .catch((error: unknown) =>
+            this.logger.debug(`Redis UNSUBSCRIBE ${channel} failed: ${(error as Error).message}`),
+          );
       }
     };
   }
@@ -233,7 +242,9 @@ export class RedisBus implements EventBus {
     this.stats.dropped += 1;
     if (!this.publisherDown) {
       this.publisherDown = true;
-      this.logger.warn(`Redis bus publish failed (${reason}); events are delivered from the event log until Redis is back`);
+      this.logger.warn(
+        `Redis bus publish failed (${reason}); events are delivered from the event log until Redis is back`,
+      );
     }
     const previous = this.droppedLast.get(event.projectId);
     if (previous !== undefined && previous.seq >= event.seq) return;
@@ -268,7 +279,9 @@ export class RedisBus implements EventBus {
     this.subscribedOnce = true;
     if (again) {
       this.stats.reconnects += 1;
-      this.logger.info(`Redis bus subscriber reconnected (${channels.length} channels); backfilling from the event log`);
+      this.logger.info(
+        `Redis bus subscriber reconnected (${channels.length} channels); backfilling from the event log`,
+      );
     } else {
       this.logger.info(`Redis bus connected (${channels.length} channels)`);
     }
@@ -331,7 +344,13 @@ async function quit(client: Redis): Promise<void> {
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, 1_000);
     });
-    await Promise.race([client.quit().then(() => {}, () => {}), timeout]);
+    await Promise.race([
+      client.quit().then(
+        () => {},
+        () => {},
+      ),
+      timeout,
+    ]);
     clearTimeout(timer);
   }
   client.disconnect();

@@ -29,7 +29,10 @@ export function isUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, message } = error as { name?: unknown; message?: unknown };
   if (typeof name === 'string' && UNAVAILABLE_NAMES.has(name)) return true;
-  return typeof message === 'string' && /buffering timed out|connection .* closed|ECONNREFUSED|client must be connected/i.test(message);
+  return (
+    typeof message === 'string' &&
+    /buffering timed out|connection .* closed|ECONNREFUSED|client must be connected/i.test(message)
+  );
 }
 
 /** Maps a storage failure to the protocol error callers see. Never exposes the driver's message. */

@@ -8,7 +8,16 @@ import { workspaceList } from './workspace-list.js';
 import { workspaceReorder } from './workspace-reorder.js';
 import { workspaceUpdate } from './workspace-update.js';
 
-export { ping, subscribe, unsubscribe, workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate };
+export {
+  ping,
+  subscribe,
+  unsubscribe,
+  workspaceCreate,
+  workspaceDelete,
+  workspaceList,
+  workspaceReorder,
+  workspaceUpdate,
+};
 export * from './events.js';
 export * from './server-frames.js';
 
@@ -28,7 +37,12 @@ export type RequestType = keyof typeof REQUESTS;
 export const REQUEST_TYPES = Object.keys(REQUESTS) as RequestType[];
 
 /** Request types that change stored data: idempotent by request id, resent by the client after a drop. */
-export const MUTATION_TYPES = ['workspace.create', 'workspace.update', 'workspace.delete', 'workspace.reorder'] as const;
+export const MUTATION_TYPES = [
+  'workspace.create',
+  'workspace.update',
+  'workspace.delete',
+  'workspace.reorder',
+] as const;
 export type MutationType = (typeof MUTATION_TYPES)[number];
 
 /** What the caller sends as `data` for a request type. */

@@ -17,6 +17,9 @@ export const subscribe = {
   ]),
   examples: {
     valid: [{ projectId: 'p1' }, { projectId: 'p1', sinceSeq: 41, epoch: 'e-7f3a' }],
-    invalid: [{ projectId: 'p1', sinceSeq: -1 }, { projectId: 'p1', sinceSeq: '3' }],
+    invalid: [
+      { projectId: 'p1', sinceSeq: -1 },
+      { projectId: 'p1', sinceSeq: '3' },
+    ],
   },
 } as const;

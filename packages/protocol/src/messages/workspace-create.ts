@@ -12,7 +12,14 @@ export const workspaceCreate = {
   }),
   ack: z.strictObject({ workspace: workspaceSchema }),
   examples: {
-    valid: [{ projectId: 'p1', name: 'Intro shot', data: { prompt: 'a red fox at dawn' } }, { projectId: 'p1', name: 'B', position: 0 }],
-    invalid: [{ projectId: 'p1' }, { projectId: { $ne: null }, name: 'x' }, { projectId: 'p1', name: 'x', data: { $set: 1 } }],
+    valid: [
+      { projectId: 'p1', name: 'Intro shot', data: { prompt: 'a red fox at dawn' } },
+      { projectId: 'p1', name: 'B', position: 0 },
+    ],
+    invalid: [
+      { projectId: 'p1' },
+      { projectId: { $ne: null }, name: 'x' },
+      { projectId: 'p1', name: 'x', data: { $set: 1 } },
+    ],
   },
 } as const;

@@ -11,7 +11,10 @@ export const workspaceUpdate = {
   }),
   ack: z.strictObject({ workspace: workspaceSchema }),
   examples: {
-    valid: [{ id: 'w1', patch: { name: 'Renamed' }, expectedVersion: 1 }, { id: 'w1', patch: { data: { prompt: 'x' } } }],
+    valid: [
+      { id: 'w1', patch: { name: 'Renamed' }, expectedVersion: 1 },
+      { id: 'w1', patch: { data: { prompt: 'x' } } },
+    ],
     invalid: [{ id: 'w1' }, { id: 'w1', patch: { colour: 'red' } }, { id: 'w1', patch: {}, expectedVersion: 0 }],
   },
 } as const;
