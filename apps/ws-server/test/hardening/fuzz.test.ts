@@ -109,7 +109,8 @@ function mutate(
     }
     case 2: // truncated JSON
       return JSON.stringify(frame).slice(0, Math.floor(rand() * 40));
-    case 3: { // deep nesting in data
+    case 3: {
+      // deep nesting in data
       const depth = 40 + Math.floor(rand() * 2_000);
       return JSON.stringify(frame).replace('"data":{"a":1}', `"data":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
     }
