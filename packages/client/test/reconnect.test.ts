@@ -33,7 +33,10 @@ describe('reconnect', () => {
 
   it('keeps retrying while the server refuses to talk, then connects', async () => {
     let refusals = 3;
-    server = await startStubServer({ hello: false, onPeer: (peer) => (refusals-- > 0 ? peer.drop() : peer.hello()) });
+    server = await startStubServer({
+      hello: false,
+      onPeer: (peer) => (refusals-- > 0 ? void peer.drop() : peer.hello()),
+    });
     client = testClient(server.url);
     await next(client, 'open');
     expect(server.peers).toHaveLength(4);

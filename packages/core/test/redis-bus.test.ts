@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process.js';
 import { RedisBus } from '../src/bus/redis.js';
 import { busRepairSource, createCore } from '../src/core.js';
-import { redisUp, silentLogger, startRedis, stopRedis, testDbName } from '../src/testing.js';
+import { silentLogger, startRedis, stopRedis, testDbName } from '../src/testing.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

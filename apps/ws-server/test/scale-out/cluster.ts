@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import { spawnServer, type ServerProcess } from '../helpers/spawn-server.js';
 import { TestPeer, type Frame } from '../helpers/test-peer.js';
 

@@ -106,7 +106,7 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
         const { projectId, sinceSeq, epoch } = message.data;
         const p = project(projectId);
         p.subscribers.add(peer);
-        peer.closed.then(() => p.subscribers.delete(peer));
+        void peer.closed.then(() => p.subscribers.delete(peer));
         if (sinceSeq === undefined) return { epoch: p.epoch, seq: p.seq, snapshot: p.workspaces };
         if (epoch !== p.epoch || sinceSeq > p.seq) return { epoch: p.epoch, seq: p.seq, resync: true };
         const missed = p.log.filter((e) => e.seq > sinceSeq);
