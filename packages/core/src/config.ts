@@ -108,6 +108,9 @@ export const configSchema = z.object({
   WS_COMPRESSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
+/** The default of every setting: the schema above is the only place a default lives; code that needs one reads it here. */
+export const CONFIG_DEFAULTS: Readonly<z.output<typeof configSchema>> = Object.freeze(configSchema.parse({}));
+
 export type Config = z.output<typeof configSchema> & { LOG_FORMAT: 'pretty' | 'json'; AUTH_MODE: 'jwt' | 'none' };
 
 export class ConfigError extends Error {
