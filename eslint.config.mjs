@@ -79,6 +79,16 @@ export default tseslint.config(
     files: ['packages/client/src/**/*.ts'],
     rules: { 'local/allowed-imports': ['error', { allow: ['@app/protocol'] }] },
   },
+  // Only the React entry (`@app/client/react`) may import React; the core stays free of it.
+  {
+    files: ['packages/client/src/react/**/*.ts'],
+    rules: { 'local/allowed-imports': ['error', { allow: ['@app/protocol', 'react'] }] },
+  },
+  // The web app imports only @app/client (protocol types come through it) and React.
+  {
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx'],
+    rules: { 'local/allowed-imports': ['error', { allow: ['@app/client', 'react', 'react-dom'] }] },
+  },
   {
     files: ['packages/*/src/**/*.ts'],
     rules: {

@@ -11,12 +11,14 @@ import {
 } from '@app/protocol';
 import { Backoff, backoffDelay } from './backoff.js';
 import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
+import { ConnectionStore } from './connection-store.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type RequestError } from './errors.js';
 import { resolveOptions, tokenFrom, urlWithToken, type ClientOptions, type RequestOptions } from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingRequest, type ReplyCallbacks } from './pending-requests.js';
+import { ProjectStore } from './project-store.js';
 import { Subscriptions, type SubscribeAck, type SubscriptionHandlers } from './subscriptions.js';
 
 /** `connecting` (first attempt) -> `open` (after `hello`) -> `reconnecting` (after a drop) -> ... -> `closed`. */
@@ -33,6 +35,8 @@ export interface ClientEvents {
   event: (event: ServerEvent) => void;
   /** A terminal close (`ClientError` `TERMINAL_CLOSE`), an `error` frame answering no request, a failed token. */
   error: (error: RequestError) => void;
+  /** The next connection attempt starts in `delayMs`; `attempt` counts the failed ones since the last drop (0 first). */
+  reconnect: (info: { delayMs: number; attempt: number }) => void;
 }
 
 type Reply<TType extends RequestType> = Promise<AckData<TType>>;
@@ -62,6 +66,8 @@ export class Client {
   /** The token of the last connection closed with 4001, and how many 4001 closes came in a row. */
   #refusedToken: string | undefined;
   #unauthorizedCloses = 0;
+  readonly #projects = new Map<string, ProjectStore>();
+  #connectionStore: ConnectionStore | undefined;
 
   constructor(options: ClientOptions) {
     this.#options = resolveOptions(options);
@@ -171,6 +177,21 @@ export class Client {
       return () => {};
     }
     return this.#subscriptions.add(projectId, handlers);
+  }
+
+  /**
+   * The live store of a project (one per project id and client, made on first use): its ordered workspaces,
+   * kept current, with this client's changes shown at once. See `ProjectStore`.
+   */
+  project(projectId: string): ProjectStore {
+    let store = this.#projects.get(projectId);
+    if (store === undefined) this.#projects.set(projectId, (store = new ProjectStore(this, projectId)));
+    return store;
+  }
+
+  /** The connection state with the time of the next attempt, as a store (`subscribe` / `getSnapshot`). */
+  connection(): ConnectionStore {
+    return (this.#connectionStore ??= new ConnectionStore(this));
   }
 
   /** Closes the connection and stops reconnecting; pending and queued requests reject with `CLOSED`. */
@@ -325,6 +346,7 @@ export class Client {
       this.#reconnectTimer = undefined;
       this.#connect();
     }, delay);
+    this.#emitter.emit('reconnect', { delayMs: delay, attempt: this.#backoff.attempt - 1 });
   }
 
   /** Writes a request. A failed write counts as lost on the wire: the close that follows requeues it. */

@@ -20,6 +20,15 @@ export {
 } from './options.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { SubscriptionHandlers } from './subscriptions.js';
+export {
+  ProjectStore,
+  type ChangeFailure,
+  type ProjectSnapshot,
+  type ProjectStoreClient,
+  type UpdateOptions,
+} from './project-store.js';
+export { ConnectionStore, type ConnectionSnapshot, type ConnectionStoreClient } from './connection-store.js';
+export { applyEvent, isPlaceholderId, type PendingChange } from './project-changes.js';
 // The protocol types an app needs, so it can depend on @app/client alone.
 export {
   CLOSE_CODES,
