@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureWebBuilt } from './build-web.mjs';
 import { startDatabase } from './embedded-db.mjs';
 
 const FORWARD_DEDUPE_MS = 1_000;
@@ -28,6 +29,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal);
   });
 }
+
+// The page the server serves at / (http://127.0.0.1:3000/): built on first start, and again when its sources changed.
+ensureWebBuilt();
 
 const db = await startDatabase({
   dataDir: resolve(root, process.env.DATA_DIR ?? '.data'),

@@ -4,7 +4,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@app/source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['../../scripts/vitest-db-setup.mjs'],
+    globalSetup: ['../../scripts/vitest-db-setup.mjs', '../../scripts/vitest-web-build-setup.mjs'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,8 +1,12 @@
 import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
 import { apiOptionsFromConfig, createApi } from '@app/api';
 import { bootstrap, createMetrics, handleProcessSignals } from '@app/core';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { createGracefulHttpServer } from './graceful-http.js';
+import { webPage } from './web-page.js';
 
 // One process: HTTP API on PORT and WebSocket server on WS_PORT over one core (one database connection).
 const { config, logger, core } = await bootstrap();
@@ -10,7 +14,16 @@ const metrics = createMetrics();
 const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
 const ws = await createWsServer(wsOptions);
 const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }));
-const http = createGracefulHttpServer(api);
+// The web app's built page (apps/web/dist; scripts/start.mjs builds it when missing) at /, then the API.
+const webDistDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+const page = webPage({ distDir: webDistDir, wsPort: Number(new URL(ws.url).port) });
+if (page === undefined)
+  logger.warn(`No web page to serve: ${webDistDir} has no index.html (pnpm --filter @app/web build)`);
+const app = express();
+app.disable('x-powered-by');
+if (page !== undefined) app.use(page);
+app.use(api);
+const http = createGracefulHttpServer(app);
 http.server.listen(config.PORT, config.HOST);
 await new Promise<void>((resolve, reject) => {
   http.server.once('listening', resolve);
@@ -18,6 +31,7 @@ await new Promise<void>((resolve, reject) => {
 });
 const httpPort = (http.server.address() as AddressInfo).port;
 logger.info(`HTTP API listening on http://${config.HOST}:${httpPort}`);
+if (page !== undefined) logger.info(`Web app: open http://${config.HOST}:${httpPort}/`);
 logger.info(`WebSocket server listening on ${ws.url}`);
 handleProcessSignals(
   logger,

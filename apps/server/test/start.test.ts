@@ -54,6 +54,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
       const dbPid = Number(/\[start\] embedded \S+ on \S+ \(pid (\d+)/.exec(output.join(''))?.[1]);
       expect(await (await fetch(`${urls.http}/health`)).json()).toEqual({ status: 'ok' });
       expect((await fetch(`${urls.http}/ready`)).status).toBe(200);
+      // The web app at /, told where the WebSocket server is; its scripts come from /assets/.
+      const page = await fetch(`${urls.http}/`);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).toContain(`<meta name="app-ws-port" content="${new URL(urls.ws).port}"`);
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      expect((await fetch(`${urls.http}${script}`)).headers.get('content-type')).toMatch(/javascript/);
 
       const socket = new WebSocket(urls.ws);
       const hello = await nextMessage(socket, (f) => f['type'] === 'hello');

@@ -1,0 +1,200 @@
+import { isPlaceholderId, type ProjectStore, type Workspace } from '@app/client';
+import { memo, useEffect, useId, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { ASPECT_RATIOS, DURATIONS_SEC, readFields, type VideoSettings } from '../workspace-data.js';
+import { EnhancePrompt } from './enhance-prompt.js';
+import { VideoPanel } from './video-panel.js';
+
+export interface MoveRequest {
+  id: string;
+  name: string;
+  toIndex: number;
+  byKeyboard: boolean;
+}
+
+interface CardProps {
+  workspace: Workspace;
+  index: number;
+  count: number;
+  /** A change of this tab to it is not confirmed yet. */
+  pending: boolean;
+  /** Give the move handle focus (it was moved by keyboard). */
+  focusHandle: boolean;
+  store: ProjectStore;
+  onMove: (request: MoveRequest) => void;
+}
+
+const DRAG_TYPE = 'application/x-workspace-id';
+
+/** A text field that edits its own draft and saves it on Enter or when it loses focus (Escape undoes). */
+function useDraft(saved: string, save: (value: string) => void) {
+  const [draft, setDraft] = useState<string | undefined>();
+  const commit = (): void => {
+    if (draft !== undefined && draft !== saved) save(draft);
+    setDraft(undefined);
+  };
+  return {
+    value: draft ?? saved,
+    onChange: (event: { target: { value: string } }) => setDraft(event.target.value),
+    onBlur: commit,
+    commit,
+    revert: () => setDraft(undefined),
+  };
+}
+
+function WorkspaceCardView(props: CardProps): ReactNode {
+  const { workspace, index, count, pending, store, onMove } = props;
+  const id = useId();
+  const handleRef = useRef<HTMLButtonElement>(null);
+  const [dropTarget, setDropTarget] = useState(false);
+  const creating = isPlaceholderId(workspace.id);
+  const fields = readFields(workspace.data);
+
+  // A refusal shows as a notice (the store keeps it) and rolls the card back; the promise needs nothing more.
+  const save = (patch: Parameters<ProjectStore['update']>[1]): void => {
+    store.update(workspace.id, patch).catch(() => {});
+  };
+  const name = useDraft(workspace.name, (value) => {
+    if (value.trim() !== '') save({ name: value.trim() });
+  });
+  const prompt = useDraft(fields.prompt, (value) => save({ data: { ...workspace.data, prompt: value } }));
+  const setSettings = (settings: Partial<VideoSettings>): void =>
+    save({ data: { ...workspace.data, settings: { ...fields.settings, ...settings } } });
+
+  useEffect(() => {
+    if (props.focusHandle) handleRef.current?.focus();
+  }, [props.focusHandle, index]);
+
+  const moveTo = (toIndex: number, byKeyboard: boolean): void => {
+    if (toIndex < 0 || toIndex >= count || toIndex === index) return;
+    onMove({ id: workspace.id, name: workspace.name, toIndex, byKeyboard });
+  };
+  const handleOnKeyDown = (event: KeyboardEvent): void => {
+    const to = { ArrowUp: index - 1, ArrowDown: index + 1, Home: 0, End: count - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    moveTo(to, true);
+  };
+  const cardOnDrop = (event: DragEvent): void => {
+    setDropTarget(false);
+    const dragged = event.dataTransfer.getData(DRAG_TYPE);
+    if (dragged === '' || dragged === workspace.id) return;
+    event.preventDefault();
+    onMove({ id: dragged, name: event.dataTransfer.getData('text/plain'), toIndex: index, byKeyboard: false });
+  };
+
+  return (
+    <li
+      className={`card${pending ? ' card-pending' : ''}${dropTarget ? ' card-drop' : ''}`}
+      aria-labelledby={`${id}-title`}
+      data-workspace-id={workspace.id}
+      onDragOver={(event) => {
+        if (!event.dataTransfer.types.includes(DRAG_TYPE)) return;
+        event.preventDefault();
+        setDropTarget(true);
+      }}
+      onDragLeave={() => setDropTarget(false)}
+      onDrop={cardOnDrop}
+    >
+      <div className="card-head">
+        <button
+          ref={handleRef}
+          type="button"
+          className="handle"
+          draggable={!creating}
+          disabled={creating}
+          aria-label={`Move ${workspace.name}, position ${index + 1} of ${count}. Use the arrow keys, or drag.`}
+          onKeyDown={handleOnKeyDown}
+          onDragStart={(event) => {
+            event.dataTransfer.setData(DRAG_TYPE, workspace.id);
+            event.dataTransfer.setData('text/plain', workspace.name);
+            event.dataTransfer.effectAllowed = 'move';
+          }}
+        >
+          <span aria-hidden="true">⠿</span>
+        </button>
+        <span className="position" id={`${id}-title`}>
+          {index + 1}. <span className="visually-hidden">{workspace.name}</span>
+        </span>
+        <label className="visually-hidden" htmlFor={`${id}-name`}>
+          Name
+        </label>
+        <input
+          id={`${id}-name`}
+          className="name"
+          value={name.value}
+          maxLength={200}
+          disabled={creating}
+          onChange={name.onChange}
+          onBlur={name.onBlur}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter') name.commit();
+            if (event.key === 'Escape') name.revert();
+          }}
+        />
+        {pending ? (
+          <span className="saving" aria-label="Not saved yet">
+            Saving…
+          </span>
+        ) : null}
+        <button
+          type="button"
+          className="delete"
+          disabled={creating}
+          aria-label={`Delete ${workspace.name}`}
+          onClick={() => void store.delete(workspace.id).catch(() => {})}
+        >
+          Delete
+        </button>
+      </div>
+      <label htmlFor={`${id}-prompt`}>Prompt</label>
+      <textarea
+        id={`${id}-prompt`}
+        rows={3}
+        value={prompt.value}
+        disabled={creating}
+        placeholder="Describe the shot: subject, setting, light, camera"
+        onChange={prompt.onChange}
+        onBlur={prompt.onBlur}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) prompt.commit();
+          if (event.key === 'Escape') prompt.revert();
+        }}
+      />
+      <div className="settings">
+        <label>
+          Length
+          <select
+            value={fields.settings.durationSec}
+            disabled={creating}
+            onChange={(event) => setSettings({ durationSec: Number(event.target.value) })}
+          >
+            {DURATIONS_SEC.map((sec) => (
+              <option key={sec} value={sec}>
+                {sec} s
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Aspect ratio
+          <select
+            value={fields.settings.aspectRatio}
+            disabled={creating}
+            onChange={(event) => setSettings({ aspectRatio: event.target.value as VideoSettings['aspectRatio'] })}
+          >
+            {ASPECT_RATIOS.map((ratio) => (
+              <option key={ratio} value={ratio}>
+                {ratio}
+              </option>
+            ))}
+          </select>
+        </label>
+        <EnhancePrompt workspace={workspace} />
+      </div>
+      <VideoPanel workspace={workspace} />
+    </li>
+  );
+}
+
+/** One workspace; re-rendered only when its own props change (a board of hundreds repaints one card per event). */
+export const WorkspaceCard = memo(WorkspaceCardView);

@@ -1,0 +1,50 @@
+import type { ChangeFailure, RequestError } from '@app/client';
+
+/** A sentence for a person, from an error of the client or the server (never a stack or a code alone). */
+export function errorMessage(error: RequestError): string {
+  switch (error.code) {
+    case 'CONFLICT':
+      return 'Someone else changed it first.';
+    case 'NOT_FOUND':
+      return 'It no longer exists: someone may have deleted it.';
+    case 'FORBIDDEN':
+    case 'UNAUTHORIZED':
+    case 'TERMINAL_CLOSE':
+      return 'You are not allowed to do this, or your session has ended. Reload the page to sign in again.';
+    case 'RATE_LIMITED':
+      return 'Too many changes at once. Wait a moment and try again.';
+    case 'UNAVAILABLE':
+    case 'INTERNAL':
+    case 'TIMEOUT':
+      return 'The server did not confirm the change in time. Try again.';
+    case 'QUEUE_FULL':
+      return 'Too many changes are waiting for the connection. Wait until it is back.';
+    case 'QUEUE_EXPIRED':
+      return 'The connection was away too long, so the change was not sent. Try again.';
+    case 'TOO_LARGE':
+      return 'This is too large to save.';
+    case 'INVALID_MESSAGE':
+    case 'INVALID_JSON':
+    case 'UNKNOWN_TYPE':
+    case 'INVALID_REPLY':
+      return 'The change was not accepted: check what you entered.';
+    case 'CLOSED':
+    case 'CONNECTION_LOST':
+    case 'TOKEN_FAILED':
+      return 'The connection to the server is closed. Reload the page.';
+  }
+}
+
+const WHAT: Record<ChangeFailure['kind'], string> = {
+  create: 'Adding a workspace',
+  update: 'Saving your change',
+  delete: 'Deleting the workspace',
+  reorder: 'Moving the workspace',
+};
+
+/** "Saving your change to “Intro” failed: someone else changed it first." */
+export function failureMessage(failure: ChangeFailure, name: string | undefined): string {
+  const what = name === undefined ? WHAT[failure.kind] : `${WHAT[failure.kind]} “${name}”`;
+  const why = errorMessage(failure.error);
+  return `${what} did not work. ${why}`;
+}

@@ -1,0 +1,22 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The backend `pnpm start` runs: HTTP API and WebSocket server (README: PORT and WS_PORT).
+const apiTarget = `http://127.0.0.1:${process.env['PORT'] ?? '3000'}`;
+const wsTarget = `ws://127.0.0.1:${process.env['WS_PORT'] ?? '3001'}`;
+
+export default defineConfig({
+  plugins: [react()],
+  // Workspace packages are bundled from their TypeScript sources: no build of @app/client needed first.
+  resolve: { conditions: ['@app/source', 'module', 'browser', 'development|production'] },
+  server: {
+    host: '127.0.0.1',
+    port: 5173,
+    // The page opens its WebSocket on /ws of its own origin when no port is given (see src/ws-url.ts).
+    proxy: {
+      '/ws': { target: wsTarget, ws: true, rewrite: () => '/' },
+      '/api': apiTarget,
+    },
+  },
+  build: { outDir: 'dist', sourcemap: true },
+});
