@@ -55,6 +55,11 @@ export interface ProjectSnapshot {
 export interface UpdateOptions {
   /** Write without `expectedVersion`: replaces whatever another client wrote meanwhile. */
   overwrite?: boolean;
+  /**
+   * The version the change was based on, e.g. `expectedVersion(id)` taken when the person started editing;
+   * default: `expectedVersion(id)` now.
+   */
+  expectedVersion?: number;
 }
 
 interface Tracked {
@@ -130,14 +135,22 @@ export class ProjectStore {
   update(id: string, patch: RequestData<'workspace.update'>['patch'], options: UpdateOptions = {}): Promise<Workspace> {
     const requestId = globalThis.crypto.randomUUID();
     const data: RequestData<'workspace.update'> = { id, patch };
-    const confirmed = this.#confirmed.find((w) => w.id === id);
-    if (options.overwrite !== true && confirmed !== undefined) {
-      const own = this.#changes.filter((t) => t.change.kind === 'update' && t.change.workspaceId === id).length;
-      data.expectedVersion = confirmed.version + own;
-    }
+    const expectedVersion = options.expectedVersion ?? this.expectedVersion(id);
+    if (options.overwrite !== true && expectedVersion !== undefined) data.expectedVersion = expectedVersion;
     return this.#send({ kind: 'update', requestId, workspaceId: id, patch }, 'workspace.update', data).then(
       (ack) => ack.workspace,
     );
+  }
+
+  /**
+   * The version a workspace will have once this client's updates on their way are applied (each adds one):
+   * what an update made now expects. Undefined for a workspace not on the server (yet).
+   */
+  expectedVersion(id: string): number | undefined {
+    const confirmed = this.#confirmed.find((w) => w.id === id);
+    if (confirmed === undefined) return undefined;
+    const own = this.#changes.filter((t) => t.change.kind === 'update' && t.change.workspaceId === id).length;
+    return confirmed.version + own;
   }
 
   /** Deletes a workspace. */

@@ -25,16 +25,26 @@ interface CardProps {
 
 const DRAG_TYPE = 'application/x-workspace-id';
 
-/** A text field that edits its own draft and saves it on Enter or when it loses focus (Escape undoes). */
-function useDraft(saved: string, save: (value: string) => void) {
-  const [draft, setDraft] = useState<string | undefined>();
+interface Draft {
+  text: string;
+  /** The workspace version the edit started from: saving it after someone else's change is a conflict. */
+  baseVersion: number | undefined;
+}
+
+/**
+ * A text field that edits its own draft and saves it on Enter or when it loses focus (Escape undoes). Changes
+ * of others arriving meanwhile do not touch the draft; saving it then is refused as a conflict.
+ */
+function useDraft(saved: string, baseVersion: () => number | undefined, save: (text: string, draft: Draft) => void) {
+  const [draft, setDraft] = useState<Draft | undefined>();
   const commit = (): void => {
-    if (draft !== undefined && draft !== saved) save(draft);
+    if (draft !== undefined && draft.text !== saved) save(draft.text, draft);
     setDraft(undefined);
   };
   return {
-    value: draft ?? saved,
-    onChange: (event: { target: { value: string } }) => setDraft(event.target.value),
+    value: draft?.text ?? saved,
+    onChange: (event: { target: { value: string } }) =>
+      setDraft({ text: event.target.value, baseVersion: draft === undefined ? baseVersion() : draft.baseVersion }),
     onBlur: commit,
     commit,
     revert: () => setDraft(undefined),
@@ -50,13 +60,17 @@ function WorkspaceCardView(props: CardProps): ReactNode {
   const fields = readFields(workspace.data);
 
   // A refusal shows as a notice (the store keeps it) and rolls the card back; the promise needs nothing more.
-  const save = (patch: Parameters<ProjectStore['update']>[1]): void => {
-    store.update(workspace.id, patch).catch(() => {});
+  const save = (patch: Parameters<ProjectStore['update']>[1], draft?: Draft): void => {
+    const options = draft?.baseVersion === undefined ? {} : { expectedVersion: draft.baseVersion };
+    store.update(workspace.id, patch, options).catch(() => {});
   };
-  const name = useDraft(workspace.name, (value) => {
-    if (value.trim() !== '') save({ name: value.trim() });
+  const baseVersion = (): number | undefined => store.expectedVersion(workspace.id);
+  const name = useDraft(workspace.name, baseVersion, (text, draft) => {
+    if (text.trim() !== '') save({ name: text.trim() }, draft);
   });
-  const prompt = useDraft(fields.prompt, (value) => save({ data: { ...workspace.data, prompt: value } }));
+  const prompt = useDraft(fields.prompt, baseVersion, (text, draft) =>
+    save({ data: { ...workspace.data, prompt: text } }, draft),
+  );
   const setSettings = (settings: Partial<VideoSettings>): void =>
     save({ data: { ...workspace.data, settings: { ...fields.settings, ...settings } } });
 
