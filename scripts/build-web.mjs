@@ -38,7 +38,13 @@ export function ensureWebBuilt({ log = console.error } = {}) {
   if (!webBuildIsStale()) return false;
   log('[start] building the web app (apps/web/dist)…');
   const vite = join(webDir, 'node_modules/vite/bin/vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, stdio: 'inherit' });
+  // NODE_ENV from the caller (a test runner's `test`) would give React's development build.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: webDir,
+    stdio: 'inherit',
+    env,
+  });
   if (result.status !== 0) throw new Error(`building the web app failed (exit ${result.status ?? result.signal})`);
   return true;
 }
