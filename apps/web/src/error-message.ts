@@ -35,16 +35,24 @@ export function errorMessage(error: RequestError): string {
   }
 }
 
-const WHAT: Record<ChangeFailure['kind'], string> = {
-  create: 'Adding a workspace',
-  update: 'Saving your change',
-  delete: 'Deleting the workspace',
-  reorder: 'Moving the workspace',
-};
-
-/** "Saving your change to “Intro” failed: someone else changed it first." */
+/** "Your change to “Intro” was not saved. Someone else changed it first. Yours: “Intro shot”." */
 export function failureMessage(failure: ChangeFailure, name: string | undefined): string {
-  const what = name === undefined ? WHAT[failure.kind] : `${WHAT[failure.kind]} “${name}”`;
-  const why = errorMessage(failure.error);
-  return `${what} did not work. ${why}`;
+  const quoted = name === undefined ? undefined : `“${name}”`;
+  let what: string;
+  switch (failure.kind) {
+    case 'create':
+      what = 'Adding a workspace did not work.';
+      break;
+    case 'update':
+      what = `Your change to ${quoted ?? 'a workspace'} was not saved.`;
+      break;
+    case 'delete':
+      what = `Deleting ${quoted ?? 'the workspace'} did not work.`;
+      break;
+    case 'reorder':
+      what = 'Moving the workspaces did not work.';
+      break;
+  }
+  const yours = failure.patch?.name === undefined ? '' : ` Yours: “${failure.patch.name}”.`;
+  return `${what} ${errorMessage(failure.error)}${yours}`;
 }
