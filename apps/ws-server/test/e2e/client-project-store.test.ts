@@ -188,4 +188,25 @@ describe('client.project(id): the live project store against the real server', (
     const stored = await client(server.url).listWorkspaces({ projectId });
     expect(stored.workspaces.map((x) => [x.name, x.version])).toEqual([['Draft 2', 6]]);
   });
+
+  it('reloads the list when the server cannot replay what it missed (resync: another epoch)', async () => {
+    const port = (await freePort()) as number;
+    let server = await start({ port });
+    const projectId = 'store-resync';
+    const a = client(server.url).project(projectId);
+    await ready(a);
+    await a.create({ name: 'Old 1' });
+    await a.create({ name: 'Old 2' });
+    await vi.waitFor(() => expect(a.getSnapshot()).toMatchObject({ seq: 2, pendingIds: new Set() }));
+
+    // The same address, a fresh database: the store's seq and epoch mean nothing there.
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    server = await start({ port });
+    const other = client(server.url).project(projectId);
+    await ready(other);
+    await other.create({ name: 'New' });
+    await vi.waitFor(() => expect(names(a)).toEqual(['New']));
+    expect(a.getSnapshot().seq).toBe(1);
+  });
 });
