@@ -180,12 +180,15 @@ export class Client {
   }
 
   /**
-   * The live store of a project (one per project id and client, made on first use): its ordered workspaces,
-   * kept current, with this client's changes shown at once. See `ProjectStore`.
+   * The live store of a project (one per project id and client, made on first use, until its `close()`): its
+   * ordered workspaces, kept current, with this client's changes shown at once. See `ProjectStore`.
    */
   project(projectId: string): ProjectStore {
     let store = this.#projects.get(projectId);
-    if (store === undefined) this.#projects.set(projectId, (store = new ProjectStore(this, projectId)));
+    if (store === undefined) {
+      store = new ProjectStore(this, projectId, () => this.#projects.delete(projectId));
+      this.#projects.set(projectId, store);
+    }
     return store;
   }
 

@@ -85,7 +85,8 @@ export class ProjectStore {
   #snapshot: ProjectSnapshot;
   readonly #stop: Array<() => void>;
 
-  constructor(client: ProjectStoreClient, projectId: string) {
+  /** `onClose`: called once by `close()` (the client forgets the store, so `client.project(id)` makes a new one). */
+  constructor(client: ProjectStoreClient, projectId: string, onClose?: () => void) {
     this.#client = client;
     this.projectId = projectId;
     this.#snapshot = this.#build();
@@ -97,6 +98,7 @@ export class ProjectStore {
       }),
       client.on('state', () => this.#changed()),
     ];
+    if (onClose !== undefined) this.#stop.push(onClose);
   }
 
   /** Calls `listener` after every change of the snapshot; returns the function that stops it. */

@@ -116,7 +116,10 @@ describe('client.project(id): the live project store against the real server', (
     const ca = client(server.url);
     const a = ca.project(projectId);
     const b = client(server.url).project(projectId);
-    expect(ca.project(projectId)).toBe(a); // one store per project and client
+    expect(ca.project(projectId)).toBe(a); // one store per project and client, until closed
+    const closed = ca.project('store-closed');
+    closed.close();
+    expect(ca.project('store-closed')).not.toBe(closed);
     await ready(a);
     await ready(b);
     const w = await a.create({ name: 'Scene', data: { prompt: 'first' } });
