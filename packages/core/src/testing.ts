@@ -90,3 +90,4 @@ export async function startRedis(): Promise<void> {
   await until(redisUp, 10_000);
 }
 export { bsonString, singleHostOf, startDbProxy, viaPort, type DbProxy } from './db-proxy.js';
+export { processAlive, runProcess, runTsMain, type RunningProcess } from './run-process.js';
