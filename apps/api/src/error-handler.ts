@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ProtocolError, toProtocolError, type ErrorCode } from '@app/protocol';
 import type { Logger } from '@app/core';
 
-/** HTTP status of each protocol error code (PROTOCOL.md section 5). */
+/** HTTP status of each protocol error code (docs/protocol.md#6-errors). */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_JSON: 400,
   INVALID_MESSAGE: 400,

@@ -226,7 +226,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
-        text: 'REST requests under `/api` per subject (token bucket), per client address (section 2, `TRUSTED_PROXIES`) when unauthenticated: with `AUTH_MODE=none`, and for requests refused with 401; over it: `429 RATE_LIMITED` with `details.retryAfterMs` and a `Retry-After` header (seconds). Per node: with N API nodes a subject can make N times as many. `/health`, `/ready` and `/metrics` are not limited (`http_rate_limited_total` counts refusals)',
+        text: 'REST requests under `/api` per subject (token bucket), per client address ([section 2](#2-n-nodes-behind-a-load-balancer), `TRUSTED_PROXIES`) when unauthenticated: with `AUTH_MODE=none`, and for requests refused with 401; over it: `429 RATE_LIMITED` with `details.retryAfterMs` and a `Retry-After` header (seconds). Per node: with N API nodes a subject can make N times as many. `/health`, `/ready` and `/metrics` are not limited (`http_rate_limited_total` counts refusals)',
       },
       { settings: ['HANDSHAKE_TIMEOUT_MS'], text: 'time allowed to complete the upgrade and authentication' },
       {
@@ -272,7 +272,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['TRUSTED_PROXIES'],
-        text: 'comma-separated proxy addresses and CIDR ranges, IPv4 or IPv6 (`127.0.0.1, 10.0.0.0/8, fd00::/8`; an IPv4 entry also matches its IPv4-mapped form `::ffff:…` and the reverse; `loopback`, `linklocal`, `uniquelocal` name those ranges) whose `X-Forwarded-For` is believed: the client address is the rightmost entry that is not a trusted proxy (section 2). Used by the per-IP connection cap and the REST rate limit. A malformed entry stops the process naming its position',
+        text: 'comma-separated proxy addresses and CIDR ranges, IPv4 or IPv6 (`127.0.0.1, 10.0.0.0/8, fd00::/8`; an IPv4 entry also matches its IPv4-mapped form `::ffff:…` and the reverse; `loopback`, `linklocal`, `uniquelocal` name those ranges) whose `X-Forwarded-For` is believed: the client address is the rightmost entry that is not a trusted proxy ([section 2](#2-n-nodes-behind-a-load-balancer)). Used by the per-IP connection cap and the REST rate limit. A malformed entry stops the process naming its position',
       },
     ],
   },

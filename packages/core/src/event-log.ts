@@ -170,7 +170,8 @@ export function eventSize(event: EventDoc): number {
 
 /**
  * The stored form of an event: its `data` and `origin` (client values) as JSON text, so no backend
- * can refuse or alter them (nested arrays, key names, lone surrogates; ADR 0004).
+ * can refuse or alter them (nested arrays, key names, lone surrogates;
+ * docs/decisions/0004-client-values-stored-as-json-text.md).
  */
 export function toStoredEvent(event: EventDoc): StoredEventDoc {
   const { data, origin, ...rest } = event;

@@ -1,4 +1,4 @@
-/** WebSocket close codes the server uses (PROTOCOL.md section 6). */
+/** WebSocket close codes the server uses (docs/protocol.md#7-liveness-limits-and-close-codes). */
 export const CLOSE_CODES = {
   /** Server shutting down: reconnect, possibly elsewhere. */
   GOING_AWAY: 1001,

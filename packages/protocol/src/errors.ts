@@ -1,4 +1,4 @@
-/** Error codes of PROTOCOL.md section 5, with whether a retry can help. */
+/** Error codes of docs/protocol.md#6-errors, with whether a retry can help. */
 export const ERROR_CODES = {
   INVALID_JSON: { retry: false },
   INVALID_MESSAGE: { retry: false },
