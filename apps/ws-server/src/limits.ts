@@ -26,15 +26,13 @@ export interface ConnectionLimits {
   data: JsonLimits;
 }
 
-/** How long a peer owed more than `maxBufferedBytes` may take nothing before it is closed (not an environment setting). */
-const SLOW_CONSUMER_MS = 5_000;
 /** Events held for one subscription while it is prepared or repaired (not an environment setting). */
 const MAX_PENDING_EVENTS = 10_000;
 
 /** The limits of the settings' defaults (`CONFIG_DEFAULTS`, the config schema), for a server given no `limits`. */
 export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: CONFIG_DEFAULTS.MAX_BUFFERED_BYTES,
-  slowConsumerMs: SLOW_CONSUMER_MS,
+  slowConsumerMs: CONFIG_DEFAULTS.SLOW_CONSUMER_MS,
   maxFrameBytes: CONFIG_DEFAULTS.MAX_MESSAGE_BYTES,
   maxPendingEvents: MAX_PENDING_EVENTS,
   maxSubscriptions: CONFIG_DEFAULTS.MAX_SUBSCRIPTIONS,
