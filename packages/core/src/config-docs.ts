@@ -118,7 +118,11 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to (`FORBIDDEN` past it)' },
       {
         settings: ['MAX_BUFFERED_BYTES'],
-        text: 'bytes owed to one connection (send buffer, replies waiting, events not sent yet); a reader owed more that takes nothing for 5 s is closed with 1013 (at once past 8x this in memory). Events past it wait in the event log, not in memory',
+        text: 'bytes owed to one connection (send buffer, replies waiting, events not sent yet); a reader owed more that takes nothing for `SLOW_CONSUMER_MS` is closed with 1013 (at once past 8x this in memory). Events past it wait in the event log, not in memory',
+      },
+      {
+        settings: ['SLOW_CONSUMER_MS'],
+        text: 'how long a connection owed more than `MAX_BUFFERED_BYTES` may take nothing before it is closed with 1013 (a reader that keeps reading is paced, not closed)',
       },
       {
         settings: ['MAX_DATA_BYTES', 'MAX_DATA_DEPTH'],
@@ -208,7 +212,11 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['MAX_DATA_DEPTH'], text: 'deepest nesting of workspace `data`' },
       {
         settings: ['MAX_BUFFERED_BYTES'],
-        text: 'bytes owed to one connection past which, if it takes nothing for 5 s, it is closed as a slow consumer (1013); also its in-memory budget of held events (8x it in memory closes at once)',
+        text: 'bytes owed to one connection past which, if it takes nothing for `SLOW_CONSUMER_MS`, it is closed as a slow consumer (1013); also its in-memory budget of held events (8x it in memory closes at once)',
+      },
+      {
+        settings: ['SLOW_CONSUMER_MS'],
+        text: 'how long a connection owed more than `MAX_BUFFERED_BYTES` may take nothing before it is closed as a slow consumer (1013)',
       },
       { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to' },
       { settings: ['MAX_CONNECTIONS'], text: 'connections per node' },

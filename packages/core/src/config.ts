@@ -80,6 +80,8 @@ export const configSchema = z.object({
     .int()
     .min(64 * 1024)
     .default(8 * 1024 * 1024),
+  /** How long a connection owed more than MAX_BUFFERED_BYTES may take nothing before it is closed as a slow consumer (1013). */
+  SLOW_CONSUMER_MS: positiveMs.default(5_000),
   MAX_DATA_BYTES: z.coerce
     .number()
     .int()

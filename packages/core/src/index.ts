@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './logger.js';
+export * from './request-error-log.js';
 export * from './core.js';
 export * from './workspace-service.js';
 export * from './event-log.js';
