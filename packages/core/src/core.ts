@@ -1,6 +1,6 @@
 import type { ServerEvent } from '@app/protocol';
 import type { Connection } from 'mongoose';
-import type { Config } from './config.js';
+import { CONFIG_DEFAULTS, type Config } from './config.js';
 import type { EventBus } from './bus/event-bus.js';
 import { InProcessBus } from './bus/in-process.js';
 import { connectDatabase } from './db/connect.js';
@@ -50,8 +50,6 @@ export const BUS_REPAIR_PAGE = 32;
 export function busRepairSource(bus: EventBus): BusRepairSource | undefined {
   return repairSources.get(bus);
 }
-
-export const DEFAULT_BUS_RESYNC_MS = 5_000;
 
 /** Everything of `CoreOptions` the config decides (all but the URI and the logger), for every process that starts a core. */
 export function coreOptionsFromConfig(
@@ -107,7 +105,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const connection = await connectDatabase({
     uri: options.mongodbUri,
     dbName: options.dbName,
-    timeoutMs: options.dbTimeoutMs ?? 5_000,
+    timeoutMs: options.dbTimeoutMs ?? CONFIG_DEFAULTS.DB_TIMEOUT_MS,
   });
   let ownBus: EventBus | undefined;
   try {
@@ -129,7 +127,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     repairSources.set(bus, {
       fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq, undefined, BUS_REPAIR_PAGE),
-      resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? DEFAULT_BUS_RESYNC_MS),
+      resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? CONFIG_DEFAULTS.BUS_RESYNC_MS),
       logger: options.logger.child({ module: 'rooms' }),
     });
     const repaired = await service.repairAll();
