@@ -2,6 +2,7 @@ import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
 import { POINT_READ_CHUNK } from './db/point-reads.js';
 import { EventTail } from './event-tail.js';
+import { readConsecutive } from './read-consecutive.js';
 
 /**
  * Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice.
@@ -80,35 +81,28 @@ export class EventLog {
   }
   /**
    * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
-   * from it; the rest is read by primary key (`<projectId>:<seq>`; seqs are dense) in growing
-   * parallel chunks, stopping at the first missing seq (every MongoDB-compatible server answers
-   * those from its `_id` index; FerretDB v1 answers range and sort queries on other fields with a
-   * full scan), and kept in the tail.
+   * from it; the rest is read by primary key (`<projectId>:<seq>`) in growing parallel chunks,
+   * stopping at the first missing seq (see `readConsecutive`), and kept in the tail.
    */
   async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
     const last = uptoSeq ?? Number.POSITIVE_INFINITY;
     const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
-    let next = afterSeq + out.length + 1;
-    let chunk = uptoSeq === undefined ? 1 : POINT_READ_CHUNK;
     const read: EventDoc[] = [];
     const fetched: string[] = [];
     try {
-      while (out.length < limit && next <= last) {
-        const count = Math.min(chunk, limit - out.length, last - next + 1);
-        const docs = await Promise.all(
-          Array.from({ length: count }, (_, i) => {
-            fetched.push(EventLog.eventId(projectId, next + i));
-            return this.fetch(projectId, next + i, true);
-          }),
-        );
-        for (const doc of docs) {
-          if (doc === null) return out;
-          out.push(doc);
-          read.push(doc);
-        }
-        next += count;
-        chunk = Math.min(POINT_READ_CHUNK, chunk * 4);
-      }
+      await readConsecutive({
+        fromSeq: afterSeq + out.length + 1,
+        uptoSeq: last,
+        limit: limit - out.length,
+        firstChunk: uptoSeq === undefined ? 1 : POINT_READ_CHUNK,
+        maxChunk: POINT_READ_CHUNK,
+        read: (seq) => {
+          fetched.push(EventLog.eventId(projectId, seq));
+          return this.fetch(projectId, seq, true);
+        },
+        into: read,
+      });
+      for (const doc of read) out.push(doc);
       return out;
     } finally {
       // Into the tail first, then let go of the shared reads: a reader arriving in between finds them in one or the other.
