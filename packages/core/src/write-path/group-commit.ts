@@ -17,6 +17,7 @@ import { BatchView } from './batch-view.js';
 import { commitDespiteContention } from './contention.js';
 import { answerOfApplied } from './idempotency.js';
 import { settle, type PendingMutation } from './pending-mutation.js';
+import type { PlanOutcome } from './plans.js';
 import type { UnknownOutcomeAnnouncer } from './unknown-outcome-announcer.js';
 
 /** Most mutations committed together. */
@@ -212,10 +213,7 @@ export class GroupCommit {
 }
 
 /** A mutation's plan against the view; a plan that throws (a bug) refuses its own request only. */
-function planOf(
-  item: PendingMutation,
-  view: BatchView,
-): { event: { type: string; data: Record<string, unknown> } } | { refusal: unknown } {
+function planOf(item: PendingMutation, view: BatchView): PlanOutcome | { refusal: unknown } {
   try {
     return item.plan(view);
   } catch (error) {
