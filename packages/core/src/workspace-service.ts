@@ -1,4 +1,11 @@
-import { ProtocolError, type AckData, type ParsedRequestData, type ServerEvent, type Workspace } from '@app/protocol';
+import {
+  ProtocolError,
+  type AckData,
+  type MutationType,
+  type ParsedRequestData,
+  type ServerEvent,
+  type Workspace,
+} from '@app/protocol';
 import type { EventBus } from './bus/event-bus.js';
 import type { MutationContext, ReadContext } from './caller-context.js';
 import { hidingOtherProjects, inCallerOrder } from './caller-order.js';
@@ -130,7 +137,7 @@ export class WorkspaceService {
       ctx,
       () => input.projectId,
       (view) => planCreate(input, view),
-    ) as Promise<AckData<'workspace.create'>>;
+    );
   }
 
   update(input: ParsedRequestData<'workspace.update'>, ctx: MutationContext): Promise<AckData<'workspace.update'>> {
@@ -140,7 +147,7 @@ export class WorkspaceService {
       hidingOtherProjects(ctx, input.id),
       () => this.directory.projectOf(input.id),
       (view) => planUpdate(input, view),
-    ) as Promise<AckData<'workspace.update'>>;
+    );
   }
 
   delete(input: ParsedRequestData<'workspace.delete'>, ctx: MutationContext): Promise<AckData<'workspace.delete'>> {
@@ -150,7 +157,7 @@ export class WorkspaceService {
       hidingOtherProjects(ctx, input.id),
       () => this.directory.projectOf(input.id),
       (view) => planDelete(input, view),
-    ) as Promise<AckData<'workspace.delete'>>;
+    );
   }
 
   reorder(input: ParsedRequestData<'workspace.reorder'>, ctx: MutationContext): Promise<AckData<'workspace.reorder'>> {
@@ -160,7 +167,7 @@ export class WorkspaceService {
       ctx,
       () => input.projectId,
       (view) => planReorder(input, view),
-    ) as Promise<AckData<'workspace.reorder'>>;
+    );
   }
 
   /** The project's workspaces in order, and the seq they reflect. */
@@ -222,13 +229,13 @@ export class WorkspaceService {
   }
 
   /** Hashes and keys a mutation, finds its project in the caller's turn, and queues it for the project's group commit. */
-  private mutate(
-    type: string,
-    input: unknown,
+  private mutate<TType extends MutationType>(
+    type: TType,
+    input: ParsedRequestData<TType>,
     ctx: MutationContext,
     findProject: () => Promise<string> | string,
     plan: (view: PlanView) => PlanOutcome,
-  ): Promise<unknown> {
+  ): Promise<AckData<TType>> {
     const hash = requestHash(type, input);
     const key = ctx.requestId === undefined ? undefined : EventLog.requestKey(ctx.subject, ctx.requestId);
     return this.guard(() =>
@@ -236,8 +243,10 @@ export class WorkspaceService {
         ctx,
         () => projectOfRequest(findProject, key, this.log),
         (projectId) =>
-          new Promise<unknown>((resolve, reject) => {
-            this.groupCommit.enqueue(projectId, { hash, key, origin: ctx.origin, plan, resolve, reject });
+          new Promise<AckData<TType>>((resolve, reject) => {
+            // The ack carries the data of the event the plan made (or, for a retry, of the one stored first).
+            const answer = (data: unknown) => resolve(data as AckData<TType>);
+            this.groupCommit.enqueue(projectId, { hash, key, origin: ctx.origin, plan, resolve: answer, reject });
           }),
       ),
     );
