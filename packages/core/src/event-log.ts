@@ -77,7 +77,7 @@ export class EventLog {
   }
 
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
-    return this.fetch(projectId, seq, false);
+    return this.fetch(projectId, seq, 'when-read');
   }
   /**
    * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
@@ -98,7 +98,7 @@ export class EventLog {
         maxChunk: POINT_READ_CHUNK,
         read: (seq) => {
           fetched.push(EventLog.eventId(projectId, seq));
-          return this.fetch(projectId, seq, true);
+          return this.fetch(projectId, seq, 'by-caller');
         },
         into: read,
       });
@@ -112,10 +112,11 @@ export class EventLog {
   }
 
   /**
-   * One event: from the tail, or the database read of it already in flight, or a new one. A read
-   * made with `keep` stays shared until its caller has put it into the tail (see `readAfter`).
+   * One event: from the tail, or the database read of it already in flight, or a new one. A new read
+   * stays shared until it ends (`when-read`), or until its caller has put it into the tail and lets
+   * go of it (`by-caller`, see `readAfter`).
    */
-  private fetch(projectId: string, seq: number, keep: boolean): Promise<EventDoc | null> {
+  private fetch(projectId: string, seq: number, shareUntil: 'when-read' | 'by-caller'): Promise<EventDoc | null> {
     const held = this.tail.read(projectId, seq - 1, 1)[0];
     if (held !== undefined) return Promise.resolve(held);
     const id = EventLog.eventId(projectId, seq);
@@ -123,7 +124,7 @@ export class EventLog {
     if (running !== undefined) return running;
     const read = this.models.Event.findById(id).lean<StoredEventDoc>().exec().then(fromStoredEvent);
     this.reading.set(id, read);
-    if (!keep) {
+    if (shareUntil === 'when-read') {
       const done = (): void => {
         if (this.reading.get(id) === read) this.reading.delete(id);
       };
