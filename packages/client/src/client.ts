@@ -9,6 +9,7 @@ import {
   type RequestType,
   type ServerEvent,
 } from '@app/protocol';
+import { encodeRequest } from '@app/protocol/encode';
 import { Backoff, backoffDelay } from './backoff.js';
 import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -122,7 +123,7 @@ export class Client {
     if (this.#pending.has(id)) {
       return Promise.reject(new ProtocolError('INVALID_MESSAGE', `Request id ${id} is already in use`));
     }
-    const frame = JSON.stringify(data === undefined ? { type, id } : { type, id, data });
+    const frame = encodeRequest(type, id, data);
     const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
     const request: PendingRequest = { id, type, frame, timeoutMs, internal: false };
     const reply = this.#pending.add(request) as Promise<AckData<TType>>;
@@ -345,7 +346,7 @@ export class Client {
     callbacks: ReplyCallbacks,
   ): void {
     const id = globalThis.crypto.randomUUID();
-    const frame = JSON.stringify({ type, id, data });
+    const frame = encodeRequest(type, id, data);
     const request: PendingRequest = { id, type, frame, timeoutMs: this.#options.requestTimeoutMs, internal: true };
     this.#pending.track(request, callbacks);
     this.#transmit(request);

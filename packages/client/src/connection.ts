@@ -9,6 +9,7 @@ import {
   type ProtocolError,
   type ServerEvent,
 } from '@app/protocol';
+import { encodeRequest } from '@app/protocol/encode';
 import type { ResolvedOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 
 /** What `hello` tells about the connection: `sessionId`, `heartbeatMs`, `maxMessageBytes`. */
@@ -231,7 +232,7 @@ export class Connection {
     }
     if (idle < intervalMs) return this.#arm(intervalMs - idle);
     this.#pingSentAt = now;
-    this.send(JSON.stringify({ type: 'ping', id: this.#pingId }));
+    this.send(encodeRequest('ping', this.#pingId, undefined));
     this.#arm(pongTimeoutMs);
   };
 
