@@ -2,5 +2,5 @@
 // generator (`pnpm generate`), its tests and the REST API's OpenAPI document. Not for browsers.
 export { asyncApiDocument } from './asyncapi.js';
 export { SCHEMA_DIR, jsonFileText, protocolArtifactFiles } from './artifact-files.js';
-export { toJsonSchema, type JsonSchema, type JsonSchemaTarget } from './json-schema.js';
+export { toJsonSchema, zodToJsonSchema, type JsonSchema, type JsonSchemaTarget } from './json-schema.js';
 export { messageSchemas, type MessageSchema } from './message-schemas.js';

@@ -10,14 +10,22 @@ export type JsonSchemaTarget = 'draft-2020-12' | 'draft-7';
  * itself, a zod custom type, is described as the JSON object it is.
  */
 export function toJsonSchema(message: MessageSchema, target: JsonSchemaTarget = 'draft-2020-12'): JsonSchema {
-  const schema = z.toJSONSchema(message.schema, {
+  return { ...zodToJsonSchema(message.schema, message.io, target), title: message.title };
+}
+
+/** Any zod schema of the protocol as JSON Schema (`io`: as sent, or as received after parsing). */
+export function zodToJsonSchema(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  target: JsonSchemaTarget = 'draft-2020-12',
+): JsonSchema {
+  return z.toJSONSchema(schema, {
     target,
-    io: message.io,
+    io,
     // zod calls custom types unrepresentable; they are all JSON objects here (set below).
     unrepresentable: 'any',
     override: (ctx) => {
       if (ctx.zodSchema._zod.def.type === 'custom') ctx.jsonSchema.type = 'object';
     },
   }) as JsonSchema;
-  return { ...schema, title: message.title };
 }
