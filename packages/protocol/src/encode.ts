@@ -43,7 +43,7 @@ export function encodeAck(data: unknown, id?: string): string {
 }
 
 /** Bytes of a string as UTF-8 (without encoding it). */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   let bytes = text.length;
   for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);

@@ -28,7 +28,7 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = {
  * MongoDB are refused; any other name is data, `__proto__`, `constructor` and `toString` included:
  * `JSON.parse` makes them own properties, and the server stores `data` as its JSON text (ADR 0004).
  */
-export function keyProblem(key: string): string | undefined {
+function keyProblem(key: string): string | undefined {
   if (key.startsWith('$')) return 'keys must not start with "$"';
   if (key.includes('.')) return 'keys must not contain "."';
   if (key.includes('\u0000')) return 'keys must not contain NUL';

@@ -5,9 +5,10 @@ import { Parser } from '@asyncapi/parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, REQUESTS, REQUEST_TYPES, isRequestType, type RequestType } from '../src/index.js';
+import { REQUESTS, REQUEST_TYPES, eventDataSchemas, isRequestType, type RequestType } from '../src/index.js';
 import { SCHEMA_DIR, asyncApiDocument, protocolArtifactFiles } from '../src/artifacts/index.js';
 
+const EVENT_TYPES = Object.keys(eventDataSchemas);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = protocolArtifactFiles();
 const schemaFiles = [...generated.keys()].filter((path) => path.startsWith(`${SCHEMA_DIR}/`));

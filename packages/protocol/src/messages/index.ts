@@ -55,7 +55,3 @@ export type AckData<TType extends RequestType> = z.output<(typeof REQUESTS)[TTyp
 export function isRequestType(type: string): type is RequestType {
   return Object.hasOwn(REQUESTS, type);
 }
-
-export function isMutationType(type: string): type is MutationType {
-  return (MUTATION_TYPES as readonly string[]).includes(type);
-}
