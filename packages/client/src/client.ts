@@ -1,15 +1,13 @@
+import type { AckData, RequestData, RequestType, ServerEvent } from '@app/protocol';
+// Runtime imports only from the zod-free entry: a browser bundle of the client ships no zod (ADR 0008).
 import {
   CLOSE_CODES,
   TERMINAL_CLOSE_CODES,
+  checkRequestData,
+  encodeRequest,
   errorFromFrame,
-  parseRequestData,
   ProtocolError,
-  type AckData,
-  type RequestData,
-  type RequestType,
-  type ServerEvent,
-} from '@app/protocol';
-import { encodeRequest } from '@app/protocol/encode';
+} from '@app/protocol/lite';
 import { Backoff, backoffDelay } from './backoff.js';
 import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -117,7 +115,7 @@ export class Client {
     options: RequestOptions = {},
   ): Promise<AckData<TType>> {
     if (this.#state === 'closed') return Promise.reject(this.#closedError());
-    const checked = parseRequestData(type, data);
+    const checked = checkRequestData(type, data);
     if (!checked.ok) return Promise.reject(checked.error);
     const id = options.id ?? globalThis.crypto.randomUUID();
     if (this.#pending.has(id)) {

@@ -1,5 +1,5 @@
 // `pnpm generate` (this package's part): writes the documents generated from the zod schemas
-// (docs/schema/*.json, docs/asyncapi.json) and removes schema files of messages that no longer exist.
+// (docs/schema/*.json, docs/asyncapi.json, src/lite/compiled-schemas.ts) and removes schema files of messages that no longer exist.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,4 +12,4 @@ for (const name of readdirSync(join(root, SCHEMA_DIR))) {
   if (!files.has(`${SCHEMA_DIR}/${name}`)) rmSync(join(root, SCHEMA_DIR, name));
 }
 for (const [path, text] of files) writeFileSync(join(root, path), text);
-console.info(`wrote ${files.size} files (${SCHEMA_DIR}/*.json, docs/asyncapi.json)`);
+console.info(`wrote ${files.size} files (${SCHEMA_DIR}/*.json, docs/asyncapi.json, src/lite/compiled-schemas.ts)`);

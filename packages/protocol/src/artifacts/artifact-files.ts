@@ -1,4 +1,5 @@
 import { asyncApiDocument } from './asyncapi.js';
+import { COMPILED_SCHEMAS_PATH, compiledSchemasModule } from './compiled-schemas-module.js';
 import { toJsonSchema } from './json-schema.js';
 import { messageSchemas } from './message-schemas.js';
 
@@ -12,7 +13,8 @@ export function jsonFileText(value: unknown): string {
 
 /**
  * Every document generated from the protocol's zod schemas, by path relative to the repository root:
- * a JSON Schema per message under docs/schema/, and docs/asyncapi.json. `pnpm generate` writes them.
+ * a JSON Schema per message under docs/schema/, docs/asyncapi.json, and the compiled checks of the
+ * zod-free client entry (src/lite/compiled-schemas.ts). `pnpm generate` writes them.
  */
 export function protocolArtifactFiles(): Map<string, string> {
   const files = new Map<string, string>();
@@ -20,5 +22,6 @@ export function protocolArtifactFiles(): Map<string, string> {
     files.set(`${SCHEMA_DIR}/${message.name}.json`, jsonFileText(toJsonSchema(message)));
   }
   files.set('docs/asyncapi.json', jsonFileText(asyncApiDocument()));
+  files.set(COMPILED_SCHEMAS_PATH, compiledSchemasModule());
   return files;
 }
