@@ -1,5 +1,5 @@
 import type { AckData, RequestData, RequestType, ServerEvent } from '@app/protocol';
-// Runtime imports only from the zod-free entry: a browser bundle of the client ships no zod (ADR 0008).
+// Runtime imports only from the zod-free entry: a browser bundle of the client ships no zod (ADR 0009).
 import {
   CLOSE_CODES,
   TERMINAL_CLOSE_CODES,

@@ -24,7 +24,7 @@ async function bundleInputs(entry: string): Promise<string[]> {
 const isZod = (path: string): boolean => /(^|\/)node_modules\/(\.pnpm\/zod@[^/]+\/node_modules\/)?zod\//.test(path);
 
 describe('browser bundle of @app/client', () => {
-  it('imports no zod at all: frames are checked by the schemas compiled from it (ADR 0008)', async () => {
+  it('imports no zod at all: frames are checked by the schemas compiled from it (ADR 0009)', async () => {
     const inputs = await bundleInputs(join(here, '../src/index.ts'));
     expect(inputs.filter(isZod)).toEqual([]);
     // It does hold the compiled checks and the client itself.
