@@ -12,7 +12,7 @@ import {
   type Metrics,
   type Principal,
 } from '@app/core';
-import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError } from '@app/protocol';
+import { CLOSE_CODES, encodeHello, toProtocolError } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
@@ -224,14 +224,10 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       );
     });
     connection.send(
-      JSON.stringify({
-        type: 'hello',
-        data: {
-          protocol: PROTOCOL_VERSION,
-          sessionId: connection.sessionId,
-          heartbeatMs: settings.heartbeatMs,
-          maxMessageBytes: settings.maxMessageBytes,
-        },
+      encodeHello({
+        sessionId: connection.sessionId,
+        heartbeatMs: settings.heartbeatMs,
+        maxMessageBytes: settings.maxMessageBytes,
       }),
     );
   }

@@ -20,8 +20,6 @@ export const CLOSE_CODES = {
   FORBIDDEN_ORIGIN: 4003,
 } as const;
 
-export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
-
 /** Close codes after which a client must not reconnect on its own. */
 export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CLOSE_CODES.UNSUPPORTED_DATA,
