@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runTsMain } from '@app/core/testing';
 
 const serverDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../server');
 
@@ -9,7 +9,8 @@ export interface AppServer {
   readonly httpUrl: string;
   readonly httpPort: number;
   readonly wsPort: number;
-  readonly output: string[];
+  /** Everything it wrote so far (stdout and stderr). */
+  output(): string;
   /** SIGTERM (graceful shutdown) and wait for the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL unless it has exited already. */
@@ -26,46 +27,32 @@ export interface AppServerOptions {
 
 /** Runs apps/server/src/main.ts (what `pnpm start` runs, here over the test database) as its own process. */
 export async function startAppServer(options: AppServerOptions): Promise<AppServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'src/main.ts'], {
-    cwd: serverDir,
-    env: {
-      ...process.env,
-      MONGODB_URI: options.mongodbUri,
-      MONGODB_DB: options.dbName,
-      PORT: String(options.httpPort ?? 0),
-      WS_PORT: String(options.wsPort ?? 0),
-      HOST: '127.0.0.1',
-      AUTH_MODE: 'none',
-      LOG_FORMAT: 'pretty',
-      LOG_LEVEL: 'info',
-      // Events reach the read model (REST reads) at once.
-      PROJECTION_DELAY_MS: '0',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = runTsMain(serverDir, {
+    ...process.env,
+    MONGODB_URI: options.mongodbUri,
+    MONGODB_DB: options.dbName,
+    PORT: String(options.httpPort ?? 0),
+    WS_PORT: String(options.wsPort ?? 0),
+    HOST: '127.0.0.1',
+    AUTH_MODE: 'none',
+    LOG_FORMAT: 'pretty',
+    LOG_LEVEL: 'info',
+    // Events reach the read model (REST reads) at once.
+    PROJECTION_DELAY_MS: '0',
+    SHUTDOWN_TIMEOUT_MS: '2000',
   });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const urls = await new Promise<{ http: string; ws: string }>((resolveUrls, reject) => {
-    let http: string | undefined;
-    let ws: string | undefined;
-    const onData = (chunk: Buffer): void => {
-      output.push(chunk.toString());
-      const text = output.join('');
-      http ??= /HTTP API listening on (http:\/\/\S+)/.exec(text)?.[1];
-      ws ??= /WebSocket server listening on (ws:\/\/\S+)/.exec(text)?.[1];
-      if (http !== undefined && ws !== undefined) resolveUrls({ http, ws });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${output.join('')}`)));
-  });
-  const httpPort = Number(new URL(urls.http).port);
+  const [[, http], [, ws]] = await Promise.all([
+    run.waitFor(/HTTP API listening on (http:\/\/\S+)/),
+    run.waitFor(/WebSocket server listening on (ws:\/\/\S+)/),
+  ]);
+  const { child } = run;
+  const exited = run.exited.then(({ code }) => code);
+  const httpPort = Number(new URL(http!).port);
   return {
     httpUrl: `http://127.0.0.1:${httpPort}/`,
     httpPort,
-    wsPort: Number(new URL(urls.ws).port),
-    output,
+    wsPort: Number(new URL(ws!).port),
+    output: () => run.output(),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
