@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { MAX_PROMPT_LENGTH, MAX_STYLE_LENGTH } from '../constants.js';
+import { LONE_SURROGATE, idSchema } from '../workspace.js';
+
+/** Free text of 1 to `maxLength` characters that is not only white space, without NUL or lone surrogates. */
+function textSchema(maxLength: number) {
+  return z
+    .string()
+    .max(maxLength)
+    .refine((s) => s.trim().length > 0, 'must not be empty')
+    .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be Unicode text (no lone surrogate)');
+}
+
+/**
+ * `prompt.enhance`: a language model rewrites a video prompt (optionally in a `style`). With
+ * `workspaceId`, the caller must have access to that workspace. Changes nothing stored.
+ */
+export const promptEnhance = {
+  type: 'prompt.enhance',
+  data: z.strictObject({
+    prompt: textSchema(MAX_PROMPT_LENGTH),
+    workspaceId: idSchema.optional(),
+    style: textSchema(MAX_STYLE_LENGTH).optional(),
+  }),
+  ack: z.strictObject({ prompt: z.string().min(1).max(MAX_PROMPT_LENGTH), notes: z.string().optional() }),
+  examples: {
+    valid: [{ prompt: 'a red fox at dawn' }, { prompt: 'a red fox at dawn', workspaceId: 'w1', style: 'cinematic' }],
+    invalid: [
+      {},
+      { prompt: '' },
+      { prompt: '   ' },
+      { prompt: 'x'.repeat(MAX_PROMPT_LENGTH + 1) },
+      { prompt: 'fox', style: '' },
+      { prompt: 'fox', workspaceId: 'bad id!' },
+      { prompt: 'fox', temperature: 2 },
+    ],
+  },
+} as const;
