@@ -1,13 +1,22 @@
 import type { AddressInfo } from 'node:net';
 import { apiOptionsFromConfig, createApi } from '@app/api';
 import { bootstrap, createMetrics, handleProcessSignals } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { createGracefulHttpServer } from './graceful-http.js';
 
 // One process: HTTP API on PORT and WebSocket server on WS_PORT over one core (one database connection).
 const { config, logger, core } = await bootstrap();
 const metrics = createMetrics();
-const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
+// One prompt helper for both apps: one rate limit per subject over WebSocket and REST together.
+const promptHelper = new PromptHelper(
+  promptHelperOptionsFromConfig(config, {
+    logger,
+    workspaces: core.service,
+    metrics: createPromptMetrics(metrics.registry),
+  }),
+);
+const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
 const ws = await createWsServer(wsOptions);
 const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }));
 const http = createGracefulHttpServer(api);

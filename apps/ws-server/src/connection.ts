@@ -18,6 +18,7 @@ import {
   type RequestType,
   type ServerEvent,
 } from '@app/protocol';
+import type { PromptHelper } from '@app/prompt-helper';
 import { WebSocket, type RawData } from 'ws';
 import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
 import { encodeEventOnce } from './event-frames.js';
@@ -39,6 +40,8 @@ export interface ConnectionDeps {
   readGate?: ReadGate | undefined;
   /** Batches this connection's frames per event-loop turn into one write. */
   coalescer?: WriteCoalescer | undefined;
+  /** Answers `prompt.enhance`; without it those requests get UNAVAILABLE. */
+  promptHelper?: PromptHelper | undefined;
   onError(error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void;
 }
 
@@ -101,6 +104,11 @@ export class Connection implements RouteOptions {
 
   get subscriptionCount(): number {
     return this.subscriptionMap?.size ?? 0;
+  }
+
+  /** The server's prompt helper, for the `prompt.enhance` handler. */
+  get promptHelper(): PromptHelper | undefined {
+    return this.deps.promptHelper;
   }
 
   get subject(): string {

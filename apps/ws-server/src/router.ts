@@ -10,6 +10,7 @@ import {
 import type { Core, MutationContext } from '@app/core';
 import type { Connection } from './connection.js';
 import type { Handler, HandlerContext, HandlerTable } from './handlers/types.js';
+import { promptEnhance } from './handlers/prompt-enhance.js';
 import { ping, subscribe, unsubscribe } from './handlers/subscribe.js';
 import {
   workspaceCreate,
@@ -26,6 +27,7 @@ export const HANDLERS: HandlerTable = {
   'workspace.delete': workspaceDelete,
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
+  'prompt.enhance': promptEnhance,
   subscribe,
   unsubscribe,
   ping,

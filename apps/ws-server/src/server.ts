@@ -11,6 +11,7 @@ import {
   type Principal,
 } from '@app/core';
 import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
+import type { PromptHelper } from '@app/prompt-helper';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
@@ -46,6 +47,8 @@ export interface WsServerOptions {
   metrics?: Metrics;
   /** permessage-deflate, negotiated with clients that offer it; default off. */
   compression?: WsCompressionOptions | undefined;
+  /** Answers `prompt.enhance`; without it those requests get UNAVAILABLE. */
+  promptHelper?: PromptHelper | undefined;
 }
 
 export interface WsServer {
@@ -187,6 +190,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       metrics,
       coalescer,
       readGate,
+      promptHelper: options.promptHelper,
       onError,
     });
     connections.add(connection);

@@ -72,6 +72,11 @@ export class PromptHelper {
         logger: sdkLogger(this.logger),
       });
     }
+    this.logger.info(
+      provider === undefined
+        ? 'prompt.enhance is off: no OPENAI_API_KEY or OPENAI_BASE_URL (it answers UNAVAILABLE)'
+        : `prompt.enhance uses ${provider.model} at ${provider.baseUrl === undefined ? 'OpenAI' : originOf(provider.baseUrl)}`,
+    );
     if (options.rateLimit !== false) {
       this.buckets = new KeyedTokenBuckets({
         ratePerSec: options.rateLimit.perMinute / 60,
@@ -187,6 +192,15 @@ function sdkLogger(logger: Logger): NonNullable<ConstructorParameters<typeof Ope
     info: (message: string) => logger.debug(line(message)),
     debug: (message: string) => logger.debug(line(message)),
   };
+}
+
+/** Scheme, host and port only: a base URL could carry credentials. */
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an unreadable OPENAI_BASE_URL';
+  }
 }
 
 function describe(error: unknown): string {

@@ -45,8 +45,9 @@ export function toProviderFailure(error: unknown, timeoutMs: number): ProviderFa
       };
     }
     if (status === 401 || status === 403) {
+      // No cause kept: the provider's message names part of the key.
       const message = 'The language model refused this server’s credentials (OPENAI_API_KEY)';
-      return { error: new ProtocolError('UNAVAILABLE', message, { cause: error }), status, requestId };
+      return { error: new ProtocolError('UNAVAILABLE', message), status, requestId };
     }
     if (status === undefined || status >= 500 || status === 408 || status === 409) {
       const what = status === undefined ? 'failed' : `answered HTTP ${status}`;
