@@ -11,6 +11,7 @@ import {
   redact,
   type Config,
 } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { createApi } from './app.js';
 import { apiOptionsFromConfig } from './options-from-config.js';
 
@@ -37,7 +38,15 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const core = await createCore({ mongodbUri: config.MONGODB_URI, logger, ...coreOptionsFromConfig(config) });
   if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
-  const server = createServer(createApi(apiOptionsFromConfig(config, { core, logger, metrics: createMetrics() })));
+  const metrics = createMetrics();
+  const promptHelper = new PromptHelper(
+    promptHelperOptionsFromConfig(config, {
+      logger,
+      workspaces: core.service,
+      metrics: createPromptMetrics(metrics.registry),
+    }),
+  );
+  const server = createServer(createApi(apiOptionsFromConfig(config, { core, logger, metrics, promptHelper })));
   server.listen(config.PORT, config.HOST);
   try {
     await once(server, 'listening');

@@ -18,7 +18,9 @@ const promptHelper = new PromptHelper(
 );
 const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
 const ws = await createWsServer(wsOptions);
-const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }));
+const api = createApi(
+  apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator, promptHelper }),
+);
 const http = createGracefulHttpServer(api);
 http.server.listen(config.PORT, config.HOST);
 await new Promise<void>((resolve, reject) => {
