@@ -107,7 +107,7 @@ function chatCompletion(req: Request, res: Response, options: OpenAiSimOptions):
     content =
       schema === undefined ? `${text}, ${OPENAI_SIM_ENHANCEMENT}` : JSON.stringify(instanceOf(schema, text, ''));
   }
-  res.set('x-request-id', `req_sim_${Date.now().toString(36)}`);
+  res.set('x-request-id', requestId());
   res.json({
     id: 'chatcmpl-sim',
     object: 'chat.completion',
@@ -181,5 +181,13 @@ function mask(key: string): string {
 
 /** OpenAI's error body: `{error: {message, type, param, code}}`. */
 function apiError(res: Response, status: number, type: string, code: string | null, message: string): void {
-  res.status(status).json({ error: { message, type, param: null, code } });
+  res
+    .status(status)
+    .set('x-request-id', requestId())
+    .json({ error: { message, type, param: null, code } });
+}
+
+/** Like OpenAI's `x-request-id` on every answer, errors included (what a support request quotes). */
+function requestId(): string {
+  return `req_sim_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }

@@ -87,6 +87,7 @@ describe('simulated OpenAI chat completions through the official SDK', () => {
     const error = await failure(ask(`fox ${OPENAI_SIM_MARKERS.down}`));
     expect(error).toBeInstanceOf(InternalServerError);
     expect((error as InternalServerError).status).toBe(503);
+    expect((error as InternalServerError).requestID).toMatch(/^req_sim_/);
   });
 
   it('[sim:429]: 429 with retry-after', async () => {

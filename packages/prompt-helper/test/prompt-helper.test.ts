@@ -218,6 +218,9 @@ describe('logs and metrics', () => {
     const text = logs.join('');
     expect(text).toContain('a secret plot twist');
     expect(text).toContain('prompt.enhance answered in');
+    expect(text).toMatch(
+      /UNAVAILABLE: The language model answered HTTP 503; retry later \(HTTP 503, request req_sim_\w+\)/,
+    );
     expect(text).not.toContain(KEY);
     expect(text).not.toContain(KEY.slice(3, 20));
 
