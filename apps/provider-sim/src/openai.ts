@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 
 /** How the simulated OpenAI API behaves. */
 export interface OpenAiSimOptions {
@@ -65,6 +65,10 @@ export function openAiRoutes(options: OpenAiSimOptions = {}): Router {
   });
   router.post('/chat/completions', (req, res) => chatCompletion(req, res, options));
   router.use((req, res) => apiError(res, 404, 'invalid_request_error', null, `Unknown request URL: ${req.path}.`));
+  // A body that is not JSON (or too large) gets OpenAI's error shape too, not Express's HTML page.
+  router.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) =>
+    apiError(res, 400, 'invalid_request_error', null, 'We could not parse the JSON body of your request.'),
+  );
   return router;
 }
 

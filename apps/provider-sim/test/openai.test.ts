@@ -108,5 +108,8 @@ describe('simulated OpenAI chat completions through the official SDK', () => {
     const bad = await fetch(`${sim.openaiBaseUrl}/chat/completions`, { method: 'POST', headers, body: '{}' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { message: expect.any(String) as unknown } });
+    const notJson = await fetch(`${sim.openaiBaseUrl}/chat/completions`, { method: 'POST', headers, body: '{' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.json()).toMatchObject({ error: { type: 'invalid_request_error' } });
   });
 });
