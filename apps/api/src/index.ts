@@ -10,3 +10,5 @@ export {
 export { IDEMPOTENCY_HEADER } from './validation.js';
 export { apiOptionsFromConfig } from './options-from-config.js';
 export { DEFAULT_REST_RATE_LIMIT, type RestRateLimit } from './rate-limit.js';
+export { createGracefulHttpServer, type GracefulHttpServer } from './graceful-http.js';
+export { listenHttp, type ListenHttpOptions } from './listen-http.js';

@@ -5,3 +5,4 @@ export * from './json-value.js';
 export * from './workspace.js';
 export * from './messages/index.js';
 export * from './codec.js';
+export * from './encode.js';

@@ -1,19 +1,28 @@
 import type { Core, MutationContext } from '@app/core';
+import type { PromptHelper } from '@app/prompt-helper';
 import type { AckData, ParsedRequestData, RequestType } from '@app/protocol';
-import type { Connection } from '../connection.js';
+import type { Session } from '../session.js';
 
 /** What a handler gets besides its validated data. */
 export interface HandlerContext {
-  core: Core;
-  connection: Connection;
+  /** The write path and the reads of `@app/core`. */
+  service: Core['service'];
+  /** The connection that asked, narrowed to what handlers use. */
+  session: Session;
   /** Request id, when the request had one. */
   requestId: string | undefined;
   /** Mutation context: subject, request id, origin and the connection's ordering. */
   mutation: MutationContext;
   /** Runs after the reply went out (e.g. start live delivery after a subscribe ack). */
   afterReply(callback: () => void): void;
+  /** Answers `prompt.enhance`; undefined when the server has none (those requests get UNAVAILABLE). */
+  promptHelper: PromptEnhancer | undefined;
 }
 
+/** What the `prompt.enhance` handler uses of `@app/prompt-helper`'s helper: one call, so tests can pass a fake. */
+export type PromptEnhancer = Pick<PromptHelper, 'enhance'>;
+
+/** Answers one request: its ack data, at once or later. A throw or rejection becomes the error reply. */
 export type Handler<TType extends RequestType> = (
   data: ParsedRequestData<TType>,
   ctx: HandlerContext,
