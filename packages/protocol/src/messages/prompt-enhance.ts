@@ -2,15 +2,25 @@ import { z } from 'zod';
 import { MAX_PROMPT_LENGTH, MAX_STYLE_LENGTH } from '../constants.js';
 import { LONE_SURROGATE, idSchema } from '../workspace.js';
 
-/** Free text of 1 to `maxLength` characters that is not only white space, without NUL or lone surrogates. */
+/**
+ * Free text of 1 to `maxLength` characters that is not only white space, without NUL or lone surrogates.
+ * "Not only white space" is a pattern (`\S` is what `trim` keeps), so the compiled schemas of
+ * `@app/protocol/lite` check it too; NUL and lone surrogates are their `x-text` keyword (PROMPT_TEXT_SCHEMAS).
+ */
 function textSchema(maxLength: number) {
   return z
     .string()
     .max(maxLength)
-    .refine((s) => s.trim().length > 0, 'must not be empty')
+    .regex(/\S/, 'must not be empty')
     .refine((s) => !s.includes('\u0000'), 'must not contain NUL')
     .refine((s) => !LONE_SURROGATE.test(s), 'must be Unicode text (no lone surrogate)');
 }
+
+const promptText = textSchema(MAX_PROMPT_LENGTH);
+const styleText = textSchema(MAX_STYLE_LENGTH);
+
+/** The text fields of `prompt.enhance`, for the compiled schemas to mark `x-text` (as `nameSchema`). */
+export const PROMPT_TEXT_SCHEMAS: readonly z.ZodType[] = [promptText, styleText];
 
 /**
  * `prompt.enhance`: a language model rewrites a video prompt (optionally in a `style`). With
@@ -19,9 +29,9 @@ function textSchema(maxLength: number) {
 export const promptEnhance = {
   type: 'prompt.enhance',
   data: z.strictObject({
-    prompt: textSchema(MAX_PROMPT_LENGTH),
+    prompt: promptText,
     workspaceId: idSchema.optional(),
-    style: textSchema(MAX_STYLE_LENGTH).optional(),
+    style: styleText.optional(),
   }),
   ack: z.strictObject({ prompt: z.string().min(1).max(MAX_PROMPT_LENGTH), notes: z.string().optional() }),
   examples: {
