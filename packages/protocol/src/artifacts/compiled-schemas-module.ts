@@ -10,7 +10,7 @@ import { jsonObjectSchema, nameSchema } from '../workspace.js';
 export const COMPILED_SCHEMAS_PATH = 'packages/protocol/src/lite/compiled-schemas.ts';
 
 /** Strings whose zod refinements say "Unicode text without NUL": compiled with `x-text`. */
-const TEXT_SCHEMAS: ReadonlySet<z.ZodType> = new Set([nameSchema, ...PROMPT_TEXT_SCHEMAS]);
+const TEXT_SCHEMAS: ReadonlySet<unknown> = new Set<unknown>([nameSchema, ...PROMPT_TEXT_SCHEMAS]);
 
 /** Keywords dropped from the compiled form: annotations (`format` always comes with its `pattern`). */
 const DROPPED = new Set(['$schema', 'format', 'title', 'description']);
