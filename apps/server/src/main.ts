@@ -1,5 +1,6 @@
 import { apiOptionsFromConfig, createApi, createGracefulHttpServer, listenHttp } from '@app/api';
 import { createMetrics, runServerProcess } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 
 // One process: HTTP API on PORT and WebSocket server on WS_PORT over one core (one database connection).
@@ -9,10 +10,18 @@ await runServerProcess({
   name: 'Server',
   async start({ config, logger, core }) {
     const metrics = createMetrics();
-    const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
+    // One prompt helper for both apps: one rate limit per subject over WebSocket and REST together.
+    const promptHelper = new PromptHelper(
+      promptHelperOptionsFromConfig(config, {
+        logger,
+        workspaces: core.service,
+        metrics: createPromptMetrics(metrics.registry),
+      }),
+    );
+    const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
     const ws = await createWsServer(wsOptions);
     const api = createApi(
-      apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }),
+      apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator, promptHelper }),
     );
     const http = await listenHttp(createGracefulHttpServer(api), {
       name: 'HTTP API',
