@@ -1,9 +1,11 @@
 import express, { type Express } from 'express';
 import { TrustedProxies, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
+import type { PromptHelper } from '@app/prompt-helper';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
+import { promptRouter } from './routes/prompt.js';
 import { readyRouter } from './routes/ready.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
@@ -25,9 +27,11 @@ export interface ApiOptions {
   rateLimit?: RestRateLimit | false;
   /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
   trustedProxies?: TrustedProxies;
+  /** Answers `POST /api/prompt/enhance`; without it that route answers 503 UNAVAILABLE. */
+  promptHelper?: PromptHelper | undefined;
 }
 
-/** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, then 404 and the error handler. */
+/** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, prompt.enhance, then 404 and the error handler. */
 export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
@@ -51,6 +55,7 @@ export function createApi(options: ApiOptions): Express {
     }),
   );
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
+  app.use('/api', promptRouter(options.promptHelper));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

@@ -13,6 +13,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  PROVIDER_ERROR: 502,
   INTERNAL: 500,
 };
 
@@ -98,7 +99,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const retryAfterMs = body.details?.['retryAfterMs'];
-    if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number')
+    // Both a rate limit and a provider that is down or rate-limited (prompt.enhance) say when to come back.
+    if ((body.code === 'RATE_LIMITED' || body.code === 'UNAVAILABLE') && typeof retryAfterMs === 'number')
       res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(status).json(body);
   };

@@ -1,4 +1,5 @@
 import { createMetrics, runServerProcess } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { createApi } from './app.js';
 import { createGracefulHttpServer } from './graceful-http.js';
 import { listenHttp } from './listen-http.js';
@@ -9,7 +10,15 @@ await runServerProcess({
   name: 'HTTP API',
   async start({ config, logger, core }) {
     if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
-    const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics: createMetrics() }));
+    const metrics = createMetrics();
+    const promptHelper = new PromptHelper(
+      promptHelperOptionsFromConfig(config, {
+        logger,
+        workspaces: core.service,
+        metrics: createPromptMetrics(metrics.registry),
+      }),
+    );
+    const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, promptHelper }));
     const http = createGracefulHttpServer(api);
     return [
       await listenHttp(http, {

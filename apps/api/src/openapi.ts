@@ -21,6 +21,8 @@ export interface RestOperation {
   errors: number[];
   /** Under /api: authentication (when configured), rate limit, Idempotency-Key on writes. */
   api: boolean;
+  /** `false` for a POST under /api that stores nothing, so takes no Idempotency-Key (`prompt.enhance`). */
+  idempotencyKey?: false;
 }
 
 const READ_ERRORS = [400, 401, 403, 429, 500, 503];
@@ -115,6 +117,16 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     errors: WRITE_ERRORS.filter((code) => code !== 413 && code !== 415),
     api: true,
   },
+  {
+    method: 'post',
+    path: '/api/prompt/enhance',
+    summary: 'Rewrites a video prompt with the language model (as `prompt.enhance`); stores nothing',
+    requestType: 'prompt.enhance',
+    success: { status: 200, body: 'prompt.enhance' },
+    errors: [400, 401, 404, 413, 415, 429, 500, 502, 503],
+    api: true,
+    idempotencyKey: false,
+  },
 ];
 
 const REASONS: Readonly<Record<number, string>> = {
@@ -129,7 +141,8 @@ const REASONS: Readonly<Record<number, string>> = {
   415: 'INVALID_MESSAGE: unsupported content encoding or charset',
   429: 'RATE_LIMITED: details.retryAfterMs, and Retry-After in seconds',
   500: 'INTERNAL',
-  503: 'UNAVAILABLE: the database is unreachable, or the server is stopping',
+  502: "PROVIDER_ERROR: the language model's answer could not be used (prompt.enhance)",
+  503: 'UNAVAILABLE: the database is unreachable, the server is stopping, or (prompt.enhance) the language model is down, slow, rate-limited or not configured; details.retryAfterMs and Retry-After when a retry can help',
 };
 
 /** The error body of every failed request (`{ code, message, details? }`), from the protocol's error frame. */
@@ -172,7 +185,7 @@ function parameters(operation: RestOperation): JsonSchema[] {
   if (operation.method === 'delete') {
     result.push({ name: 'expectedVersion', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
   }
-  if (operation.api && operation.method !== 'get') {
+  if (operation.api && operation.method !== 'get' && operation.idempotencyKey !== false) {
     result.push({
       name: IDEMPOTENCY_HEADER,
       in: 'header',
@@ -198,6 +211,12 @@ function responses(operation: RestOperation): Record<string, unknown> {
     };
     if (error === 429) {
       response['headers'] = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } };
+    }
+    // The error handler sets Retry-After on any UNAVAILABLE that carries retryAfterMs: only prompt.enhance's do.
+    if (error === 503 && operation.requestType === 'prompt.enhance') {
+      response['headers'] = {
+        'Retry-After': { description: 'Seconds to wait, when a retry can help', schema: { type: 'integer' } },
+      };
     }
     result[error] = response;
   }

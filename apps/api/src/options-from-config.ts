@@ -7,12 +7,19 @@ import {
   type Logger,
   type Metrics,
 } from '@app/core';
+import type { PromptHelper } from '@app/prompt-helper';
 import type { ApiCore, ApiOptions } from './app.js';
 
 /** Maps the environment settings to API options: the one place that knows both. */
 export function apiOptionsFromConfig(
   config: Config,
-  deps: { core: ApiCore; logger: Logger; metrics?: Metrics; authenticator?: Authenticator | undefined },
+  deps: {
+    core: ApiCore;
+    logger: Logger;
+    metrics?: Metrics;
+    authenticator?: Authenticator | undefined;
+    promptHelper?: PromptHelper | undefined;
+  },
 ): ApiOptions {
   const { authenticator = authenticatorFromConfig(config), ...rest } = deps;
   return {

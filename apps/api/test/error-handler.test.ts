@@ -19,6 +19,7 @@ const EXPECTED: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  PROVIDER_ERROR: 502,
   INTERNAL: 500,
 };
 

@@ -138,5 +138,10 @@ describe('the API answers as the document says', () => {
     await call('delete', '/api/workspaces/{id}', `/api/workspaces/${id}`);
     const gone = await call('get', '/api/workspaces/{id}', `/api/workspaces/${id}`);
     expect(gone.status).toBe(404);
+    // This app has no prompt helper: prompt.enhance answers UNAVAILABLE, after checking its body.
+    const unset = await call('post', '/api/prompt/enhance', '/api/prompt/enhance', { prompt: 'a red fox' });
+    expect(unset.status).toBe(503);
+    const empty = await call('post', '/api/prompt/enhance', '/api/prompt/enhance', { prompt: '' });
+    expect(empty.status).toBe(400);
   });
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { apiOptionsFromConfig, createApi, createGracefulHttpServer, listenHttp } from '@app/api';
 import { createMetrics, runServerProcess } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { webPage } from './web-page.js';
 
@@ -16,10 +17,18 @@ await runServerProcess({
   name: 'Server',
   async start({ config, logger, core }) {
     const metrics = createMetrics();
-    const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
+    // One prompt helper for both apps: one rate limit per subject over WebSocket and REST together.
+    const promptHelper = new PromptHelper(
+      promptHelperOptionsFromConfig(config, {
+        logger,
+        workspaces: core.service,
+        metrics: createPromptMetrics(metrics.registry),
+      }),
+    );
+    const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
     const ws = await createWsServer(wsOptions);
     const api = createApi(
-      apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }),
+      apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator, promptHelper }),
     );
     // The page at / (it learns WS_PORT from the served index.html), then the API.
     const page = webPage({ distDir: webDistDir, wsPort: Number(new URL(ws.url).port) });

@@ -1,4 +1,5 @@
 import { createMetrics, runServerProcess } from '@app/core';
+import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
 import { wsServerOptionsFromConfig } from './options-from-config.js';
 import { createWsServer } from './server.js';
 
@@ -6,7 +7,16 @@ import { createWsServer } from './server.js';
 await runServerProcess({
   name: 'WebSocket server',
   async start({ config, logger, core }) {
-    const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics: createMetrics() }));
+    const metrics = createMetrics();
+    // One helper per process: one rate limit per subject across its connections.
+    const promptHelper = new PromptHelper(
+      promptHelperOptionsFromConfig(config, {
+        logger,
+        workspaces: core.service,
+        metrics: createPromptMetrics(metrics.registry),
+      }),
+    );
+    const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper }));
     return [{ name: 'WebSocket server', url: ws.url, close: () => ws.close() }];
   },
 });

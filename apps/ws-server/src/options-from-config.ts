@@ -7,13 +7,14 @@ import {
   type Logger,
   type Metrics,
 } from '@app/core';
+import type { PromptHelper } from '@app/prompt-helper';
 import type { WsServerOptions } from './server.js';
 import { parseOrigins } from './upgrade.js';
 
 /** Maps the environment settings to server options: the one place that knows both. */
 export function wsServerOptionsFromConfig(
   config: Config,
-  deps: { core: Core; logger: Logger; metrics?: Metrics },
+  deps: { core: Core; logger: Logger; metrics?: Metrics; promptHelper?: PromptHelper },
 ): WsServerOptions {
   if (config.AUTH_MODE === 'none') {
     deps.logger.warn(

@@ -1,6 +1,6 @@
 import type { Core, MutationContext } from '@app/core';
 import type { RequestType } from '@app/protocol';
-import type { HandlerContext } from './handlers/types.js';
+import type { HandlerContext, PromptEnhancer } from './handlers/types.js';
 import type { RequestErrorSink } from './request-error-sink.js';
 import type { Session } from './session.js';
 
@@ -13,6 +13,7 @@ export class RequestContext implements HandlerContext {
     readonly service: Core['service'],
     readonly session: Session,
     readonly requestId: string | undefined,
+    readonly promptHelper: PromptEnhancer | undefined = undefined,
   ) {}
 
   get mutation(): MutationContext {

@@ -9,7 +9,7 @@ import {
   type RequestType,
 } from '@app/protocol';
 import { HANDLERS } from './handlers/index.js';
-import type { Handler, HandlerTable } from './handlers/types.js';
+import type { Handler, HandlerTable, PromptEnhancer } from './handlers/types.js';
 import type { Reply } from './reply.js';
 import { RequestContext } from './request-context.js';
 import type { RequestErrorSink } from './request-error-sink.js';
@@ -23,6 +23,8 @@ export interface RouterOptions {
   onError: RequestErrorSink;
   /** The handler of each request type; default `HANDLERS`. */
   handlers?: HandlerTable | undefined;
+  /** Given to handlers for `prompt.enhance`; without it those requests get UNAVAILABLE. */
+  promptHelper?: PromptEnhancer | undefined;
 }
 
 /** Replies whose list may outgrow a frame, and the field that holds it (sent in `page` frames first). */
@@ -44,7 +46,7 @@ export class Router {
    * at once, without a promise; otherwise the promise resolves to the reply (it never rejects).
    */
   route(message: ClientMessage, session: Session): Reply | Promise<Reply> {
-    const ctx = new RequestContext(this.options.service, session, message.id);
+    const ctx = new RequestContext(this.options.service, session, message.id, this.options.promptHelper);
     let result: unknown;
     try {
       const handler = this.table.get(message.type);

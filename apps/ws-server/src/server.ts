@@ -16,6 +16,7 @@ import { CLOSE_CODES, encodeHello, toProtocolError } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
+import type { PromptEnhancer } from './handlers/types.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
 import type { RequestErrorSink } from './request-error-sink.js';
@@ -50,6 +51,8 @@ export interface WsServerOptions {
   metrics?: Metrics;
   /** permessage-deflate, negotiated with clients that offer it; default off. */
   compression?: WsCompressionOptions | undefined;
+  /** Answers `prompt.enhance`; without it those requests get UNAVAILABLE. */
+  promptHelper?: PromptEnhancer | undefined;
 }
 
 export interface WsServer {
@@ -131,7 +134,12 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       thrown: error,
     });
   };
-  const router = new Router({ service: core.service, maxFrameBytes: limits.maxFrameBytes, onError });
+  const router = new Router({
+    service: core.service,
+    maxFrameBytes: limits.maxFrameBytes,
+    onError,
+    promptHelper: options.promptHelper,
+  });
 
   const heartbeat = startHeartbeat({
     heartbeatMs: settings.heartbeatMs,

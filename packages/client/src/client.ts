@@ -13,7 +13,14 @@ import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from
 import { ConnectionStore } from './connection-store.js';
 import { Emitter } from './emitter.js';
 import { ClientError, type RequestError } from './errors.js';
-import { resolveOptions, tokenFrom, urlWithToken, type ClientOptions, type RequestOptions } from './options.js';
+import {
+  DEFAULT_ENHANCE_PROMPT_TIMEOUT_MS,
+  resolveOptions,
+  tokenFrom,
+  urlWithToken,
+  type ClientOptions,
+  type RequestOptions,
+} from './options.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { PendingRequests, type PendingRequest, type ReplyCallbacks } from './pending-requests.js';
@@ -158,6 +165,11 @@ export class Client {
 
   listWorkspaces(data: RequestData<'workspace.list'>, options?: RequestOptions): Reply<'workspace.list'> {
     return this.request('workspace.list', data, options);
+  }
+
+  /** Asks the server's language model to rewrite a video prompt; changes nothing stored (see `prompt.enhance`). */
+  enhancePrompt(data: RequestData<'prompt.enhance'>, options: RequestOptions = {}): Reply<'prompt.enhance'> {
+    return this.request('prompt.enhance', data, { timeoutMs: DEFAULT_ENHANCE_PROMPT_TIMEOUT_MS, ...options });
   }
 
   /** Round trip to the server; resolves with the server time. */

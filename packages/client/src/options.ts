@@ -100,6 +100,11 @@ export interface ResolvedOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Timeout of `enhancePrompt`: longer than the server's default PROMPT_TIMEOUT_MS (15 s), so a slow
+ * language model is answered by the server's UNAVAILABLE (with `retryAfterMs`), not a client TIMEOUT.
+ */
+export const DEFAULT_ENHANCE_PROMPT_TIMEOUT_MS = 20_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
 export const DEFAULT_RECONNECT = {

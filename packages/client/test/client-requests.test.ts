@@ -54,6 +54,22 @@ describe('requests', () => {
     expect(await Promise.all(replies)).toEqual([...acks, { ts: '2026-01-01T00:00:00.000Z' }]);
   });
 
+  it('enhancePrompt sends prompt.enhance and resolves with the rewritten prompt', async () => {
+    server = await startStubServer();
+    client = testClient(server.url);
+    const reply = client.enhancePrompt({ prompt: 'a fox', workspaceId: 'w1', style: 'noir' });
+    const peer = await server.peer(0);
+    const frame = await peer.take('prompt.enhance');
+    expect(frame).toEqual({
+      type: 'prompt.enhance',
+      id: expect.stringMatching(UUID),
+      data: { prompt: 'a fox', workspaceId: 'w1', style: 'noir' },
+    });
+    peer.ack(frame.id, { prompt: 'a fox in the rain at night', notes: 'Added light and weather.' });
+    await expect(reply).resolves.toEqual({ prompt: 'a fox in the rain at night', notes: 'Added light and weather.' });
+    await expect(client.enhancePrompt({ prompt: '' })).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
+  });
+
   it('puts a paged list together: page frames with the request id, then the ack with the rest', async () => {
     server = await startStubServer();
     client = testClient(server.url);

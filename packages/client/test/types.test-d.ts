@@ -28,6 +28,10 @@ describe('public types', () => {
       seq: number;
     }>();
     expectTypeOf(client.deleteWorkspace({ id: 'w' })).resolves.toEqualTypeOf<{ id: string }>();
+    expectTypeOf(client.enhancePrompt({ prompt: 'a fox', style: 'noir' })).resolves.toEqualTypeOf<{
+      prompt: string;
+      notes?: string | undefined;
+    }>();
     // @ts-expect-error: unknown request type
     void client.request('workspace.rename', {});
     // @ts-expect-error: data of another type

@@ -78,6 +78,29 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'with Redis: how often each node checks the event log for events the bus missed (`0`: only on gaps and reconnects)',
       },
     ],
+    'readme-prompt': [
+      {
+        settings: ['OPENAI_API_KEY'],
+        text: 'OpenAI API key (never logged). Unset: with `OPENAI_BASE_URL`, a placeholder key; with neither, `prompt.enhance` answers `UNAVAILABLE`',
+      },
+      {
+        settings: ['OPENAI_BASE_URL'],
+        text: "an OpenAI-compatible endpoint (`…/v1`) instead of OpenAI's; `pnpm start` uses the simulated provider when no key is set",
+      },
+      { settings: ['OPENAI_MODEL'], text: 'model asked (must support structured outputs)' },
+      {
+        settings: ['PROMPT_TIMEOUT_MS'],
+        text: 'how long one model call may take before `UNAVAILABLE` (no hidden SDK retries)',
+      },
+      {
+        settings: ['PROMPT_RATE_LIMIT_PER_MIN'],
+        text: 'requests per minute per subject; past it `RATE_LIMITED` with `retryAfterMs`',
+      },
+      {
+        settings: ['PROMPT_RATE_LIMIT_BURST'],
+        text: 'requests a subject may make at once before the per-minute rate applies',
+      },
+    ],
     'readme-limits': [
       {
         settings: ['AUTH_MODE'],
@@ -281,6 +304,32 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['TRUSTED_PROXIES'],
         text: 'comma-separated proxy addresses and CIDR ranges, IPv4 or IPv6 (`127.0.0.1, 10.0.0.0/8, fd00::/8`; an IPv4 entry also matches its IPv4-mapped form `::ffff:…` and the reverse; `loopback`, `linklocal`, `uniquelocal` name those ranges) whose `X-Forwarded-For` is believed: the client address is the rightmost entry that is not a trusted proxy ([section 2](#2-n-nodes-behind-a-load-balancer)). Used by the per-IP connection cap and the REST rate limit. A malformed entry stops the process naming its position',
+      },
+    ],
+    'operations-prompt': [
+      {
+        settings: ['OPENAI_API_KEY'],
+        text: 'key of the OpenAI API. Never logged (log lines are also scrubbed of `sk-…` keys). Unset with `OPENAI_BASE_URL` set: a placeholder key is sent (the simulator takes any); unset with neither: `prompt.enhance` answers `UNAVAILABLE` saying so',
+      },
+      {
+        settings: ['OPENAI_BASE_URL'],
+        text: 'an OpenAI-compatible endpoint ending in `/v1` instead of `https://api.openai.com/v1`; `pnpm start` points it at the simulated provider when no key is set',
+      },
+      {
+        settings: ['OPENAI_MODEL'],
+        text: 'the model asked; it must support structured outputs (`response_format: json_schema`)',
+      },
+      {
+        settings: ['PROMPT_TIMEOUT_MS'],
+        text: "one model call's whole budget (the SDK's own default is 10 minutes); past it `UNAVAILABLE` with `retryAfterMs`. The SDK does not retry (a retry would multiply the wait): callers get the error at once and retry themselves",
+      },
+      {
+        settings: ['PROMPT_RATE_LIMIT_PER_MIN'],
+        text: '`prompt.enhance` requests per minute per subject and node (each is a paid model call), WebSocket and REST together in one process; past it `RATE_LIMITED` with `retryAfterMs`',
+      },
+      {
+        settings: ['PROMPT_RATE_LIMIT_BURST'],
+        text: 'requests a subject may make at once before the per-minute rate applies',
       },
     ],
   },

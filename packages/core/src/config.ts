@@ -110,6 +110,23 @@ export const configSchema = z.object({
   WS_COMPRESSION_LEVEL: z.coerce.number().int().min(1).max(9).default(1),
   /** zlib jobs in flight at once in the process (more fragments memory; see ws#1202). */
   WS_COMPRESSION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Key of the OpenAI API for prompt.enhance. Unset with OPENAI_BASE_URL set: a placeholder key (a simulator); unset with neither: prompt.enhance answers UNAVAILABLE. */
+  OPENAI_API_KEY: optionalString,
+  /** An OpenAI-compatible endpoint (ending in `/v1`) instead of OpenAI's own; `pnpm start` points it at the simulator when no key is set. */
+  OPENAI_BASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+      .optional(),
+  ),
+  /** The model prompt.enhance asks; it must support structured outputs (a JSON schema response format). */
+  OPENAI_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
+  /** How long one prompt.enhance waits for the model before UNAVAILABLE (the SDK's own default is 10 minutes). */
+  PROMPT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+  /** prompt.enhance requests per minute per subject (each costs a model call), refilled continuously. */
+  PROMPT_RATE_LIMIT_PER_MIN: z.coerce.number().positive().default(20),
+  /** prompt.enhance requests a subject may make at once before the per-minute rate applies. */
+  PROMPT_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(5),
 });
 
 /** The default of every setting: the schema above is the only place a default lives; code that needs one reads it here. */

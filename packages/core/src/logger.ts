@@ -15,6 +15,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/(authorization:?\s*"?bearer\s+)[^\s"]+/gi, '$1[redacted]'],
   [/(mongodb(?:\+srv)?:\/\/[^:/\s]+:)[^@/\s]+@/gi, '$1[redacted]@'],
   [/(redis:\/\/[^:/\s]*:)[^@/\s]+@/gi, '$1[redacted]@'],
+  // OpenAI-style API keys (`sk-…`, `sk-proj-…`), should one ever reach a message.
+  [/\bsk-[A-Za-z0-9_-]{16,}/g, 'sk-[redacted]'],
 ];
 
 /** Removes tokens and passwords from a string. Applied to every log line. */

@@ -81,5 +81,20 @@ describe('logger', () => {
     expect(lines[1]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] warn: /);
     expect(lines.join('\n')).not.toMatch(/hunter2|abc\.def\.ghi|eyJhbGciOi/);
     expect(redact('redis://:pw@127.0.0.1:6379')).toBe('redis://:[redacted]@127.0.0.1:6379');
+    expect(redact('key sk-proj-AbC123_def-456ghiJKL789 refused')).toBe('key sk-[redacted] refused');
+  });
+
+  it('has prompt.enhance settings: no provider by default, a short timeout and a per-subject limit', () => {
+    const config = loadConfig({ AUTH_MODE: 'none' });
+    expect(config.OPENAI_API_KEY).toBeUndefined();
+    expect(config.OPENAI_BASE_URL).toBeUndefined();
+    expect(config).toMatchObject({
+      OPENAI_MODEL: 'gpt-4o-mini',
+      PROMPT_TIMEOUT_MS: 15_000,
+      PROMPT_RATE_LIMIT_PER_MIN: 20,
+      PROMPT_RATE_LIMIT_BURST: 5,
+    });
+    expect(() => loadConfig({ AUTH_MODE: 'none', OPENAI_BASE_URL: 'ftp://example' })).toThrow(/OPENAI_BASE_URL/);
+    expect(() => loadConfig({ AUTH_MODE: 'none', PROMPT_TIMEOUT_MS: '0' })).toThrow(/PROMPT_TIMEOUT_MS/);
   });
 });

@@ -22,3 +22,7 @@ export const MAX_ECHOED_TYPE_LENGTH = 64;
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Default interval of server pings. */
 export const DEFAULT_HEARTBEAT_MS = 30_000;
+/** Longest prompt `prompt.enhance` takes, and returns, in characters. */
+export const MAX_PROMPT_LENGTH = 4_000;
+/** Longest `style` hint of `prompt.enhance`, in characters. */
+export const MAX_STYLE_LENGTH = 200;

@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   FORBIDDEN: { retry: false },
   RATE_LIMITED: { retry: true },
   UNAVAILABLE: { retry: true },
+  /** An external provider (the language model) answered with something unusable; a new answer may differ. */
+  PROVIDER_ERROR: { retry: true },
   INTERNAL: { retry: true },
 } as const;
 

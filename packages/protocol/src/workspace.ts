@@ -17,7 +17,7 @@ export const requestIdSchema = z
   .refine((s) => !s.includes('\u0000'), 'must not contain NUL');
 
 /** A UTF-16 surrogate without its pair: not a character, and not storable as UTF-8 text. */
-const LONE_SURROGATE = /\p{Cs}/u;
+export const LONE_SURROGATE = /\p{Cs}/u;
 
 export const nameSchema = z
   .string()

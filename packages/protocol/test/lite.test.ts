@@ -43,6 +43,13 @@ describe('checkRequestData (compiled checks) decides as the zod schemas', () => 
       { projectId: 'p1', name: 'a\u0000b' },
       { projectId: 'p1', name: '\ud800' },
       { id: 'w1', patch: { data: { 'a.b': 1 } } },
+      { prompt: 'a\u0000b' },
+      { prompt: '\ud800' },
+      { prompt: ' \n\t\u00a0\u2003\ufeff' },
+      { prompt: 'fox', style: '\u3000' },
+      { prompt: 'fox', style: 'x\udc00' },
+      { prompt: 'x'.repeat(4_000) },
+      { prompt: '\u{1f98a}'.repeat(2_001) },
     );
     for (const data of candidates) {
       const zod = parseRequestData(type, data);

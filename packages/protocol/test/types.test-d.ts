@@ -20,12 +20,19 @@ describe('public types', () => {
     expectTypeOf<{ id: 'w' }>().not.toExtend<Update>();
     expectTypeOf<AckData<'workspace.create'>>().toEqualTypeOf<{ workspace: Workspace }>();
     expectTypeOf<AckData<'ping'>>().toEqualTypeOf<{ ts: string }>();
+    expectTypeOf<AckData<'prompt.enhance'>>().toEqualTypeOf<{ prompt: string; notes?: string | undefined }>();
+    expectTypeOf<RequestData<'prompt.enhance'>>().toEqualTypeOf<{
+      prompt: string;
+      workspaceId?: string | undefined;
+      style?: string | undefined;
+    }>();
     expectTypeOf<RequestType>().toEqualTypeOf<
       | 'workspace.create'
       | 'workspace.update'
       | 'workspace.delete'
       | 'workspace.reorder'
       | 'workspace.list'
+      | 'prompt.enhance'
       | 'subscribe'
       | 'unsubscribe'
       | 'ping'

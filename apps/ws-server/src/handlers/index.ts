@@ -1,5 +1,6 @@
 import type { HandlerTable } from './types.js';
 import { ping } from './ping.js';
+import { promptEnhance } from './prompt-enhance.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
 import { workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate } from './workspace.js';
@@ -11,6 +12,7 @@ export const HANDLERS: HandlerTable = {
   'workspace.delete': workspaceDelete,
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
+  'prompt.enhance': promptEnhance,
   subscribe,
   unsubscribe,
   ping,

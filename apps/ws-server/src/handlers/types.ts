@@ -1,4 +1,5 @@
 import type { Core, MutationContext } from '@app/core';
+import type { PromptHelper } from '@app/prompt-helper';
 import type { AckData, ParsedRequestData, RequestType } from '@app/protocol';
 import type { Session } from '../session.js';
 
@@ -14,7 +15,12 @@ export interface HandlerContext {
   mutation: MutationContext;
   /** Runs after the reply went out (e.g. start live delivery after a subscribe ack). */
   afterReply(callback: () => void): void;
+  /** Answers `prompt.enhance`; undefined when the server has none (those requests get UNAVAILABLE). */
+  promptHelper: PromptEnhancer | undefined;
 }
+
+/** What the `prompt.enhance` handler uses of `@app/prompt-helper`'s helper: one call, so tests can pass a fake. */
+export type PromptEnhancer = Pick<PromptHelper, 'enhance'>;
 
 /** Answers one request: its ack data, at once or later. A throw or rejection becomes the error reply. */
 export type Handler<TType extends RequestType> = (

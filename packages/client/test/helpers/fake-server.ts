@@ -118,6 +118,8 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
       case 'unsubscribe':
         project(message.data.projectId).subscribers.delete(peer);
         return {};
+      case 'prompt.enhance':
+        return { prompt: `${message.data.prompt}, in soft light` };
     }
   };
 

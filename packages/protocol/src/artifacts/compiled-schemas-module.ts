@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { CHECKED_KEYWORDS, type CompiledSchema } from '../lite/check.js';
 import { REQUESTS, REQUEST_TYPES } from '../messages/index.js';
 import { serverEventSchema } from '../messages/events.js';
+import { PROMPT_TEXT_SCHEMAS } from '../messages/prompt-enhance.js';
 import { ackSchema, errorFrameSchema, helloSchema, pageSchema, pongSchema } from '../messages/server-frames.js';
 import { jsonObjectSchema, nameSchema } from '../workspace.js';
 
 /** Where `pnpm generate` writes the module, relative to the repository root. */
 export const COMPILED_SCHEMAS_PATH = 'packages/protocol/src/lite/compiled-schemas.ts';
+
+/** Strings whose zod refinements say "Unicode text without NUL": compiled with `x-text`. */
+const TEXT_SCHEMAS: ReadonlySet<unknown> = new Set<unknown>([nameSchema, ...PROMPT_TEXT_SCHEMAS]);
 
 /** Keywords dropped from the compiled form: annotations (`format` always comes with its `pattern`). */
 const DROPPED = new Set(['$schema', 'format', 'title', 'description']);
@@ -14,7 +18,7 @@ const DROPPED = new Set(['$schema', 'format', 'title', 'description']);
 /**
  * One JSON Schema for a set of zod schemas (the properties of a root object), repeated parts shared
  * under `$defs`. zod refinements the protocol relies on become keywords `check.ts` implements: the
- * limits of workspace `data` (`x-json-object`) and names being text (`x-text`).
+ * limits of workspace `data` (`x-json-object`) and names and prompts being text (`x-text`).
  */
 function compile(shape: Record<string, z.ZodType>, io: 'input' | 'output'): CompiledSchema {
   const json = z.toJSONSchema(z.strictObject(shape), {
@@ -25,7 +29,7 @@ function compile(shape: Record<string, z.ZodType>, io: 'input' | 'output'): Comp
     override: (ctx) => {
       if (ctx.zodSchema._zod.def.type === 'custom') ctx.jsonSchema.type = 'object';
       if (ctx.zodSchema === jsonObjectSchema) ctx.jsonSchema['x-json-object'] = true;
-      if (ctx.zodSchema === nameSchema) ctx.jsonSchema['x-text'] = true;
+      if (TEXT_SCHEMAS.has(ctx.zodSchema)) ctx.jsonSchema['x-text'] = true;
     },
   });
   return prune(json, true) as CompiledSchema;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ping } from './ping.js';
+import { promptEnhance } from './prompt-enhance.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
 import { workspaceCreate } from './workspace-create.js';
@@ -10,6 +11,7 @@ import { workspaceUpdate } from './workspace-update.js';
 
 export {
   ping,
+  promptEnhance,
   subscribe,
   unsubscribe,
   workspaceCreate,
@@ -28,6 +30,7 @@ export const REQUESTS = {
   'workspace.delete': workspaceDelete,
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
+  'prompt.enhance': promptEnhance,
   subscribe,
   unsubscribe,
   ping,

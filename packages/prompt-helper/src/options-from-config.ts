@@ -1,0 +1,33 @@
+import type { Config, Logger } from '@app/core';
+import { PLACEHOLDER_API_KEY } from './constants.js';
+import type { PromptHelperOptions, WorkspaceLookup } from './prompt-helper.js';
+import type { PromptMetrics } from './prompt-metrics.js';
+
+type PromptConfig = Pick<
+  Config,
+  | 'OPENAI_API_KEY'
+  | 'OPENAI_BASE_URL'
+  | 'OPENAI_MODEL'
+  | 'PROMPT_TIMEOUT_MS'
+  | 'PROMPT_RATE_LIMIT_PER_MIN'
+  | 'PROMPT_RATE_LIMIT_BURST'
+>;
+
+/**
+ * Maps the settings to helper options: OPENAI_API_KEY alone is OpenAI's API; with OPENAI_BASE_URL, that
+ * endpoint (with a placeholder key when no key is set: the simulator `pnpm start` runs takes any);
+ * with neither, no provider (prompt.enhance answers UNAVAILABLE saying what to set).
+ */
+export function promptHelperOptionsFromConfig(
+  config: PromptConfig,
+  deps: { logger: Logger; workspaces?: WorkspaceLookup; metrics?: PromptMetrics },
+): PromptHelperOptions {
+  const apiKey = config.OPENAI_API_KEY ?? (config.OPENAI_BASE_URL === undefined ? undefined : PLACEHOLDER_API_KEY);
+  return {
+    ...deps,
+    provider:
+      apiKey === undefined ? undefined : { apiKey, baseUrl: config.OPENAI_BASE_URL, model: config.OPENAI_MODEL },
+    timeoutMs: config.PROMPT_TIMEOUT_MS,
+    rateLimit: { perMinute: config.PROMPT_RATE_LIMIT_PER_MIN, burst: config.PROMPT_RATE_LIMIT_BURST },
+  };
+}
