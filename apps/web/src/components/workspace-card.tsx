@@ -174,6 +174,16 @@ function WorkspaceCardView(props: CardProps): ReactNode {
           if (event.key === 'Escape') prompt.revert();
         }}
       />
+      <EnhancePrompt
+        workspace={workspace}
+        prompt={prompt.value}
+        baseVersion={baseVersion}
+        onAccept={(text, base) => {
+          // The suggestion replaces an unsaved edit too; saved against the version it was asked for.
+          prompt.revert();
+          save({ data: { ...workspace.data, prompt: text } }, { text, baseVersion: base });
+        }}
+      />
       <div className="settings">
         <label>
           Length
@@ -203,7 +213,6 @@ function WorkspaceCardView(props: CardProps): ReactNode {
             ))}
           </select>
         </label>
-        <EnhancePrompt workspace={workspace} />
       </div>
       <VideoPanel workspace={workspace} />
     </li>

@@ -23,6 +23,8 @@ export interface AppServerOptions {
   /** Fixed ports (a restart on the same ports); default 0, any free port. */
   httpPort?: number;
   wsPort?: number;
+  /** More settings (provider URLs and keys, video polling), over the defaults below. */
+  env?: Record<string, string>;
 }
 
 /** Runs apps/server/src/main.ts (what `pnpm start` runs, here over the test database) as its own process. */
@@ -40,6 +42,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     // Events reach the read model (REST reads) at once.
     PROJECTION_DELAY_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    ...options.env,
   });
   const [[, http], [, ws]] = await Promise.all([
     run.waitFor(/HTTP API listening on (http:\/\/\S+)/),
