@@ -39,6 +39,8 @@ export interface RunwaySimStats {
   /** Create calls answered with 429 / 5xx, and create calls left hanging. */
   refusedCreates: number;
   hungRequests: number;
+  /** Every create call: when it arrived (epoch ms) and what it was answered (0: never answered). */
+  createCalls: { at: number; status: number }[];
   tasks: { id: string; status: string; scenario: RunwayScenario; prompt: string }[];
 }
 
@@ -66,6 +68,7 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
   /** Create calls seen per prompt text, so `[sim:429x2]` refuses the first two and accepts the third. */
   const createsByPrompt = new Map<string, number>();
   const stats = { creates: 0, retrieves: 0, deletes: 0, refusedCreates: 0, hungRequests: 0 };
+  const createCalls: RunwaySimStats['createCalls'] = [];
   const router = Router();
 
   const view = (task: SimTask, req: Request): TaskView => {
@@ -110,6 +113,7 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
   router.get('/_sim/stats', (req, res) => {
     const body: RunwaySimStats = {
       ...stats,
+      createCalls,
       tasks: [...tasks.values()].map((task) => ({
         id: task.id,
         status: task.deleted === true ? 'DELETED' : view(task, req).status,
@@ -148,12 +152,15 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
     const { scenario, times } = scenarioOf(prompt);
     const seen = (createsByPrompt.get(prompt) ?? 0) + 1;
     createsByPrompt.set(prompt, seen);
+    const call = { at: Date.now(), status: 0 };
+    createCalls.push(call);
     if (scenario === 'hang') {
       stats.hungRequests += 1;
       return; // never answered: the caller's timeout has to end it
     }
     if ((scenario === '429' || scenario === '500') && seen <= times) {
       stats.refusedCreates += 1;
+      call.status = scenario === '429' ? 429 : 502;
       if (scenario === '429') {
         res.set('Retry-After', String(retryAfterSec));
         return error(res, 429, 'You have exceeded the daily generation limit of your tier.');
@@ -161,6 +168,7 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
       return error(res, 502, 'The service is shedding load; retry later.');
     }
     stats.creates += 1;
+    call.status = 200;
     const task: SimTask = { id: randomUUID(), createdAt: Date.now(), scenario, prompt };
     tasks.set(task.id, task);
     res.json({ id: task.id });

@@ -27,8 +27,19 @@ export interface VideoActiveDoc {
   jobId: string;
 }
 
+/**
+ * A cancel request: `_id` is the job id. Its own document, written once by whichever node takes the
+ * request, because only the lease holder writes the job (FerretDB v1 updates of one document from two
+ * connections can lose one of them, ADR 0008).
+ */
+export interface VideoCancelDoc {
+  _id: string;
+  requestedAt: Date;
+}
+
 export interface VideoModels {
   Job: Model<VideoJobDoc>;
+  Cancel: Model<VideoCancelDoc>;
   Lease: Model<VideoLeaseDoc>;
   Active: Model<VideoActiveDoc>;
 }
@@ -52,7 +63,6 @@ const jobSchema = new Schema<VideoJobDoc>(
     sha256: String,
     bytes: Number,
     error: errorSchema,
-    cancelRequested: Boolean,
     requestedBy: String,
     nextPollAt: { type: Date, required: true },
     deadlineAt: { type: Date, required: true },
@@ -81,10 +91,16 @@ const activeSchema = new Schema<VideoActiveDoc>(
   { versionKey: false, strict: true, collection: 'videoActive' },
 );
 
+const cancelSchema = new Schema<VideoCancelDoc>(
+  { _id: { type: String, required: true }, requestedAt: { type: Date, required: true } },
+  { versionKey: false, strict: true, collection: 'videoCancels' },
+);
+
 /** Registers the models on a connection and creates their collections and indexes. */
 export async function createVideoModels(connection: Connection): Promise<VideoModels> {
   const models: VideoModels = {
     Job: connection.models['VideoJob'] ?? connection.model<VideoJobDoc>('VideoJob', jobSchema),
+    Cancel: connection.models['VideoCancel'] ?? connection.model<VideoCancelDoc>('VideoCancel', cancelSchema),
     Lease: connection.models['VideoLease'] ?? connection.model<VideoLeaseDoc>('VideoLease', leaseSchema),
     Active: connection.models['VideoActive'] ?? connection.model<VideoActiveDoc>('VideoActive', activeSchema),
   } as VideoModels;

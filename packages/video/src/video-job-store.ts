@@ -168,8 +168,22 @@ export class VideoJobStore {
     ).exec();
   }
 
-  /** Removes every lease of a job that ended. */
+  /** Records that the job should be cancelled (idempotent); the node holding its lease acts on it. */
+  async requestCancel(jobId: string): Promise<void> {
+    try {
+      await this.models.Cancel.create({ _id: jobId, requestedAt: new Date() });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+
+  async cancelRequested(jobId: string): Promise<boolean> {
+    return (await this.models.Cancel.findById(jobId).lean().exec()) !== null;
+  }
+
+  /** Removes the leases and the cancel request of a job that ended. */
   async dropLeases(jobId: string): Promise<void> {
     await this.models.Lease.deleteMany({ jobId }).exec();
+    await this.models.Cancel.deleteOne({ _id: jobId }).exec();
   }
 }

@@ -38,8 +38,6 @@ export interface VideoJob {
   sha256?: string | undefined;
   bytes?: number | undefined;
   error?: VideoJobError | undefined;
-  /** Set by `cancel`; the node polling the job cancels the provider task. */
-  cancelRequested?: boolean | undefined;
   /** Subject who asked for it. */
   requestedBy?: string | undefined;
   /** When the next poll is due. */

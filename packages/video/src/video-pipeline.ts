@@ -107,10 +107,6 @@ export class VideoPipeline {
     if (this.scanTimer !== undefined || this.stopped) return;
     const scanMs = Math.max(50, Math.min(this.options.pollMs, Math.floor(this.options.leaseMs / 2)));
     this.scanTimer = setInterval(() => this.spawn(() => this.scan()), scanMs);
-    this.renewTimer = setInterval(
-      () => this.spawn(() => this.renewAll()),
-      Math.max(20, Math.floor(this.options.leaseMs / 3)),
-    );
     this.spawn(() => this.scan());
   }
 
@@ -175,9 +171,9 @@ export class VideoPipeline {
     if (job === undefined || isFinal(job.status)) {
       throw new ProtocolError('NOT_FOUND', 'This workspace has no video job in progress', { details: { workspaceId } });
     }
-    const marked = (await store.update(job.id, { cancelRequested: true })) ?? job;
+    await store.requestCancel(job.id);
     this.wake(job.id);
-    return marked;
+    return job;
   }
 
   /** Polls a held job now (e.g. after another node forwarded a cancel). */
@@ -223,6 +219,11 @@ export class VideoPipeline {
   }
 
   private hold(jobId: string, lease: HeldLease): void {
+    // Held leases are renewed whether or not `start` ran (a node that only submits still keeps its jobs).
+    this.renewTimer ??= setInterval(
+      () => this.spawn(() => this.renewAll()),
+      Math.max(20, Math.floor(this.options.leaseMs / 3)),
+    );
     this.held.set(jobId, { lease, timer: undefined, busy: false, failures: 0, throttledPolls: 0, notFound: 0 });
     this.options.metrics?.jobsPolled.set(this.held.size);
   }
@@ -349,7 +350,10 @@ export class VideoPipeline {
   private async createTask(job: VideoJob): Promise<void> {
     const attempts = this.options.createAttempts ?? 5;
     for (let attempt = 0; ; attempt += 1) {
-      if (!this.holds(job.id)) return;
+      if (!this.holds(job.id)) {
+        if (!this.stopped) this.log.warn(`video job ${job.id}: lease lost before the create; the next holder decides`);
+        return;
+      }
       let taskId: string;
       try {
         ({ taskId } = await this.call('create', (signal) => this.options.provider.create(job.request, { signal })));
@@ -364,8 +368,7 @@ export class VideoPipeline {
           const delay = this.backoff(attempt, failure.retryAfterMs ?? 0);
           this.log.info(`video job ${job.id}: provider refused the create (${failure.code}); retrying in ${delay} ms`);
           await this.sleep(delay);
-          const current = await this.options.store.get(job.id);
-          if (current?.cancelRequested === true) {
+          if (await this.options.store.cancelRequested(job.id)) {
             await this.finish(job, 'cancelled', {});
             return;
           }
@@ -396,7 +399,7 @@ export class VideoPipeline {
         await this.call('cancel', (signal) => this.options.provider.cancel(taskId, { signal })).catch(() => {});
         return;
       }
-      if (stored.cancelRequested === true) {
+      if (await this.options.store.cancelRequested(job.id)) {
         await this.cancelTask(stored);
         return;
       }
@@ -414,7 +417,7 @@ export class VideoPipeline {
       return;
     }
     this.options.metrics?.pollLag.observe(Math.max(0, Date.now() - job.nextPollAt.getTime()) / 1000);
-    if (job.cancelRequested === true) {
+    if (await this.options.store.cancelRequested(jobId)) {
       await this.cancelTask(job);
       return;
     }
