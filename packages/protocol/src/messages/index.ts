@@ -6,6 +6,8 @@ import { workspaceCreate } from './workspace-create.js';
 import { workspaceDelete } from './workspace-delete.js';
 import { workspaceList } from './workspace-list.js';
 import { workspaceReorder } from './workspace-reorder.js';
+import { videoCancel } from './video-cancel.js';
+import { videoGenerate } from './video-generate.js';
 import { workspaceUpdate } from './workspace-update.js';
 
 export {
@@ -18,6 +20,8 @@ export {
   workspaceReorder,
   workspaceUpdate,
 };
+// Not in REQUESTS yet: the server's handlers for them come with the pipeline's write path.
+export { videoGenerate, videoCancel };
 export * from './events.js';
 export * from './server-frames.js';
 
