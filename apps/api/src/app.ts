@@ -5,6 +5,7 @@ import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
 import { readyRouter } from './routes/ready.js';
+import { videosRouter, type ApiVideos } from './routes/videos.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
 /** The parts of `Core` the HTTP API uses. */
@@ -25,6 +26,8 @@ export interface ApiOptions {
   rateLimit?: RestRateLimit | false;
   /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
   trustedProxies?: TrustedProxies;
+  /** Finished videos served at GET /videos/<jobId>.mp4 (same authentication and rate limit as /api) when given. */
+  videos?: ApiVideos;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, then 404 and the error handler. */
@@ -41,16 +44,15 @@ export function createApi(options: ApiOptions): Express {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
-  app.use(
-    '/api',
-    apiGate({
-      authenticator,
-      rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
-      trustedProxies: options.trustedProxies ?? new TrustedProxies(),
-      metrics,
-    }),
-  );
+  const gate = apiGate({
+    authenticator,
+    rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
+    trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+    metrics,
+  });
+  app.use('/api', gate);
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
+  if (options.videos !== undefined) app.use('/videos', gate, videosRouter(options.videos));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;
