@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { apiOptionsFromConfig, createApi } from '@app/api';
 import { bootstrap, createMetrics, handleProcessSignals } from '@app/core';
+import { FileVideoStorage, VideoJobStore, videoStorageDirFromConfig } from '@app/video';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { createGracefulHttpServer } from './graceful-http.js';
 
@@ -9,7 +10,15 @@ const { config, logger, core } = await bootstrap();
 const metrics = createMetrics();
 const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics });
 const ws = await createWsServer(wsOptions);
-const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }));
+// Finished videos are served from our storage (DATA_DIR/videos by default) at GET /videos/<jobId>.mp4.
+const videos = {
+  jobs: await VideoJobStore.create(core.connection),
+  storage: new FileVideoStorage(videoStorageDirFromConfig(config)),
+};
+const api = createApi({
+  ...apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator }),
+  videos,
+});
 const http = createGracefulHttpServer(api);
 http.server.listen(config.PORT, config.HOST);
 await new Promise<void>((resolve, reject) => {
