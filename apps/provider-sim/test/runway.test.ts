@@ -9,7 +9,7 @@ const headers = {
 };
 
 beforeAll(async () => {
-  sim = await startProviderSim({ runway: { stepMs: 40, runningSteps: 2, retryAfterSec: 3 } });
+  sim = await startProviderSim({ runway: { stepMs: 200, runningSteps: 2, retryAfterSec: 3 } });
 });
 afterAll(async () => {
   await sim.close();
@@ -47,19 +47,44 @@ it('refuses calls without a bearer key (401) or without the version header (400)
 });
 
 it('walks a task PENDING -> RUNNING (progress 0..1) -> SUCCEEDED with a playable MP4 it serves itself', async () => {
-  const { id } = (await (await create('a fox')).json()) as { id: string };
-  expect((await task(id))['status']).toBe('PENDING');
-  await vi.waitFor(async () => expect((await task(id))['status']).toBe('RUNNING'), { interval: 10 });
-  const running = await task(id);
-  expect(running['progress']).toBeGreaterThanOrEqual(0);
-  expect(running['progress']).toBeLessThan(1);
-  await vi.waitFor(async () => expect((await task(id))['status']).toBe('SUCCEEDED'), { interval: 10 });
-  const [url] = (await task(id))['output'] as string[];
-  const video = await fetch(url!);
-  expect(video.headers.get('content-type')).toBe('video/mp4');
-  const bytes = Buffer.from(await video.arrayBuffer());
-  expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp'); // an MP4 box header
-  expect(bytes.length).toBeLessThan(20_000);
+  const slow = await startProviderSim({ runway: { stepMs: 300, runningSteps: 2 } });
+  try {
+    const base = slow.runwayBaseUrl;
+    const created = await fetch(`${base}/v1/text_to_video`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ model: 'gen4.5', promptText: 'a fox', ratio: '1280:720', duration: 5 }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const seen: Record<string, unknown>[] = [];
+    const final = await vi.waitFor(
+      async () => {
+        const current = (await (await fetch(`${base}/v1/tasks/${id}`, { headers })).json()) as Record<string, unknown>;
+        seen.push(current);
+        if (current['status'] !== 'SUCCEEDED') throw new Error('not yet');
+        return current;
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    const order = ['PENDING', 'RUNNING', 'SUCCEEDED'];
+    const ranks = seen.map((task) => order.indexOf(task['status'] as string));
+    expect(ranks.every((rank) => rank >= 0)).toBe(true);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(ranks).toContain(0);
+    expect(ranks).toContain(1);
+    for (const task of seen.filter((t) => t['status'] === 'RUNNING')) {
+      expect(task['progress']).toBeGreaterThanOrEqual(0);
+      expect(task['progress']).toBeLessThan(1);
+    }
+    const [url] = final['output'] as string[];
+    const video = await fetch(url!);
+    expect(video.headers.get('content-type')).toBe('video/mp4');
+    const bytes = Buffer.from(await video.arrayBuffer());
+    expect(bytes.subarray(4, 8).toString('latin1')).toBe('ftyp'); // an MP4 box header
+    expect(bytes.length).toBeLessThan(20_000);
+  } finally {
+    await slow.close();
+  }
 });
 
 it('THROTTLED between PENDING and RUNNING; SAFETY fails with its code; DELETE cancels a running task', async () => {

@@ -81,6 +81,9 @@ export class VideoPipeline {
   private scanTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** A scan or renewal pass still running when its timer fires again is not started twice. */
+  private scanning = false;
+  private renewing = false;
 
   constructor(private readonly options: VideoPipelineOptions) {
     this.log = options.logger;
@@ -298,7 +301,16 @@ export class VideoPipeline {
   }
 
   private async scan(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.scanning) return;
+    this.scanning = true;
+    try {
+      await this.scanOnce();
+    } finally {
+      this.scanning = false;
+    }
+  }
+
+  private async scanOnce(): Promise<void> {
     const jobs = await this.options.store.activeJobs();
     for (const job of jobs) {
       if (this.stopped) return;
@@ -318,6 +330,16 @@ export class VideoPipeline {
   }
 
   private async renewAll(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
+    try {
+      await this.renewOnce();
+    } finally {
+      this.renewing = false;
+    }
+  }
+
+  private async renewOnce(): Promise<void> {
     for (const [jobId, entry] of [...this.held]) {
       if (this.stopped) return;
       let renewed = false;

@@ -4,7 +4,7 @@ import { ProviderError, RunwayProvider, backoffMs, taskFailure } from '../src/in
 
 let sim: ProviderSim;
 beforeAll(async () => {
-  sim = await startProviderSim({ runway: { stepMs: 20, apiKey: 'key_right' } });
+  sim = await startProviderSim({ runway: { stepMs: 60_000, apiKey: 'key_right' } });
 });
 afterAll(async () => {
   await sim.close();

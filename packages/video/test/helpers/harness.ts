@@ -51,7 +51,7 @@ export interface Harness {
 }
 
 export async function startHarness(uri: string, runway: RunwaySimOptions = {}): Promise<Harness> {
-  const sim = await startProviderSim({ runway: { stepMs: 40, runningSteps: 3, apiKey: TEST_KEY, ...runway } });
+  const sim = await startProviderSim({ runway: { stepMs: 100, runningSteps: 3, apiKey: TEST_KEY, ...runway } });
   const storageDir = await mkdtemp(join(tmpdir(), 'videos-'));
   const dbName = testDbName('video');
   const harness: Harness = {
