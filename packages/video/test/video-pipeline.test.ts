@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProtocolError } from '@app/protocol';
+import { Writable } from 'node:stream';
+import { createLogger } from '@app/core';
+import { eventDataSchemas, ProtocolError, videoJobSchema } from '@app/protocol';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, expect, inject, it, vi } from 'vitest';
-import type { VideoJob } from '../src/index.js';
+import { toStatusEventData, toVideoJobInfo, videoMetrics, type VideoJob } from '../src/index.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 const SAMPLE = new URL('../../../apps/provider-sim/fixtures/sample.mp4', import.meta.url);
@@ -231,4 +234,41 @@ it('another node takes over a job after the first one dies (lease expires) and f
   expect(job.status).toBe('succeeded');
   expect(b.sink.of(id).at(-1)?.status).toBe('succeeded');
   expect((await harness.stats()).creates).toBe(1);
+});
+
+it('counts jobs, provider calls and poll lag in the metrics; logs carry neither the key nor (at info) the prompt', async () => {
+  const registry = new Registry();
+  let logs = '';
+  const logger = createLogger({
+    level: 'info',
+    stream: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs += chunk.toString();
+        done();
+      },
+    }),
+  });
+  const { pipeline, sink } = await harness.pipeline({ metrics: videoMetrics(registry), logger });
+  const { id } = await pipeline.submit({
+    workspaceId: 'w1',
+    projectId: 'p1',
+    request: { prompt: 'secret plot twist' },
+  });
+  const job = await finalJob(() => pipeline.getJob(id));
+  expect(job.status).toBe('succeeded');
+  const text = await registry.metrics();
+  expect(text).toMatch(/video_jobs_total\{status="queued"\} 1/);
+  expect(text).toMatch(/video_jobs_total\{status="succeeded"\} 1/);
+  expect(text).toMatch(/video_provider_request_seconds_count\{operation="create"\} 1/);
+  expect(text).toMatch(/video_provider_request_seconds_count\{operation="download"\} 1/);
+  expect(text).toMatch(/video_poll_lag_seconds_count [1-9]/);
+  expect(logs).toContain(`video job ${id} succeeded`);
+  expect(logs).not.toContain('secret plot twist');
+  expect(logs).not.toContain('key_test');
+
+  // What the server will send: the ack's job and each event's data parse with the protocol's schemas.
+  expect(videoJobSchema.safeParse(toVideoJobInfo(job)).success).toBe(true);
+  for (const update of sink.of(id)) {
+    expect(eventDataSchemas['video.status_update'].safeParse(toStatusEventData(job, update)).success).toBe(true);
+  }
 });
