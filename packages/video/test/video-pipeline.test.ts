@@ -272,3 +272,46 @@ it('counts jobs, provider calls and poll lag in the metrics; logs carry neither 
     expect(eventDataSchemas['video.status_update'].safeParse(toStatusEventData(job, update)).success).toBe(true);
   }
 });
+
+it('two running nodes: each job is polled by exactly one of them, one provider task per job', async () => {
+  const a = await harness.pipeline();
+  const b = await harness.pipeline();
+  a.pipeline.start();
+  b.pipeline.start();
+  const jobs = await Promise.all(
+    [0, 1, 2, 3, 4, 5].map((i) =>
+      (i % 2 === 0 ? a : b).pipeline.submit({ workspaceId: `w${i}`, projectId: 'p1', request: { prompt: `job ${i}` } }),
+    ),
+  );
+  await vi.waitFor(
+    async () => {
+      const held = [...a.pipeline.heldJobIds(), ...b.pipeline.heldJobIds()];
+      expect(new Set(held).size).toBe(held.length); // never both
+      for (const job of jobs) expect((await a.pipeline.getJob(job.id))?.status).toBe('succeeded');
+    },
+    { timeout: 15_000, interval: 30 },
+  );
+  for (const job of jobs) {
+    const fromA = a.sink.of(job.id).length;
+    const fromB = b.sink.of(job.id).length;
+    expect(Math.min(fromA, fromB)).toBe(0); // only the node holding the job reported it
+    expect(Math.max(fromA, fromB)).toBeGreaterThanOrEqual(3);
+  }
+  expect((await harness.stats()).creates).toBe(jobs.length);
+});
+
+it('a graceful stop gives the leases up: another node continues at once, long before the lease would expire', async () => {
+  const a = await harness.pipeline({ leaseMs: 60_000 });
+  const b = await harness.pipeline({ leaseMs: 60_000, pollMs: 50 });
+  const { id } = await a.pipeline.submit({
+    workspaceId: 'w1',
+    projectId: 'p1',
+    request: { prompt: 'long [sim:slow]' },
+  });
+  await vi.waitFor(async () => expect((await a.pipeline.getJob(id))?.taskId).toBeDefined(), { interval: 20 });
+  await a.pipeline.stop(); // release
+  b.pipeline.start();
+  const job = await finalJob(() => b.pipeline.getJob(id), 15_000);
+  expect(job.status).toBe('succeeded');
+  expect((await harness.stats()).creates).toBe(1);
+});
