@@ -27,5 +27,9 @@ export { StatusThrottle, type StatusThrottleOptions } from './status-throttle.js
 export { backoffMs, type BackoffOptions } from './backoff.js';
 export { videoMetrics, type VideoMetrics } from './video-metrics.js';
 export { VideoPipeline, type VideoPipelineOptions, type VideoSubmission } from './video-pipeline.js';
-export { videoPipelineOptionsFromConfig, videoStorageDirFromConfig } from './options-from-config.js';
+export {
+  runwayProviderFromConfig,
+  videoPipelineOptionsFromConfig,
+  videoStorageDirFromConfig,
+} from './options-from-config.js';
 export { toStatusEventData, toVideoJobInfo } from './wire-shapes.js';

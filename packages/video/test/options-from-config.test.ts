@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '@app/core';
 import { expect, it } from 'vitest';
-import { videoPipelineOptionsFromConfig, videoStorageDirFromConfig } from '../src/index.js';
+import { startProviderSim } from '@app/provider-sim';
+import {
+  RunwayProvider,
+  runwayProviderFromConfig,
+  videoPipelineOptionsFromConfig,
+  videoStorageDirFromConfig,
+} from '../src/index.js';
 
 const BASE = { AUTH_MODE: 'none' };
 
@@ -30,5 +36,20 @@ it('a bad value stops with a message naming the variable, never the key', () => 
     loadConfig({ ...BASE, RUNWAYML_BASE_URL: 'nope', RUNWAYML_API_SECRET: 'key_secret' });
   } catch (error) {
     expect((error as Error).message).not.toContain('key_secret');
+  }
+});
+
+it('builds the Runway adapter from the key, base URL and timeout; none without a key', async () => {
+  expect(runwayProviderFromConfig(loadConfig(BASE))).toBeUndefined();
+  const sim = await startProviderSim({ runway: { apiKey: 'key_from_env', stepMs: 60_000 } });
+  try {
+    const provider = runwayProviderFromConfig(
+      loadConfig({ ...BASE, RUNWAYML_API_SECRET: 'key_from_env', RUNWAYML_BASE_URL: sim.runwayBaseUrl }),
+    );
+    expect(provider).toBeInstanceOf(RunwayProvider);
+    const { taskId } = await provider!.create({ prompt: 'configured' });
+    expect((await provider!.get(taskId)).state).toBe('queued');
+  } finally {
+    await sim.close();
   }
 });
