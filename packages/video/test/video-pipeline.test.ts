@@ -187,7 +187,11 @@ it('THROTTLED is reported and the job still finishes', async () => {
   expect(job.status).toBe('succeeded');
   const statuses = sink.of(id).map((u) => u.status);
   expect(statuses).toContain('throttled');
-  expect(statuses.indexOf('throttled')).toBeLessThan(statuses.indexOf('running'));
+  // Polls back off while THROTTLED, so a short RUNNING phase may pass between two polls: only the order is fixed.
+  const order = ['queued', 'throttled', 'running', 'succeeded'];
+  const ranks = statuses.map((status) => order.indexOf(status));
+  expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  expect(statuses.at(-1)).toBe('succeeded');
 });
 
 it('a job left in "submitting" by a node that died is failed, never resubmitted', async () => {
