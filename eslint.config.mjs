@@ -76,6 +76,11 @@ export default tseslint.config(
   // The direction of imports (CONTRIBUTING.md): protocol <- client; protocol <- core <- apps. No package imports an app.
   { files: ['packages/protocol/src/**/*.ts'], rules: { 'local/allowed-imports': ['error', { allow: ['zod'] }] } },
   {
+    // What browsers load through @app/protocol/lite and /encode: no zod (ADR 0009; a client test checks the bundle).
+    files: ['packages/protocol/src/lite/**/*.ts', 'packages/protocol/src/encode.ts'],
+    rules: { 'local/allowed-imports': ['error', { allow: [] }] },
+  },
+  {
     files: ['packages/client/src/**/*.ts'],
     rules: { 'local/allowed-imports': ['error', { allow: ['@app/protocol'] }] },
   },

@@ -25,6 +25,7 @@ for (const dir of withTests) rmSync(join(dir, 'test-results.json'), { force: tru
 const checks = [
   ['format', ['exec', 'prettier', '--check', '--log-level=warn', '.']],
   ['lint', ['exec', 'eslint', '.']],
+  ['import cycles', ['exec', 'node', 'scripts/check-cycles.mjs']],
 ];
 let checksPassed = 0;
 let checksFailed = 0;

@@ -29,6 +29,7 @@ import { scaleProjectId, scaleWorkspaceId, type LatencyResult, type SeedResult, 
 import type { ResumeResult } from './resume.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
+import { bundleLines, measureBundles } from './bundle-size.js';
 import { printReport, type ConnectionStep, type Results, type ScalePhase, type ServerResult } from './report.js';
 
 interface EmbeddedDb {
@@ -892,7 +893,7 @@ try {
   }
 
   const scenarioTasks: {
-    [K in Exclude<Scenario, 'ping' | 'scale' | 'resume'>]: (
+    [K in Exclude<Scenario, 'bundle' | 'ping' | 'scale' | 'resume'>]: (
       handle: ServerHandle,
     ) => Promise<NonNullable<ServerResult[K]>>;
   } = {
@@ -909,6 +910,15 @@ try {
       errors: [],
       loadAvgAtStart: loadavg().map((v) => Number(v.toFixed(2))),
     };
+  }
+  if (options.scenarios.includes('bundle')) {
+    log('bundle: browser bundles of @app/client and socket.io-client (esbuild, minify, gzip), one request each');
+    try {
+      results.bundle = await measureBundles();
+      for (const line of bundleLines(results.bundle)) log(`  ${line}`);
+    } catch (error) {
+      log(`  bundle failed: ${(error as Error).message}`);
+    }
   }
   if (options.scenarios.includes('ping')) {
     try {
@@ -946,6 +956,7 @@ try {
     };
     for (const name of SCENARIOS) {
       if (
+        name === 'bundle' ||
         name === 'ping' ||
         name === 'scale' ||
         name === 'resume' ||
@@ -958,7 +969,7 @@ try {
       const started = nowMs();
       log(`${SERVER_LABELS[kind]}: ${name}`);
       try {
-        (entry as Record<Scenario, unknown>)[name] = await scenarioTasks[name](server);
+        (entry as Record<keyof typeof scenarioTasks, unknown>)[name] = await scenarioTasks[name](server);
       } catch (error) {
         entry.errors.push(`${name}: ${(error as Error).message}`);
         log(`  ${name} failed: ${(error as Error).message}`);

@@ -2,7 +2,7 @@
 // and overrides as `--name=value` flags or BENCH_NAME environment variables (flags win).
 import type { ServerKind } from './common.js';
 
-export const SCENARIOS = ['idle', 'ping', 'fanout', 'mutations', 'connections', 'scale', 'resume'] as const;
+export const SCENARIOS = ['bundle', 'idle', 'ping', 'fanout', 'mutations', 'connections', 'scale', 'resume'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 interface NumberSpec {

@@ -1,6 +1,7 @@
 // Result shape, the printed tables (Markdown, so a run can be pasted into docs/performance.md) and
 // the issue's targets as ratios. Targets are reported as met / not met; nothing is asserted.
 import type { LatencySummary, ServerKind } from './common.js';
+import type { BundleSizes } from './bundle-size.js';
 import type { BareWriteResult } from './loadgen.js';
 import type { LatencyResult, StormResult } from './scale.js';
 import type { Options } from './options.js';
@@ -156,6 +157,8 @@ export interface Results {
   bare: (BareWriteResult & { dbCpuMs?: number }) | null;
   servers: Record<string, ServerResult>;
   durationSec: number;
+  /** The `bundle` scenario: browser bundle sizes of @app/client and Socket.IO's client. */
+  bundle?: BundleSizes;
   targets?: TargetResult[];
   /** Set when the run stopped early (a server exited, the database did not start). */
   fatal?: string;
@@ -322,6 +325,22 @@ export function renderReport(results: Results): string {
       `${results.redisUrlSet ? '; REDIS_URL set (ours on the Redis bus)' : ''}; run took ${Math.round(results.durationSec)} s.`,
     '',
   );
+
+  if (results.bundle !== undefined) {
+    const { client, socketIo, ratio } = results.bundle;
+    const kb = (bytes: number): string => (bytes / 1000).toFixed(1); // KB of 1000 bytes
+    out.push(
+      table(
+        'Browser bundle (esbuild, minified, gzip -9): connect and send one request',
+        `@app/client / Socket.IO: ${ratio.toFixed(2)}; target: @app/client at most 15 KB min+gzip.`,
+        ['client', 'min KB', 'min+gzip KB'],
+        [
+          ['@app/client', kb(client.minBytes), kb(client.gzipBytes)],
+          ['socket.io-client', kb(socketIo.minBytes), kb(socketIo.gzipBytes)],
+        ],
+      ),
+    );
+  }
 
   out.push(
     table(

@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ProtocolError, toProtocolError, type ErrorCode } from '@app/protocol';
-import type { Logger } from '@app/core';
+import { logRequestError, type Logger } from '@app/core';
 
-/** HTTP status of each protocol error code (PROTOCOL.md section 5). */
+/** HTTP status of each protocol error code (docs/protocol.md#6-errors). */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_JSON: 400,
   INVALID_MESSAGE: 400,
@@ -79,21 +79,20 @@ function fromProtocolError(error: ProtocolError): HttpError {
 }
 
 /**
- * The one place that turns request errors into responses and logs them.
- * INTERNAL is logged once at `error` with its cause; UNAVAILABLE at `warn`; client errors at `debug`.
+ * The one place that turns request errors into responses and logs them, under the policy the
+ * WebSocket server shares (`logRequestError`: INTERNAL once at `error` with its cause's stack,
+ * UNAVAILABLE at `warn`, client errors at `debug`).
  */
 export function createErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const { status, body } = toHttpError(error);
-    const where = `${req.method} ${req.originalUrl.slice(0, 200)}`;
-    if (body.code === 'INTERNAL') {
-      const cause = error instanceof ProtocolError && error.cause !== undefined ? error.cause : error;
-      logger.error(`${where} failed: ${describe(cause)}`);
-    } else if (body.code === 'UNAVAILABLE') {
-      logger.warn(`${where}: ${body.message}`);
-    } else {
-      logger.debug(`${where}: ${status} ${body.code}`);
-    }
+    logRequestError(logger, {
+      where: `${req.method} ${req.originalUrl.slice(0, 200)}`,
+      code: body.code,
+      message: body.message,
+      thrown: error,
+      answer: `${status} ${body.code}`,
+    });
     if (res.headersSent) {
       next(error); // Express's default handler closes the connection
       return;
@@ -103,15 +102,6 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
       res.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(status).json(body);
   };
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
-  }
 }
 
 /** The final middleware: any request no route answered gets a 404 NOT_FOUND in the same JSON shape. */

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createTestCore, testDbName } from '@app/core/testing';
+import { createTestCore, runTsMain, testDbName, type RunningProcess } from '@app/core/testing';
 
 // main.ts is only run as a process (house style: tests never import it).
 const API_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -15,49 +14,18 @@ afterAll(async () => {
   for (const dbName of dbNames) await (await createTestCore(uri, dbName)).close(); // drops it
 });
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-  /** Resolves with the first match of `pattern` in stdout; rejects if the process exits first. */
-  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
-}
-
-function run(env: Record<string, string>): Run {
+function run(env: Record<string, string>): RunningProcess {
   const base = { ...process.env };
   delete base['MONGODB_URI'];
-  const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'src/main.ts'], {
-    cwd: API_DIR,
-    env: { ...base, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'pretty', AUTH_MODE: 'none', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return runTsMain(API_DIR, {
+    ...base,
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_FORMAT: 'pretty',
+    AUTH_MODE: 'none',
+    ...env,
   });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitFor(pattern) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          const match = pattern.exec(out);
-          if (match === null) return;
-          child.stdout?.off('data', check);
-          resolve(match);
-        };
-        child.stdout?.on('data', check);
-        check();
-        void exited.then((code) =>
-          reject(new Error(`exited with ${code} before ${pattern}; stdout: ${out}; stderr: ${err}`)),
-        );
-      });
-    },
-  };
 }
 
 async function closedPort(): Promise<number> {
@@ -85,8 +53,8 @@ describe('main.ts', () => {
       });
       expect(created.status).toBe(201);
       proc.child.kill(signal);
-      expect(await proc.exited).toBe(0);
-      expect(proc.stdout()).toContain(`${signal} received, shutting down`);
+      expect((await proc.exited).code).toBe(0);
+      expect(proc.stdout()).toContain(`${signal} received: shutting down`);
       expect(proc.stdout()).toContain('HTTP API stopped');
       await expect(fetch(`${url}/health`)).rejects.toThrow();
     } finally {
@@ -96,14 +64,14 @@ describe('main.ts', () => {
 
   it('exits 1 with a clear message when MONGODB_URI is not set', async () => {
     const proc = run({});
-    expect(await proc.exited).toBe(1);
+    expect((await proc.exited).code).toBe(1);
     expect(proc.stderr()).toContain('MONGODB_URI is not set');
     expect(proc.stdout()).not.toContain('listening');
   });
 
   it('exits 1 naming the variable when the config is invalid', async () => {
     const proc = run({ MONGODB_URI: uri, PORT: 'not-a-port', LOG_LEVEL: 'loud' });
-    expect(await proc.exited).toBe(1);
+    expect((await proc.exited).code).toBe(1);
     expect(proc.stderr()).toContain('Invalid configuration');
     expect(proc.stderr()).toMatch(/PORT: /);
     expect(proc.stderr()).toMatch(/LOG_LEVEL: /);
@@ -111,9 +79,55 @@ describe('main.ts', () => {
 
   it('exits 1 without printing the password when the database is unreachable', async () => {
     const port = await closedPort();
-    const proc = run({ MONGODB_URI: `mongodb://admin:s3cret@127.0.0.1:${port}/`, DB_TIMEOUT_MS: '300' });
-    expect(await proc.exited).toBe(1);
+    const proc = run({
+      MONGODB_URI: `mongodb://admin:s3cret@127.0.0.1:${port}/`,
+      DB_TIMEOUT_MS: '300',
+      DB_CONNECT_ATTEMPTS: '1',
+    });
+    expect((await proc.exited).code).toBe(1);
     expect(proc.stderr()).toContain('HTTP API failed to start');
     expect(proc.stderr() + proc.stdout()).not.toContain('s3cret');
+  });
+
+  it('a bad setting: exit 1 with one line on stderr naming every bad variable', async () => {
+    const proc = run({ MONGODB_URI: uri, PORT: 'not-a-port', LOG_LEVEL: 'loud' });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().endsWith('\n')).toBe(true);
+    expect(proc.stderr().trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: PORT: .+; LOG_LEVEL: .+$/),
+    ]);
+    expect(proc.stdout()).toBe('');
+  });
+
+  it('an unreachable database: retried DB_CONNECT_ATTEMPTS times, then exit 1 with one redacted line', async () => {
+    const port = await closedPort();
+    const proc = run({
+      MONGODB_URI: `mongodb://admin:s3cret@127.0.0.1:${port}/`,
+      DB_TIMEOUT_MS: '300',
+      DB_CONNECT_ATTEMPTS: '2',
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stdout()).toContain('Database not reachable yet');
+    expect(proc.stdout()).toContain('retrying (attempt 2 of 2)');
+    expect(proc.stderr().trimEnd().split('\n')).toEqual([expect.stringMatching(/^HTTP API failed to start: /)]);
+    expect(proc.stderr() + proc.stdout()).not.toContain('s3cret');
+  });
+
+  it('a port in use: exit 1 with one line, nothing listening', async () => {
+    const dbName = testDbName('api_main');
+    dbNames.push(dbName);
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const proc = run({ MONGODB_URI: uri, MONGODB_DB: dbName, PORT: String(port) });
+      expect((await proc.exited).code).toBe(1);
+      expect(proc.stderr().trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^HTTP API failed to start: listen EADDRINUSE/),
+      ]);
+      expect(proc.stdout()).not.toContain('listening on');
+    } finally {
+      taken.close();
+    }
   });
 });

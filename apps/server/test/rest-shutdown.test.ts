@@ -3,8 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
-import { createTestCore, singleHostOf, startDbProxy, testDbName, viaPort } from '@app/core/testing';
-import { run } from './helpers/processes.js';
+import { createTestCore, runTsMain, singleHostOf, startDbProxy, testDbName, viaPort } from '@app/core/testing';
 
 // apps/server/src/main.ts run as a process (what `pnpm start` runs), its database behind a proxy the test can stall.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -48,10 +47,7 @@ describe('pnpm start (apps/server) on SIGTERM', () => {
         MONGODB_DB: dbName,
         PROJECTION_DELAY_MS: '0',
       };
-      const server = run(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'apps/server/src/main.ts'], {
-        cwd: root,
-        env,
-      });
+      const server = runTsMain(resolve(root, 'apps/server'), env);
       try {
         const [, http] = await server.waitFor(/HTTP API listening on (http:\/\/\S+)/);
         const [, wsUrl] = await server.waitFor(/WebSocket server listening on (ws:\/\/\S+)/);

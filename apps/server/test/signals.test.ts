@@ -4,14 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { describe, expect, it, vi } from 'vitest';
-import { alive, run, type Run } from './helpers/processes.js';
+import { processAlive, runProcess, type RunningProcess } from '@app/core/testing';
 
 // `pnpm start` as a terminal or a process manager runs it: pnpm -> scripts/start.mjs -> apps/server + the embedded database.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const pnpm = process.env['npm_execpath']?.includes('pnpm') ? [process.execPath, process.env['npm_execpath']] : ['pnpm'];
 
 interface Started {
-  pnpm: Run;
+  pnpm: RunningProcess;
   http: string;
   ws: string;
   dbPid: number;
@@ -30,7 +30,7 @@ async function startPnpm(): Promise<Started> {
   };
   delete env['MONGODB_URI'];
   const [command, ...args] = pnpm as [string, ...string[]];
-  const started = run(command, [...args, 'start'], { cwd: root, env, detached: true });
+  const started = runProcess(command, [...args, 'start'], { cwd: root, env, detached: true });
   let dbPid = 0;
   try {
     dbPid = Number((await started.waitFor(/\[start\] embedded \S+ on \S+ \(pid (\d+)/))[1]);
@@ -46,8 +46,8 @@ async function startPnpm(): Promise<Started> {
 /** Stops whatever is left of a run (only on failure): its process group and its database, by id. */
 function cleanUp(started: Started | undefined): void {
   if (started === undefined) return;
-  if (alive(-started.pnpm.child.pid!)) process.kill(-started.pnpm.child.pid!, 'SIGKILL');
-  if (started.dbPid > 0 && alive(started.dbPid)) process.kill(started.dbPid, 'SIGKILL');
+  if (processAlive(-started.pnpm.child.pid!)) process.kill(-started.pnpm.child.pid!, 'SIGKILL');
+  if (started.dbPid > 0 && processAlive(started.dbPid)) process.kill(started.dbPid, 'SIGKILL');
   rmSync(started.dataDir, { recursive: true, force: true });
 }
 
@@ -91,8 +91,8 @@ describe('stopping `pnpm start`', () => {
       expect(output).toContain('Shutdown complete');
       expect(output).not.toContain('exiting now');
       expect(output).not.toContain('ELIFECYCLE');
-      expect(alive(started.dbPid)).toBe(false);
-      expect(alive(-started.pnpm.child.pid!)).toBe(false); // nothing of the group is left
+      expect(processAlive(started.dbPid)).toBe(false);
+      expect(processAlive(-started.pnpm.child.pid!)).toBe(false); // nothing of the group is left
     } finally {
       cleanUp(started);
     }
@@ -107,9 +107,9 @@ describe('stopping `pnpm start`', () => {
       expect((await closed).code).toBe(1001);
       expect(await started.pnpm.exited).toEqual({ code: 0, signal: null });
       expect(started.pnpm.output()).toContain('Shutdown complete');
-      expect(alive(started.dbPid)).toBe(false);
+      expect(processAlive(started.dbPid)).toBe(false);
       // The server and start.mjs are in pnpm's group: none of them is left running.
-      await vi.waitFor(() => expect(alive(-started!.pnpm.child.pid!)).toBe(false));
+      await vi.waitFor(() => expect(processAlive(-started!.pnpm.child.pid!)).toBe(false));
       await expect(fetch(`${started.http}/health`)).rejects.toThrow();
     } finally {
       cleanUp(started);

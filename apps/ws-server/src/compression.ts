@@ -1,3 +1,4 @@
+import { CONFIG_DEFAULTS } from '@app/core';
 import type { PerMessageDeflateOptions } from 'ws';
 
 /**
@@ -25,12 +26,13 @@ export interface WsCompressionOptions {
   concurrencyLimit: number;
 }
 
+/** The WS_COMPRESSION_* defaults of the config schema, for `WS_COMPRESSION=on`. */
 export const DEFAULT_COMPRESSION: WsCompressionOptions = {
-  thresholdBytes: 1024,
-  windowBits: 12,
-  memLevel: 5,
-  level: 1,
-  concurrencyLimit: 4,
+  thresholdBytes: CONFIG_DEFAULTS.WS_COMPRESSION_THRESHOLD_BYTES,
+  windowBits: CONFIG_DEFAULTS.WS_COMPRESSION_WINDOW_BITS,
+  memLevel: CONFIG_DEFAULTS.WS_COMPRESSION_MEM_LEVEL,
+  level: CONFIG_DEFAULTS.WS_COMPRESSION_LEVEL,
+  concurrencyLimit: CONFIG_DEFAULTS.WS_COMPRESSION_CONCURRENCY,
 };
 
 /** The `perMessageDeflate` option of ws's server: off (false) unless compression is configured. */

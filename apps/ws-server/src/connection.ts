@@ -15,6 +15,7 @@ import {
   parseClientMessage,
   requestIdSchema,
   type ClientMessage,
+  type ErrorCode,
   type RequestType,
   type ServerEvent,
 } from '@app/protocol';
@@ -25,13 +26,18 @@ import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 import type { ReadGate } from './read-gate.js';
+import type { Reply } from './reply.js';
+import type { RequestErrorSink } from './request-error-sink.js';
 import type { Rooms } from './rooms.js';
-import { RequestContext, route, type RouteOptions } from './router.js';
+import type { Router } from './router.js';
+import type { Session, SessionSubscription } from './session.js';
 import { Subscription } from './subscription.js';
 
 export interface ConnectionDeps {
   core: Core;
   rooms: Rooms;
+  /** Turns each request into its reply (shared by the server's connections). */
+  router: Router;
   principal: Principal;
   limits: ConnectionLimits;
   metrics?: Metrics | undefined;
@@ -39,7 +45,7 @@ export interface ConnectionDeps {
   readGate?: ReadGate | undefined;
   /** Batches this connection's frames per event-loop turn into one write. */
   coalescer?: WriteCoalescer | undefined;
-  onError(error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void;
+  onError: RequestErrorSink;
 }
 
 /** How long a closing socket may take before it is destroyed (a paused peer never reads our close frame). */
@@ -52,8 +58,11 @@ const TEXT_FRAME = { binary: false, compress: true } as const;
 /** What a connection may hold in memory for its peer (outbox, socket buffer, held events), in multiples of `maxBufferedBytes`. */
 const MEMORY_FACTOR = 8;
 
-/** One client socket: reads frames, enforces limits, routes requests, owns the connection's subscriptions. */
-export class Connection implements RouteOptions {
+/**
+ * One client socket: reads frames, enforces limits, hands each request to the router and writes the
+ * reply it returns, owns the connection's subscriptions (the `Session` handlers see).
+ */
+export class Connection implements Session {
   readonly sessionId = randomUUID();
   // Created on first use, so an idle connection holds none of them.
   private subscriptionMap: Map<string, Subscription> | undefined;
@@ -272,7 +281,7 @@ export class Connection implements RouteOptions {
   }
 
   /** Ends the project's subscription (only `which`, when given and still current). */
-  unsubscribe(projectId: string, which?: Subscription): void {
+  unsubscribe(projectId: string, which?: SessionSubscription): void {
     const subscription = this.subscriptionMap?.get(projectId);
     if (subscription === undefined || (which !== undefined && which !== subscription)) return;
     subscription.close();
@@ -326,8 +335,12 @@ export class Connection implements RouteOptions {
   }
 
   private dispatch(message: ClientMessage, started: number): void {
-    const task = route(message, new RequestContext(this.deps.core, this, message.id), this, started);
-    if (task === undefined) return; // answered already
+    const reply = this.deps.router.route(message, this);
+    if (!(reply instanceof Promise)) {
+      this.writeReply(message.type, reply, started); // answered at once: no promise, no in-flight entry
+      return;
+    }
+    const task = reply.then((settled) => this.writeReply(message.type, settled, started));
     const inFlight = (this.inFlightSet ??= new Set());
     inFlight.add(task);
     void task.finally(() => inFlight.delete(task));
@@ -345,32 +358,27 @@ export class Connection implements RouteOptions {
     };
   }
 
-  /** The one reply to a routed request (methods, not per-connection closures: an idle connection costs no more). */
-  sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void {
-    const metrics = this.deps.metrics?.forRequest(message.type);
-    metrics?.latency.observe((performance.now() - started) / 1000);
-    if (errorCode !== undefined) {
-      this.replyError(text, errorCode);
+  /** Writes the router's reply to a request (its pages first), then what the handler asked to run after it. */
+  private writeReply(requestType: RequestType, reply: Reply, started: number): void {
+    const metrics = this.deps.metrics;
+    if (reply.pages !== undefined) {
+      for (const page of reply.pages) {
+        metrics?.messagesOut.inc('page');
+        this.write(page, false);
+      }
+    }
+    const requestMetrics = metrics?.forRequest(requestType);
+    requestMetrics?.latency.observe((performance.now() - started) / 1000);
+    if (reply.errorCode !== undefined) {
+      this.replyError(reply.frame, reply.errorCode);
       return;
     }
-    metrics?.answered.inc();
-    this.write(text, false);
+    requestMetrics?.answered.inc();
+    this.write(reply.frame, false);
+    reply.afterWrite?.();
   }
 
-  sendPage(text: string): void {
-    this.deps.metrics?.messagesOut.inc('page');
-    this.write(text, false);
-  }
-
-  get maxFrameBytes(): number {
-    return this.deps.limits.maxFrameBytes;
-  }
-
-  reportError(error: unknown, requestType: RequestType): void {
-    this.deps.onError(error, { sessionId: this.sessionId, requestType });
-  }
-
-  private replyError(text: string, code: string): void {
+  private replyError(text: string, code: ErrorCode): void {
     const metrics = this.deps.metrics;
     if (metrics !== undefined) {
       metrics.errors.inc(code);

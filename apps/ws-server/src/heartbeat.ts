@@ -14,7 +14,8 @@ export interface Heartbeat {
 
 /**
  * Pings every watched socket each `heartbeatMs`; a socket that has not answered the previous ping by
- * the next tick is terminated (PROTOCOL.md section 6), so a dead peer is gone within 2 x heartbeatMs.
+ * the next tick is terminated (docs/protocol.md#7-liveness-limits-and-close-codes), so a dead peer is gone
+ * within 2 x heartbeatMs.
  */
 export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
   const alive = new Map<WebSocket, boolean>();

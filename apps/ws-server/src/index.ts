@@ -1,7 +1,8 @@
 export { createWsServer, WS_DEFAULTS, type WsServer, type WsServerOptions } from './server.js';
 export { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
-export { HANDLERS } from './router.js';
+export { HANDLERS } from './handlers/index.js';
 export type { Connection } from './connection.js';
+export type { Session } from './session.js';
 export { wsServerOptionsFromConfig } from './options-from-config.js';
 export { UpgradeGuard, normalizeOrigin, parseOrigins } from './upgrade.js';
 export { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';

@@ -1,12 +1,7 @@
-import {
-  DEFAULT_JSON_LIMITS,
-  ProtocolError,
-  workspaceDataIssue,
-  type ClientMessage,
-  type JsonLimits,
-} from '@app/protocol';
+import { CONFIG_DEFAULTS, dataLimitsFromConfig } from '@app/core';
+import { ProtocolError, workspaceDataIssue, type ClientMessage, type JsonLimits } from '@app/protocol';
 
-/** Per-connection limits, all configurable (see README "Limits and security"). */
+/** Per-connection limits (the environment settings are in README "Limits and security"). */
 export interface ConnectionLimits {
   /**
    * Bytes owed to the peer (socket buffer, outbox, events its subscriptions have yet to send) past
@@ -31,17 +26,21 @@ export interface ConnectionLimits {
   data: JsonLimits;
 }
 
+/** Events held for one subscription while it is prepared or repaired (not an environment setting). */
+const MAX_PENDING_EVENTS = 10_000;
+
+/** The limits of the settings' defaults (`CONFIG_DEFAULTS`, the config schema), for a server given no `limits`. */
 export const DEFAULT_LIMITS: ConnectionLimits = {
-  maxBufferedBytes: 8 * 1024 * 1024,
-  slowConsumerMs: 5_000,
-  maxFrameBytes: 1024 * 1024,
-  maxPendingEvents: 10_000,
-  maxSubscriptions: 100,
-  ratePerSec: 50,
-  rateBurst: 100,
-  maxStrikes: 200,
-  idleTimeoutMs: 300_000,
-  data: DEFAULT_JSON_LIMITS,
+  maxBufferedBytes: CONFIG_DEFAULTS.MAX_BUFFERED_BYTES,
+  slowConsumerMs: CONFIG_DEFAULTS.SLOW_CONSUMER_MS,
+  maxFrameBytes: CONFIG_DEFAULTS.MAX_MESSAGE_BYTES,
+  maxPendingEvents: MAX_PENDING_EVENTS,
+  maxSubscriptions: CONFIG_DEFAULTS.MAX_SUBSCRIPTIONS,
+  ratePerSec: CONFIG_DEFAULTS.RATE_LIMIT_PER_SEC,
+  rateBurst: CONFIG_DEFAULTS.RATE_LIMIT_BURST,
+  maxStrikes: CONFIG_DEFAULTS.RATE_LIMIT_MAX_STRIKES,
+  idleTimeoutMs: CONFIG_DEFAULTS.IDLE_TIMEOUT_MS,
+  data: dataLimitsFromConfig(CONFIG_DEFAULTS),
 };
 
 /** Applies the server's data limits when they are stricter than the protocol's (paths from the envelope). */

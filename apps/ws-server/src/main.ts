@@ -1,16 +1,12 @@
-import { bootstrap, createMetrics, handleProcessSignals } from '@app/core';
+import { createMetrics, runServerProcess } from '@app/core';
 import { wsServerOptionsFromConfig } from './options-from-config.js';
 import { createWsServer } from './server.js';
 
-const { config, logger, core } = await bootstrap();
-const metrics = createMetrics();
-const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics }));
-logger.info(`WebSocket server listening on ${ws.url}`);
-handleProcessSignals(
-  logger,
-  async () => {
-    await ws.close();
-    await core.close();
+// The stand-alone WebSocket server: start-up, logging and shutdown are those of every process (runServerProcess).
+await runServerProcess({
+  name: 'WebSocket server',
+  async start({ config, logger, core }) {
+    const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics: createMetrics() }));
+    return [{ name: 'WebSocket server', url: ws.url, close: () => ws.close() }];
   },
-  config.SHUTDOWN_TIMEOUT_MS + 5_000,
-);
+});

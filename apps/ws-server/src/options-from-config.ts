@@ -35,6 +35,7 @@ export function wsServerOptionsFromConfig(
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
     limits: {
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+      slowConsumerMs: config.SLOW_CONSUMER_MS,
       maxSubscriptions: config.MAX_SUBSCRIPTIONS,
       ratePerSec: config.RATE_LIMIT_PER_SEC,
       rateBurst: config.RATE_LIMIT_BURST,

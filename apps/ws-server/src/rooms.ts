@@ -1,6 +1,6 @@
 import type { ServerEvent } from '@app/protocol';
 import { encodeEventOnce } from './event-frames.js';
-import { BUS_REPAIR_PAGE, busRepairSource, type EventBus, type Logger, type Metrics } from '@app/core';
+import { BUS_REPAIR_PAGE, type EventBus, type Logger, type Metrics } from '@app/core';
 import type { Subscription } from './subscription.js';
 
 /** Stored events of a project with seq > afterSeq, in seq order (may be capped per call). */
@@ -8,19 +8,19 @@ export type FetchAfter = (projectId: string, afterSeq: number) => Promise<Server
 
 export interface RoomsOptions {
   /**
-   * Reads the event log, to fill what the bus missed (e.g. `core.service.eventsBetween`). Defaults to
-   * the reader `createCore` registered for the bus; without one, rooms only pass bus events on.
+   * Reads the event log, to fill what the bus missed (the server passes `core.busRepair.fetchAfter`).
+   * Without it, rooms only pass bus events on.
    */
   fetchAfter?: FetchAfter | undefined;
   /**
    * Every this many ms each room asks the event log for events after the last one it delivered, so a
    * bus message lost without a reconnect (a failed publish, a dropped subscriber) is delivered
-   * anyway. 0 turns it off. Defaults to what `createCore` registered (BUS_RESYNC_MS with Redis, 0
-   * with the in-process bus).
+   * anyway. 0 (the default) turns it off; the server passes `core.busRepair.resyncIntervalMs`
+   * (BUS_RESYNC_MS with Redis, 0 with the in-process bus).
    */
   resyncIntervalMs?: number | undefined;
   logger?: Logger | undefined;
-  /** Bus events held per room while it reads the log; past it they are dropped and read from the log. */
+  /** Bus events held per room while it reads the log; past it they are dropped and read from the log. Default 10,000. */
   maxHeld?: number | undefined;
   /** Counts events sent, by type (once per fan-out, not per subscriber). */
   metrics?: Metrics | undefined;
@@ -48,11 +48,13 @@ interface Room {
   held: ServerEvent[];
 }
 
-/** A full page of the registered `fetchAfter` (BUS_REPAIR_PAGE events): read on after it. */
+/** A full page of `core.busRepair.fetchAfter` (BUS_REPAIR_PAGE events): read on after it. */
 const FULL_PAGE = BUS_REPAIR_PAGE;
 /** Pages read per pass: up to 100,000 events, one page in memory at a time. */
 const MAX_PAGES = Math.ceil(100_000 / FULL_PAGE);
 const MAX_PASSES = 4;
+/** Bus events a room holds while it reads the log, unless `maxHeld` says otherwise. */
+const MAX_HELD_EVENTS = 10_000;
 
 /**
  * projectId -> subscriptions on this node. One bus listener per project with local subscribers;
@@ -82,11 +84,10 @@ export class Rooms {
     private readonly bus: EventBus,
     options: RoomsOptions = {},
   ) {
-    const source = busRepairSource(bus);
-    this.fetchAfter = options.fetchAfter ?? source?.fetchAfter;
-    this.resyncIntervalMs = options.resyncIntervalMs ?? source?.resyncIntervalMs ?? 0;
-    this.logger = options.logger ?? source?.logger;
-    this.maxHeld = options.maxHeld ?? 10_000;
+    this.fetchAfter = options.fetchAfter;
+    this.resyncIntervalMs = options.resyncIntervalMs ?? 0;
+    this.logger = options.logger;
+    this.maxHeld = options.maxHeld ?? MAX_HELD_EVENTS;
     this.metrics = options.metrics;
   }
 

@@ -1,3 +1,4 @@
+import type { Core } from '@app/core';
 import {
   encodeAck,
   encodeError,
@@ -7,140 +8,88 @@ import {
   type ClientMessage,
   type RequestType,
 } from '@app/protocol';
-import type { Core, MutationContext } from '@app/core';
-import type { Connection } from './connection.js';
-import type { Handler, HandlerContext, HandlerTable } from './handlers/types.js';
-import { ping, subscribe, unsubscribe } from './handlers/subscribe.js';
-import {
-  workspaceCreate,
-  workspaceDelete,
-  workspaceList,
-  workspaceReorder,
-  workspaceUpdate,
-} from './handlers/workspace.js';
+import { HANDLERS } from './handlers/index.js';
+import type { Handler, HandlerTable } from './handlers/types.js';
+import type { Reply } from './reply.js';
+import { RequestContext } from './request-context.js';
+import type { RequestErrorSink } from './request-error-sink.js';
+import type { Session } from './session.js';
 
-/** Request type -> handler. Adding a message type means one schema in @app/protocol and one entry here. */
-export const HANDLERS: HandlerTable = {
-  'workspace.create': workspaceCreate,
-  'workspace.update': workspaceUpdate,
-  'workspace.delete': workspaceDelete,
-  'workspace.reorder': workspaceReorder,
-  'workspace.list': workspaceList,
-  subscribe,
-  unsubscribe,
-  ping,
-};
-
-const table = new Map<RequestType, Handler<RequestType>>(
-  Object.entries(HANDLERS) as [RequestType, Handler<RequestType>][],
-);
-
-/** Where `route` sends its one reply (the connection). */
-export interface RouteOptions {
-  /** Sends the reply to `message`; `errorCode` is set for error replies; `started` is what `route` was given. */
-  sendReply(text: string, message: ClientMessage, started: number, errorCode?: string): void;
-  /** Sends a `page` of a reply too large for one frame (before the reply itself). */
-  sendPage(text: string): void;
-  /** Largest frame the peer takes (`maxMessageBytes` of `hello`): longer lists are paged. */
-  readonly maxFrameBytes: number;
-  reportError(error: unknown, requestType: RequestType): void;
-  /** Subject, request id, origin and ordering of this caller, for the service. */
-  mutationFor(requestId: string | undefined): MutationContext;
-}
-
-/** What a handler gets, built per request with as little as possible allocated up front. */
-export class RequestContext implements HandlerContext {
-  private after: (() => void)[] | undefined;
-  private mutationContext: MutationContext | undefined;
-
-  constructor(
-    readonly core: Core,
-    readonly connection: Connection,
-    readonly requestId: string | undefined,
-  ) {}
-
-  get mutation(): MutationContext {
-    return (this.mutationContext ??= this.connection.mutationFor(this.requestId));
-  }
-
-  afterReply(callback: () => void): void {
-    (this.after ??= []).push(callback);
-  }
-
-  /** Runs the `afterReply` callbacks; the reply went out already, so a failure is reported, never answered. */
-  replied(options: RouteOptions, requestType: RequestType): void {
-    if (this.after === undefined) return;
-    for (const callback of this.after) {
-      try {
-        callback();
-      } catch (error) {
-        options.reportError(error, requestType);
-      }
-    }
-  }
-}
-
-/**
- * Runs the handler of a validated request and sends exactly one reply (ack, pong or error) with its
- * id. A handler that answers synchronously (ping, unsubscribe) is replied to at once, without a
- * promise; otherwise the returned promise settles once the reply is sent.
- */
-export function route(
-  message: ClientMessage,
-  ctx: RequestContext,
-  options: RouteOptions,
-  started: number,
-): Promise<void> | undefined {
-  let result: unknown;
-  try {
-    const handler = table.get(message.type);
-    if (handler === undefined) throw new Error(`no handler for ${message.type}`);
-    result = handler(message.data as never, ctx);
-  } catch (error) {
-    fail(message, options, started, error);
-    return undefined;
-  }
-  if (!(result instanceof Promise)) {
-    succeed(message, ctx, options, started, result);
-    return undefined;
-  }
-  return result.then(
-    (data: unknown) => succeed(message, ctx, options, started, data),
-    (error: unknown) => fail(message, options, started, error),
-  );
+export interface RouterOptions {
+  service: Core['service'];
+  /** Largest frame the peer takes (`maxMessageBytes` of `hello`): longer lists go out in `page` frames first. */
+  maxFrameBytes: number;
+  /** Told of every request answered with an error, and of failures after a reply went out. */
+  onError: RequestErrorSink;
+  /** The handler of each request type; default `HANDLERS`. */
+  handlers?: HandlerTable | undefined;
 }
 
 /** Replies whose list may outgrow a frame, and the field that holds it (sent in `page` frames first). */
 const PAGED_FIELDS: Partial<Record<RequestType, string>> = { 'workspace.list': 'workspaces', subscribe: 'snapshot' };
 
-function succeed(
-  message: ClientMessage,
-  ctx: RequestContext,
-  options: RouteOptions,
-  started: number,
-  data: unknown,
-): void {
-  let frames: string[];
-  try {
-    const field = PAGED_FIELDS[message.type];
-    frames =
-      message.type === 'ping'
-        ? [encodePong((data as { ts: string }).ts, message.id)]
-        : field === undefined
-          ? [encodeAck(data, message.id)]
-          : encodePagedAck(data as Record<string, unknown>, field, options.maxFrameBytes, message.id);
-  } catch (error) {
-    fail(message, options, started, error); // a result that cannot be encoded is an internal error, answered as one
-    return;
-  }
-  for (let i = 0; i < frames.length - 1; i += 1) options.sendPage(frames[i]!);
-  options.sendReply(frames[frames.length - 1]!, message, started);
-  ctx.replied(options, message.type);
-}
+/**
+ * Runs the handler of a validated request and turns its outcome into exactly one reply (ack, pong or
+ * error) with the request's id, which the caller writes. Knows nothing of sockets.
+ */
+export class Router {
+  private readonly table: Map<RequestType, Handler<RequestType>>;
 
-function fail(message: ClientMessage, options: RouteOptions, started: number, error: unknown): void {
-  const protocolError = toProtocolError(error);
-  if (protocolError.code === 'INTERNAL' || protocolError.code === 'UNAVAILABLE')
-    options.reportError(error, message.type);
-  options.sendReply(encodeError(protocolError, message.id), message, started, protocolError.code);
+  constructor(private readonly options: RouterOptions) {
+    this.table = new Map(Object.entries(options.handlers ?? HANDLERS) as [RequestType, Handler<RequestType>][]);
+  }
+
+  /**
+   * The reply to `message`. A handler that answers synchronously (ping, unsubscribe) gets its reply
+   * at once, without a promise; otherwise the promise resolves to the reply (it never rejects).
+   */
+  route(message: ClientMessage, session: Session): Reply | Promise<Reply> {
+    const ctx = new RequestContext(this.options.service, session, message.id);
+    let result: unknown;
+    try {
+      const handler = this.table.get(message.type);
+      if (handler === undefined) throw new Error(`no handler for ${message.type}`);
+      result = handler(message.data as never, ctx);
+    } catch (error) {
+      return this.failed(message, session, error);
+    }
+    if (!(result instanceof Promise)) return this.answered(message, ctx, result);
+    return result.then(
+      (data: unknown) => this.answered(message, ctx, data),
+      (error: unknown) => this.failed(message, session, error),
+    );
+  }
+
+  private answered(message: ClientMessage, ctx: RequestContext, data: unknown): Reply {
+    let frames: string[];
+    try {
+      const field = PAGED_FIELDS[message.type];
+      frames =
+        message.type === 'ping'
+          ? [encodePong((data as { ts: string }).ts, message.id)]
+          : field === undefined
+            ? [encodeAck(data, message.id)]
+            : encodePagedAck(data as Record<string, unknown>, field, this.options.maxFrameBytes, message.id);
+    } catch (error) {
+      return this.failed(message, ctx.session, error); // a result that cannot be encoded is an internal error, answered as one
+    }
+    const { onError } = this.options;
+    return {
+      pages: frames.length > 1 ? frames.slice(0, -1) : undefined,
+      frame: frames[frames.length - 1]!,
+      errorCode: undefined,
+      afterWrite: ctx.hasAfterReply ? () => ctx.replied(message.type, onError) : undefined,
+    };
+  }
+
+  private failed(message: ClientMessage, session: Session, error: unknown): Reply {
+    const protocolError = toProtocolError(error);
+    this.options.onError(error, { sessionId: session.sessionId, requestType: message.type });
+    return {
+      pages: undefined,
+      frame: encodeError(protocolError, message.id),
+      errorCode: protocolError.code,
+      afterWrite: undefined,
+    };
+  }
 }

@@ -2,21 +2,25 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
+  CONFIG_DEFAULTS,
   TrustedProxies,
   createAuthenticator,
+  logRequestError,
   type Authenticator,
   type Core,
   type Logger,
   type Metrics,
   type Principal,
 } from '@app/core';
-import { CLOSE_CODES, PROTOCOL_VERSION, toProtocolError, type RequestType } from '@app/protocol';
+import { CLOSE_CODES, encodeHello, toProtocolError } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { perMessageDeflateFor, type WsCompressionOptions } from './compression.js';
 import { Connection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
 import { DEFAULT_LIMITS, type ConnectionLimits } from './limits.js';
+import type { RequestErrorSink } from './request-error-sink.js';
 import { Rooms } from './rooms.js';
+import { Router } from './router.js';
 import { UpgradeGuard, refusalResponse } from './upgrade.js';
 import { WriteCoalescer } from './write-coalescer.js';
 import { ReadGate } from './read-gate.js';
@@ -63,15 +67,16 @@ export interface WsServer {
   close(): Promise<void>;
 }
 
+/** What a server given no options uses: the settings' defaults of the config schema (`CONFIG_DEFAULTS`). */
 export const WS_DEFAULTS = {
-  port: 3001,
-  host: '127.0.0.1',
-  heartbeatMs: 30_000,
-  maxMessageBytes: 1024 * 1024,
-  shutdownTimeoutMs: 10_000,
-  handshakeTimeoutMs: 10_000,
-  maxConnections: 10_000,
-  maxConnectionsPerIp: 200,
+  port: CONFIG_DEFAULTS.WS_PORT,
+  host: CONFIG_DEFAULTS.HOST,
+  heartbeatMs: CONFIG_DEFAULTS.HEARTBEAT_MS,
+  maxMessageBytes: CONFIG_DEFAULTS.MAX_MESSAGE_BYTES,
+  shutdownTimeoutMs: CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS,
+  handshakeTimeoutMs: CONFIG_DEFAULTS.HANDSHAKE_TIMEOUT_MS,
+  maxConnections: CONFIG_DEFAULTS.MAX_CONNECTIONS,
+  maxConnectionsPerIp: CONFIG_DEFAULTS.MAX_CONNECTIONS_PER_IP,
 } as const;
 
 export async function createWsServer(options: WsServerOptions): Promise<WsServer> {
@@ -92,7 +97,13 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     metrics,
   });
   const logger = options.logger.child({ module: 'ws-server' });
-  const rooms = new Rooms(core.bus, { logger, metrics });
+  // What the bus misses is read from the event log, as often as the core says its bus needs.
+  const rooms = new Rooms(core.bus, {
+    fetchAfter: core.busRepair.fetchAfter,
+    resyncIntervalMs: core.busRepair.resyncIntervalMs,
+    logger,
+    metrics,
+  });
   const connections = new Set<Connection>();
   const coalescer = new WriteCoalescer();
   const readGate = new ReadGate(MAX_CONCURRENT_REPLAY_READS);
@@ -110,13 +121,17 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     socket.destroy();
   });
 
-  const onError = (error: unknown, context: { sessionId: string; requestType?: RequestType | undefined }): void => {
+  // Request errors are logged under the policy the REST API shares (never a message body).
+  const onError: RequestErrorSink = (error, context) => {
     const protocolError = toProtocolError(error);
-    const cause = protocolError.cause instanceof Error ? `: ${protocolError.cause.message}` : '';
-    logger.error(
-      `Request failed (session ${context.sessionId}${context.requestType ? `, ${context.requestType}` : ''}): ${protocolError.code}${cause}`,
-    );
+    logRequestError(logger, {
+      where: `${context.requestType ?? 'event delivery'} (session ${context.sessionId})`,
+      code: protocolError.code,
+      message: protocolError.message,
+      thrown: error,
+    });
   };
+  const router = new Router({ service: core.service, maxFrameBytes: limits.maxFrameBytes, onError });
 
   const heartbeat = startHeartbeat({
     heartbeatMs: settings.heartbeatMs,
@@ -182,6 +197,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     const connection = new Connection(socket, {
       core,
       rooms,
+      router,
       principal,
       limits,
       metrics,
@@ -208,14 +224,10 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       );
     });
     connection.send(
-      JSON.stringify({
-        type: 'hello',
-        data: {
-          protocol: PROTOCOL_VERSION,
-          sessionId: connection.sessionId,
-          heartbeatMs: settings.heartbeatMs,
-          maxMessageBytes: settings.maxMessageBytes,
-        },
+      encodeHello({
+        sessionId: connection.sessionId,
+        heartbeatMs: settings.heartbeatMs,
+        maxMessageBytes: settings.maxMessageBytes,
       }),
     );
   }

@@ -1,14 +1,13 @@
+import type { AckData, RequestData, RequestType, ServerEvent } from '@app/protocol';
+// Runtime imports only from the zod-free entry: a browser bundle of the client ships no zod (ADR 0009).
 import {
   CLOSE_CODES,
   TERMINAL_CLOSE_CODES,
+  checkRequestData,
+  encodeRequest,
   errorFromFrame,
-  parseRequestData,
   ProtocolError,
-  type AckData,
-  type RequestData,
-  type RequestType,
-  type ServerEvent,
-} from '@app/protocol';
+} from '@app/protocol/lite';
 import { Backoff, backoffDelay } from './backoff.js';
 import { Connection, type CloseInfo, type HelloData, type IncomingMessage } from './connection.js';
 import { Emitter } from './emitter.js';
@@ -116,13 +115,13 @@ export class Client {
     options: RequestOptions = {},
   ): Promise<AckData<TType>> {
     if (this.#state === 'closed') return Promise.reject(this.#closedError());
-    const checked = parseRequestData(type, data);
+    const checked = checkRequestData(type, data);
     if (!checked.ok) return Promise.reject(checked.error);
     const id = options.id ?? globalThis.crypto.randomUUID();
     if (this.#pending.has(id)) {
       return Promise.reject(new ProtocolError('INVALID_MESSAGE', `Request id ${id} is already in use`));
     }
-    const frame = JSON.stringify(data === undefined ? { type, id } : { type, id, data });
+    const frame = encodeRequest(type, id, data);
     const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
     const request: PendingRequest = { id, type, frame, timeoutMs, internal: false };
     const reply = this.#pending.add(request) as Promise<AckData<TType>>;
@@ -345,7 +344,7 @@ export class Client {
     callbacks: ReplyCallbacks,
   ): void {
     const id = globalThis.crypto.randomUUID();
-    const frame = JSON.stringify({ type, id, data });
+    const frame = encodeRequest(type, id, data);
     const request: PendingRequest = { id, type, frame, timeoutMs: this.#options.requestTimeoutMs, internal: true };
     this.#pending.track(request, callbacks);
     this.#transmit(request);

@@ -1,14 +1,5 @@
-import {
-  CLOSE_CODES,
-  parseServerMessage,
-  type Ack,
-  type ErrorFrame,
-  type Hello,
-  type Page,
-  type Pong,
-  type ProtocolError,
-  type ServerEvent,
-} from '@app/protocol';
+import type { Ack, ErrorFrame, Hello, Page, Pong, ProtocolError, ServerEvent } from '@app/protocol';
+import { CLOSE_CODES, encodeRequest, parseServerFrame } from '@app/protocol/lite';
 import type { ResolvedOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 
 /** What `hello` tells about the connection: `sessionId`, `heartbeatMs`, `maxMessageBytes`. */
@@ -182,7 +173,7 @@ export class Connection {
       this.#check();
     }
     if (typeof data !== 'string') return; // binary frames are not part of the protocol
-    const result = parseServerMessage(data);
+    const result = parseServerFrame(data);
     if (this.#hello === undefined) {
       if (!result.ok || result.value.type !== 'hello') return this.abort('The first frame is not a hello');
       this.#hello = result.value.data;
@@ -231,7 +222,7 @@ export class Connection {
     }
     if (idle < intervalMs) return this.#arm(intervalMs - idle);
     this.#pingSentAt = now;
-    this.send(JSON.stringify({ type: 'ping', id: this.#pingId }));
+    this.send(encodeRequest('ping', this.#pingId, undefined));
     this.#arm(pongTimeoutMs);
   };
 

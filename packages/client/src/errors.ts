@@ -1,4 +1,4 @@
-import { ERROR_CODES, ProtocolError } from '@app/protocol';
+import { ERROR_CODES, ProtocolError } from '@app/protocol/lite';
 
 /**
  * Codes of failures detected by the client itself (the server's codes live in `ProtocolError`).

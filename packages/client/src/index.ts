@@ -20,17 +20,15 @@ export {
 } from './options.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { SubscriptionHandlers } from './subscriptions.js';
-// The protocol types an app needs, so it can depend on @app/client alone.
-export {
-  CLOSE_CODES,
-  MUTATION_TYPES,
-  ProtocolError,
-  type AckData,
-  type ErrorCode,
-  type EventType,
-  type RequestData,
-  type RequestType,
-  type ServerEvent,
-  type ServerEventOf,
-  type Workspace,
+// The protocol values and types an app needs, so it can depend on @app/client alone (values from the zod-free entry).
+export { CLOSE_CODES, MUTATION_TYPES, ProtocolError } from '@app/protocol/lite';
+export type {
+  AckData,
+  ErrorCode,
+  EventType,
+  RequestData,
+  RequestType,
+  ServerEvent,
+  ServerEventOf,
+  Workspace,
 } from '@app/protocol';

@@ -1,13 +1,5 @@
-import {
-  REQUESTS,
-  errorFromFrame,
-  type Ack,
-  type ErrorFrame,
-  type Page,
-  type Pong,
-  type RequestType,
-  type Workspace,
-} from '@app/protocol';
+import type { Ack, ErrorFrame, Page, Pong, RequestType, Workspace } from '@app/protocol';
+import { checkReplyData, errorFromFrame } from '@app/protocol/lite';
 import { ClientError } from './errors.js';
 
 /** One request, from `request()` until its reply, timeout or rejection. */
@@ -99,13 +91,13 @@ export class PendingRequests {
     if (message.type === 'error') return this.reject(message.id, errorFromFrame(message));
     const { type } = entry.request;
     const expected = type === 'ping' ? 'pong' : 'ack';
-    const parsed = REQUESTS[type].ack.safeParse(withPages(message.data, entry.pages, PAGED_FIELDS[type]));
-    if (message.type !== expected || !parsed.success) {
+    const data = withPages(message.data, entry.pages, PAGED_FIELDS[type]);
+    if (message.type !== expected || !checkReplyData(type, data)) {
       const reason = message.type !== expected ? `a ${message.type}` : 'data that does not match the schema';
       return this.reject(message.id, new ClientError('INVALID_REPLY', `The reply to ${type} is ${reason}`));
     }
     this.#delete(message.id, entry);
-    entry.resolve(parsed.data);
+    entry.resolve(data);
     return true;
   }
 

@@ -48,6 +48,8 @@ export const configSchema = z.object({
     .max(64 * 1024 * 1024)
     .default(DEFAULT_MAX_MESSAGE_BYTES),
   DB_TIMEOUT_MS: positiveMs.default(5_000),
+  /** How many times a starting process tries to reach the database, a second apart, before it gives up (exit 1). */
+  DB_CONNECT_ATTEMPTS: z.coerce.number().int().min(1).max(3_600).default(30),
   SHUTDOWN_TIMEOUT_MS: positiveMs.default(10_000),
   /** `jwt` needs a key below; `none` (development only) lets anyone in as one anonymous subject. */
   AUTH_MODE: z.enum(['jwt', 'none']).optional(),
@@ -78,6 +80,8 @@ export const configSchema = z.object({
     .int()
     .min(64 * 1024)
     .default(8 * 1024 * 1024),
+  /** How long a connection owed more than MAX_BUFFERED_BYTES may take nothing before it is closed as a slow consumer (1013). */
+  SLOW_CONSUMER_MS: positiveMs.default(5_000),
   MAX_DATA_BYTES: z.coerce
     .number()
     .int()

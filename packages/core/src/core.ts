@@ -1,6 +1,6 @@
 import type { ServerEvent } from '@app/protocol';
 import type { Connection } from 'mongoose';
-import type { Config } from './config.js';
+import { CONFIG_DEFAULTS, type Config } from './config.js';
 import type { EventBus } from './bus/event-bus.js';
 import { InProcessBus } from './bus/in-process.js';
 import { connectDatabase } from './db/connect.js';
@@ -35,23 +35,11 @@ export interface BusRepairSource {
   logger: Logger;
 }
 
-const repairSources = new WeakMap<EventBus, BusRepairSource>();
-
 /**
  * Most events one `fetchAfter` returns: a room's backfill holds one page at a time, so its memory is
  * bounded by this many events of at most MAX_DATA_BYTES each, however far behind the room is.
  */
 export const BUS_REPAIR_PAGE = 32;
-
-/**
- * The event log reader `createCore` registered for its bus. Lets code that only holds the bus (the
- * ws-server's rooms) backfill what the bus missed; undefined for a bus not made by `createCore`.
- */
-export function busRepairSource(bus: EventBus): BusRepairSource | undefined {
-  return repairSources.get(bus);
-}
-
-export const DEFAULT_BUS_RESYNC_MS = 5_000;
 
 /** Everything of `CoreOptions` the config decides (all but the URI and the logger), for every process that starts a core. */
 export function coreOptionsFromConfig(
@@ -97,6 +85,8 @@ export interface Core {
   models: Models;
   service: WorkspaceService;
   bus: EventBus;
+  /** Reads what the bus missed from the event log: the ws-server passes it to its rooms. */
+  busRepair: BusRepairSource;
   logger: Logger;
   /** True while the database answers (used by /ready). */
   isDatabaseReady(): Promise<boolean>;
@@ -107,7 +97,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const connection = await connectDatabase({
     uri: options.mongodbUri,
     dbName: options.dbName,
-    timeoutMs: options.dbTimeoutMs ?? 5_000,
+    timeoutMs: options.dbTimeoutMs ?? CONFIG_DEFAULTS.DB_TIMEOUT_MS,
   });
   let ownBus: EventBus | undefined;
   try {
@@ -127,11 +117,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       isAvailable: () => connection.readyState === 1,
       ...(options.projectionDelayMs === undefined ? {} : { projectionDelayMs: options.projectionDelayMs }),
     });
-    repairSources.set(bus, {
+    const busRepair: BusRepairSource = {
       fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq, undefined, BUS_REPAIR_PAGE),
-      resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? DEFAULT_BUS_RESYNC_MS),
+      // The in-process bus loses nothing: no periodic check of the log.
+      resyncIntervalMs: bus instanceof InProcessBus ? 0 : (options.busResyncMs ?? CONFIG_DEFAULTS.BUS_RESYNC_MS),
       logger: options.logger.child({ module: 'rooms' }),
-    });
+    };
     const repaired = await service.repairAll();
     if (repaired > 0) options.logger.debug(`checked ${repaired} project logs against the read model`);
     let closed = false;
@@ -140,6 +131,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       models,
       service,
       bus,
+      busRepair,
       logger: options.logger,
       async isDatabaseReady() {
         if (closed || connection.readyState !== 1 || connection.db === undefined) return false;

@@ -2,6 +2,7 @@ import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
 import { POINT_READ_CHUNK } from './db/point-reads.js';
 import { EventTail } from './event-tail.js';
+import { readConsecutive } from './read-consecutive.js';
 
 /**
  * Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice.
@@ -76,39 +77,32 @@ export class EventLog {
   }
 
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
-    return this.fetch(projectId, seq, false);
+    return this.fetch(projectId, seq, 'when-read');
   }
   /**
    * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
-   * from it; the rest is read by primary key (`<projectId>:<seq>`; seqs are dense) in growing
-   * parallel chunks, stopping at the first missing seq (every MongoDB-compatible server answers
-   * those from its `_id` index; FerretDB v1 answers range and sort queries on other fields with a
-   * full scan), and kept in the tail.
+   * from it; the rest is read by primary key (`<projectId>:<seq>`) in growing parallel chunks,
+   * stopping at the first missing seq (see `readConsecutive`), and kept in the tail.
    */
   async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
     const last = uptoSeq ?? Number.POSITIVE_INFINITY;
     const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
-    let next = afterSeq + out.length + 1;
-    let chunk = uptoSeq === undefined ? 1 : POINT_READ_CHUNK;
     const read: EventDoc[] = [];
     const fetched: string[] = [];
     try {
-      while (out.length < limit && next <= last) {
-        const count = Math.min(chunk, limit - out.length, last - next + 1);
-        const docs = await Promise.all(
-          Array.from({ length: count }, (_, i) => {
-            fetched.push(EventLog.eventId(projectId, next + i));
-            return this.fetch(projectId, next + i, true);
-          }),
-        );
-        for (const doc of docs) {
-          if (doc === null) return out;
-          out.push(doc);
-          read.push(doc);
-        }
-        next += count;
-        chunk = Math.min(POINT_READ_CHUNK, chunk * 4);
-      }
+      await readConsecutive({
+        fromSeq: afterSeq + out.length + 1,
+        uptoSeq: last,
+        limit: limit - out.length,
+        firstChunk: uptoSeq === undefined ? 1 : POINT_READ_CHUNK,
+        maxChunk: POINT_READ_CHUNK,
+        read: (seq) => {
+          fetched.push(EventLog.eventId(projectId, seq));
+          return this.fetch(projectId, seq, 'by-caller');
+        },
+        into: read,
+      });
+      for (const doc of read) out.push(doc);
       return out;
     } finally {
       // Into the tail first, then let go of the shared reads: a reader arriving in between finds them in one or the other.
@@ -118,10 +112,11 @@ export class EventLog {
   }
 
   /**
-   * One event: from the tail, or the database read of it already in flight, or a new one. A read
-   * made with `keep` stays shared until its caller has put it into the tail (see `readAfter`).
+   * One event: from the tail, or the database read of it already in flight, or a new one. A new read
+   * stays shared until it ends (`when-read`), or until its caller has put it into the tail and lets
+   * go of it (`by-caller`, see `readAfter`).
    */
-  private fetch(projectId: string, seq: number, keep: boolean): Promise<EventDoc | null> {
+  private fetch(projectId: string, seq: number, shareUntil: 'when-read' | 'by-caller'): Promise<EventDoc | null> {
     const held = this.tail.read(projectId, seq - 1, 1)[0];
     if (held !== undefined) return Promise.resolve(held);
     const id = EventLog.eventId(projectId, seq);
@@ -129,7 +124,7 @@ export class EventLog {
     if (running !== undefined) return running;
     const read = this.models.Event.findById(id).lean<StoredEventDoc>().exec().then(fromStoredEvent);
     this.reading.set(id, read);
-    if (!keep) {
+    if (shareUntil === 'when-read') {
       const done = (): void => {
         if (this.reading.get(id) === read) this.reading.delete(id);
       };
@@ -170,7 +165,8 @@ export function eventSize(event: EventDoc): number {
 
 /**
  * The stored form of an event: its `data` and `origin` (client values) as JSON text, so no backend
- * can refuse or alter them (nested arrays, key names, lone surrogates; ADR 0004).
+ * can refuse or alter them (nested arrays, key names, lone surrogates;
+ * docs/decisions/0004-client-values-stored-as-json-text.md).
  */
 export function toStoredEvent(event: EventDoc): StoredEventDoc {
   const { data, origin, ...rest } = event;

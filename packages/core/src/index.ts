@@ -1,7 +1,9 @@
 export * from './config.js';
 export * from './logger.js';
+export * from './request-error-log.js';
 export * from './core.js';
 export * from './workspace-service.js';
+export * from './wire-events.js';
 export * from './event-log.js';
 export * from './keyed-queue.js';
 export type { EventBus, EventListener } from './bus/event-bus.js';

@@ -1,15 +1,24 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, redact, type Logger } from './logger.js';
 import { coreOptionsFromConfig, createCore, type Core } from './core.js';
 
-/** Reads the configuration or ends the process with a message naming each bad variable. */
+/** Writes one line to stderr and ends the process with 1: how every start-up failure ends. */
+function exitWithLine(message: string): never {
+  process.stderr.write(`${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(1);
+}
+
+/**
+ * Reads the configuration or ends the process (1) with one line naming each bad variable (never its value):
+ * `Invalid configuration: PORT: ...; LOG_LEVEL: ...`.
+ */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
   try {
     return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      const [head = '', ...issues] = error.message.split('\n').map((line) => line.trim());
+      exitWithLine(issues.length === 0 ? head : `${head} ${issues.join('; ')}`);
     }
     throw error;
   }
@@ -77,7 +86,7 @@ export function handleProcessSignals(
   });
 }
 
-/** Connects the core, retrying while the database is not yet reachable (mongoose does not retry the first connect). */
+/** Runs `task` up to `attempts` times, `delayMs` apart (mongoose does not retry the first connect to a database). */
 export async function retry<T>(
   task: () => Promise<T>,
   options: { attempts: number; delayMs: number; onRetry?: (error: unknown, attempt: number) => void },
@@ -94,21 +103,91 @@ export async function retry<T>(
 }
 
 /**
- * The start of every process: settings (exit naming a bad variable), the logger, and the core
- * connected to MONGODB_URI (retried while the database is not reachable yet).
+ * Beyond SHUTDOWN_TIMEOUT_MS (which bounds the drain of requests already taken), the time the core gets to
+ * close (read-model writes, database and Redis connections) before the process exits anyway (1).
  */
-export async function bootstrap(): Promise<{ config: Config; logger: Logger; core: Core }> {
-  const config = loadConfigOrExit();
+export const SHUTDOWN_MARGIN_MS = 5_000;
+
+/** How long to wait between attempts to reach the database at start-up. */
+export const DB_CONNECT_RETRY_DELAY_MS = 1_000;
+
+/** One service a process runs: its name in the logs, where it listens, and how it drains on shutdown. */
+export interface ProcessService {
+  /** `HTTP API`, `WebSocket server`: logged as `<name> listening on <url>` and `<name> stopped`. */
+  readonly name: string;
+  readonly url: string;
+  /** Stops taking work and resolves once the work already taken is answered (bounded by SHUTDOWN_TIMEOUT_MS). */
+  close(): Promise<void>;
+}
+
+export interface ServerProcessContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Connected to MONGODB_URI; closed by the process after its services. */
+  readonly core: Core;
+}
+
+export interface ServerProcessOptions {
+  /** The process in its start-up failure line: `<name> failed to start: <reason>`. */
+  readonly name: string;
+  /** Starts the services over the connected core; each listens when the promise resolves. */
+  start(context: ServerProcessContext): Promise<readonly ProcessService[]>;
+  /** The environment the settings are read from (default `process.env`). */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * The life of every server process (apps/api, apps/ws-server, apps/server), so they start, log and stop alike:
+ * settings (a bad one: one line naming it, exit 1), the logger, the core connected to MONGODB_URI (retried
+ * DB_CONNECT_ATTEMPTS times while the database is not reachable yet), the services, one
+ * `<name> listening on <url>` line each, then graceful shutdown on SIGTERM / SIGINT (see handleProcessSignals):
+ * the services drain together, the core closes, exit 0. Any start-up failure is one line with secrets
+ * redacted and no stack, exit 1.
+ */
+export async function runServerProcess(options: ServerProcessOptions): Promise<void> {
+  const config = loadConfigOrExit(options.env);
   const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const mongodbUri = config.MONGODB_URI;
   if (mongodbUri === undefined) {
-    logger.error('MONGODB_URI is not set: start through `pnpm start` (embedded database) or set it');
-    process.exit(1);
+    exitWithLine(
+      `${options.name} failed to start: MONGODB_URI is not set (start through \`pnpm start\`, which provides an embedded database, or set it)`,
+    );
   }
-  const core = await retry(() => createCore({ mongodbUri, logger, ...coreOptionsFromConfig(config) }), {
-    attempts: 30,
-    delayMs: 1_000,
-    onRetry: (error) => logger.warn(`Database not reachable yet (${(error as Error).message}); retrying`),
-  });
-  return { config, logger, core };
+  let core: Core | undefined;
+  let services: readonly ProcessService[];
+  try {
+    const connected = await retry(() => createCore({ mongodbUri, logger, ...coreOptionsFromConfig(config) }), {
+      attempts: config.DB_CONNECT_ATTEMPTS,
+      delayMs: DB_CONNECT_RETRY_DELAY_MS,
+      onRetry: (error, attempt) =>
+        logger.warn(
+          `Database not reachable yet (${messageOf(error)}); retrying (attempt ${attempt + 1} of ${config.DB_CONNECT_ATTEMPTS})`,
+        ),
+    });
+    core = connected;
+    services = await options.start({ config, logger, core: connected });
+  } catch (error) {
+    await core?.close().catch(() => {});
+    exitWithLine(`${options.name} failed to start: ${redact(messageOf(error))}`);
+  }
+  for (const service of services) logger.info(`${service.name} listening on ${service.url}`);
+  const connectedCore = core;
+  handleProcessSignals(
+    logger,
+    async () => {
+      // Every service drains at once: no new work anywhere, work already taken answered, then the core closes.
+      await Promise.all(
+        services.map(async (service) => {
+          await service.close();
+          logger.info(`${service.name} stopped`);
+        }),
+      );
+      await connectedCore.close();
+    },
+    config.SHUTDOWN_TIMEOUT_MS + SHUTDOWN_MARGIN_MS,
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

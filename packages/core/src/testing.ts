@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { CONFIG_DEFAULTS } from './config.js';
 import { createCore, type Core, type CoreOptions } from './core.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -19,7 +20,13 @@ export async function createTestCore(
   dbName = testDbName(),
   options: Partial<CoreOptions> = {},
 ): Promise<Core & { dbName: string }> {
-  const core = await createCore({ mongodbUri, dbName, logger: silentLogger(), dbTimeoutMs: 5_000, ...options });
+  const core = await createCore({
+    mongodbUri,
+    dbName,
+    logger: silentLogger(),
+    dbTimeoutMs: CONFIG_DEFAULTS.DB_TIMEOUT_MS,
+    ...options,
+  });
   const close = core.close.bind(core);
   return {
     ...core,
@@ -90,3 +97,4 @@ export async function startRedis(): Promise<void> {
   await until(redisUp, 10_000);
 }
 export { bsonString, singleHostOf, startDbProxy, viaPort, type DbProxy } from './db-proxy.js';
+export { processAlive, runProcess, runTsMain, type RunningProcess } from './run-process.js';

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { InProcessBus } from '../src/bus/in-process.js';
 import { RedisBus } from '../src/bus/redis.js';
-import { busRepairSource, createCore } from '../src/core.js';
+import { createCore } from '../src/core.js';
 import { silentLogger, startRedis, stopRedis, testDbName } from '../src/testing.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -214,7 +214,7 @@ describe('createCore bus selection', () => {
     const local = await createCore({ mongodbUri, dbName, logger: silentLogger() });
     try {
       expect(local.bus).toBeInstanceOf(InProcessBus);
-      expect(busRepairSource(local.bus)?.resyncIntervalMs).toBe(0);
+      expect(local.busRepair.resyncIntervalMs).toBe(0);
     } finally {
       await local.close();
     }
@@ -228,7 +228,7 @@ describe('createCore bus selection', () => {
     });
     try {
       expect(remote.bus).toBeInstanceOf(RedisBus);
-      const source = busRepairSource(remote.bus)!;
+      const source = remote.busRepair;
       expect(source.resyncIntervalMs).toBe(1234);
       const projectId = 'sel';
       await remote.service.create({ projectId, name: 'A' }, { subject: 'anonymous' });

@@ -1,4 +1,4 @@
-/** WebSocket close codes the server uses (PROTOCOL.md section 6). */
+/** WebSocket close codes the server uses (docs/protocol.md#7-liveness-limits-and-close-codes). */
 export const CLOSE_CODES = {
   /** Server shutting down: reconnect, possibly elsewhere. */
   GOING_AWAY: 1001,
@@ -19,8 +19,6 @@ export const CLOSE_CODES = {
   /** Origin not allowed. Do not retry. */
   FORBIDDEN_ORIGIN: 4003,
 } as const;
-
-export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
 
 /** Close codes after which a client must not reconnect on its own. */
 export const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { MAX_ECHOED_TYPE_LENGTH, MAX_ID_LENGTH } from './constants.js';
-import { ProtocolError, type ErrorCode } from './errors.js';
+import { ProtocolError } from './errors.js';
 import {
   REQUESTS,
   ackSchema,
@@ -213,82 +213,4 @@ export function parseServerMessage(raw: string): ParseResult<ServerMessage> {
   const result = schema.safeParse(parsed);
   if (!result.success) return invalid(issuesOf(result.error));
   return { ok: true, value: result.data as ServerMessage };
-}
-
-/** The wire text of an error reply. */
-export function encodeError(error: ProtocolError, id?: string): string {
-  const frame: ErrorFrame = { type: 'error', code: error.code, message: error.message };
-  if (id !== undefined) frame.id = id;
-  if (error.details !== undefined) frame.details = error.details;
-  return JSON.stringify(frame);
-}
-
-/** The wire text of an ack. */
-export function encodeAck(data: unknown, id?: string): string {
-  return JSON.stringify(id === undefined ? { type: 'ack', data } : { type: 'ack', id, data });
-}
-
-/** Bytes of a string as UTF-8 (without encoding it). */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff)
-      i += 1; // a surrogate pair: 4 bytes for 2 UTF-16 units
-    else bytes += 2;
-  }
-  return bytes;
-}
-
-function encodePage(items: string[], id?: string): string {
-  const head = id === undefined ? '{"type":"page"' : `{"type":"page","id":${JSON.stringify(id)}`;
-  return `${head},"data":{"workspaces":[${items.join(',')}]}}`;
-}
-
-/**
- * The frames of an ack whose list (`field`: `workspaces` of a list, `snapshot` of a subscribe) may
- * not fit in one frame of `maxBytes`: `page` frames with the first workspaces, in order, then the
- * ack with the rest. Just the ack when it fits. A page holds at least one workspace.
- */
-export function encodePagedAck(data: Record<string, unknown>, field: string, maxBytes: number, id?: string): string[] {
-  const whole = encodeAck(data, id);
-  const items = data[field];
-  if (!Array.isArray(items) || utf8Length(whole) <= maxBytes) return [whole];
-  const overhead = Math.max(utf8Length(encodeAck({ ...data, [field]: [] }, id)), utf8Length(encodePage([], id)));
-  const budget = maxBytes - overhead;
-  const frames: string[] = [];
-  let page: string[] = [];
-  let pageBytes = 0;
-  let start = 0;
-  for (let i = 0; i < items.length; i += 1) {
-    const text = JSON.stringify(items[i]);
-    const bytes = utf8Length(text) + (page.length > 0 ? 1 : 0);
-    if (page.length > 0 && pageBytes + bytes > budget) {
-      frames.push(encodePage(page, id));
-      start = i;
-      page = [];
-      pageBytes = 0;
-    }
-    pageBytes += utf8Length(text) + (page.length > 0 ? 1 : 0);
-    page.push(text);
-  }
-  frames.push(encodeAck({ ...data, [field]: items.slice(start) }, id));
-  return frames;
-}
-
-/** The wire text of a pong (written out, not built as an object: it answers every ping, and this is half the cost). */
-export function encodePong(ts: string, id?: string): string {
-  const data = `"data":{"ts":${JSON.stringify(ts)}}}`;
-  return id === undefined ? `{"type":"pong",${data}` : `{"type":"pong","id":${JSON.stringify(id)},${data}`;
-}
-
-/** The wire text of an event; encode once per broadcast, not per subscriber. */
-export function encodeEvent(event: ServerEvent): string {
-  return JSON.stringify(event);
-}
-
-export function errorFromFrame(frame: ErrorFrame): ProtocolError {
-  return new ProtocolError(frame.code as ErrorCode, frame.message, { details: frame.details });
 }

@@ -1,4 +1,7 @@
-/** Version of the wire protocol spoken by this package (PROTOCOL.md). */
+/**
+ * Version of the wire protocol spoken by this package: `hello.protocol` (docs/protocol.md#1-transport); what
+ * each version changed: docs/protocol.md#history.
+ */
 export const PROTOCOL_VERSION = 1;
 
 /** Longest request `id`, project id and workspace id, in characters. */

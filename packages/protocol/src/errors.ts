@@ -1,4 +1,4 @@
-/** Error codes of PROTOCOL.md section 5, with whether a retry can help. */
+/** Error codes of docs/protocol.md#6-errors, with whether a retry can help. */
 export const ERROR_CODES = {
   INVALID_JSON: { retry: false },
   INVALID_MESSAGE: { retry: false },
@@ -16,15 +16,9 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
-}
-
 export interface ProtocolErrorOptions {
   details?: Record<string, unknown> | undefined;
   cause?: unknown;
-  /** WebSocket close code the connection must close with, when the error is fatal to it. */
-  closeCode?: number | undefined;
 }
 
 /** The one error type of the protocol: a code, a safe message and optional details. */
@@ -32,13 +26,11 @@ export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
-  readonly closeCode: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: ProtocolErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
-    this.closeCode = options.closeCode;
   }
 
   /** The wire shape of this error, as sent in an `error` frame (without `type` and `id`). */
@@ -53,4 +45,13 @@ export class ProtocolError extends Error {
 export function toProtocolError(error: unknown): ProtocolError {
   if (error instanceof ProtocolError) return error;
   return new ProtocolError('INTERNAL', 'Internal error', { cause: error });
+}
+
+/** The error an `error` frame reports, as a ProtocolError (what a client rejects the request with). */
+export function errorFromFrame(frame: {
+  code: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+}): ProtocolError {
+  return new ProtocolError(frame.code as ErrorCode, frame.message, { details: frame.details });
 }

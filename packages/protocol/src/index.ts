@@ -6,3 +6,4 @@ export * from './workspace.js';
 export * from './video-job.js';
 export * from './messages/index.js';
 export * from './codec.js';
+export * from './encode.js';

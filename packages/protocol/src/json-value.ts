@@ -26,9 +26,10 @@ export const DEFAULT_JSON_LIMITS: JsonLimits = {
 /**
  * Why a key cannot be stored, or undefined when it can. Keys that would mean operators or paths to
  * MongoDB are refused; any other name is data, `__proto__`, `constructor` and `toString` included:
- * `JSON.parse` makes them own properties, and the server stores `data` as its JSON text (ADR 0004).
+ * `JSON.parse` makes them own properties, and the server stores `data` as its JSON text
+ * (docs/decisions/0004-client-values-stored-as-json-text.md).
  */
-export function keyProblem(key: string): string | undefined {
+function keyProblem(key: string): string | undefined {
   if (key.startsWith('$')) return 'keys must not start with "$"';
   if (key.includes('.')) return 'keys must not contain "."';
   if (key.includes('\u0000')) return 'keys must not contain NUL';

@@ -1,6 +1,5 @@
 import type { AckData } from '@app/protocol';
 import type { Handler } from './types.js';
-import { isoNow } from '../iso-time.js';
 
 /**
  * Joins the project's room first (live events are held from here), then answers with a snapshot or
@@ -8,15 +7,15 @@ import { isoNow } from '../iso-time.js';
  * outside the project's queue); live delivery starts after the ack went out.
  */
 export const subscribe: Handler<'subscribe'> = async (data, ctx) => {
-  const { connection, core } = ctx;
-  const subscription = connection.subscribe(data.projectId);
+  const { session, service } = ctx;
+  const subscription = session.subscribe(data.projectId);
   try {
     let ack: AckData<'subscribe'>;
     if (data.sinceSeq === undefined) {
-      const snapshot = await core.service.snapshot(data.projectId, ctx.mutation);
+      const snapshot = await service.snapshot(data.projectId, ctx.mutation);
       ack = { epoch: snapshot.epoch, seq: snapshot.seq, snapshot: snapshot.workspaces };
     } else {
-      const replay = await core.service.replay(data.projectId, data.sinceSeq, data.epoch, ctx.mutation);
+      const replay = await service.replay(data.projectId, data.sinceSeq, data.epoch, ctx.mutation);
       if (replay.resync === true) {
         ack = replay;
       } else {
@@ -27,14 +26,7 @@ export const subscribe: Handler<'subscribe'> = async (data, ctx) => {
     ctx.afterReply(() => subscription.start(ack.seq));
     return ack;
   } catch (error) {
-    connection.unsubscribe(data.projectId, subscription);
+    session.unsubscribe(data.projectId, subscription);
     throw error;
   }
 };
-
-export const unsubscribe: Handler<'unsubscribe'> = (data, ctx) => {
-  ctx.connection.unsubscribe(data.projectId);
-  return {};
-};
-
-export const ping: Handler<'ping'> = () => ({ ts: isoNow() });

@@ -1,11 +1,13 @@
 import type { Core, MutationContext } from '@app/core';
 import type { AckData, ParsedRequestData, RequestType } from '@app/protocol';
-import type { Connection } from '../connection.js';
+import type { Session } from '../session.js';
 
 /** What a handler gets besides its validated data. */
 export interface HandlerContext {
-  core: Core;
-  connection: Connection;
+  /** The write path and the reads of `@app/core`. */
+  service: Core['service'];
+  /** The connection that asked, narrowed to what handlers use. */
+  session: Session;
   /** Request id, when the request had one. */
   requestId: string | undefined;
   /** Mutation context: subject, request id, origin and the connection's ordering. */
@@ -14,6 +16,7 @@ export interface HandlerContext {
   afterReply(callback: () => void): void;
 }
 
+/** Answers one request: its ack data, at once or later. A throw or rejection becomes the error reply. */
 export type Handler<TType extends RequestType> = (
   data: ParsedRequestData<TType>,
   ctx: HandlerContext,

@@ -1,16 +1,18 @@
 import {
+  MUTATION_TYPES,
   ProtocolError,
   encodeAck,
   encodeError,
   encodeEvent,
   encodePong,
-  isMutationType,
   parseClientMessage,
   type ClientMessage,
   type ServerEvent,
   type Workspace,
 } from '@app/protocol';
 import { startStubServer, type StubPeer, type StubServer } from './stub-server.js';
+
+const isMutation = (type: string): boolean => (MUTATION_TYPES as readonly string[]).includes(type);
 
 interface Project {
   epoch: string;
@@ -126,12 +128,12 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
         if (!parsed.ok) return peer.socket.send(encodeError(parsed.error, parsed.id));
         const { type, id } = parsed.value;
         const repeated = id === undefined ? undefined : replies.get(id);
-        if (repeated !== undefined && isMutationType(type)) return peer.socket.send(repeated);
+        if (repeated !== undefined && isMutation(type)) return peer.socket.send(repeated);
         try {
           const result = handle(peer, parsed.value);
           if (type === 'ping') return peer.socket.send(encodePong(new Date().toISOString(), id));
           const reply = encodeAck(result, id);
-          if (isMutationType(type)) {
+          if (isMutation(type)) {
             applied += 1;
             if (id !== undefined) replies.set(id, reply);
           }

@@ -1,6 +1,7 @@
 import type { ServerEvent } from '@app/protocol';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { CONFIG_DEFAULTS } from '../config.js';
 import type { EventBus, EventListener } from './event-bus.js';
 
 export interface RedisBusOptions {
@@ -29,8 +30,6 @@ export interface RedisBusStats {
   /** Times the subscriber came back and listeners were told to backfill. */
   reconnects: number;
 }
-
-const DEFAULT_PREFIX = 'wsrt';
 
 /**
  * Redis pub/sub as the event bus, a doorbell only: Redis delivers at most once, so every node also
@@ -68,7 +67,7 @@ export class RedisBus implements EventBus {
   private publisherErrorLogged = false;
 
   constructor(options: RedisBusOptions) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.prefix = options.prefix ?? CONFIG_DEFAULTS.REDIS_PREFIX;
     this.logger = options.logger;
     this.maxInFlight = options.maxInFlightPublishes ?? 10_000;
     this.maxDroppedProjects = options.maxDroppedProjects ?? 10_000;

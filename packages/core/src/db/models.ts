@@ -23,7 +23,10 @@ export interface WorkspaceDoc {
   projectId: string;
   name: string;
   version: number;
-  /** JSON text of the workspace's `data` (ADR 0004); a plain object in documents written before it. */
+  /**
+   * JSON text of the workspace's `data` (docs/decisions/0004-client-values-stored-as-json-text.md); a plain
+   * object in documents written before it.
+   */
   data: string | Record<string, unknown>;
   video?: Record<string, unknown> | undefined;
   createdAt: Date;
@@ -54,7 +57,8 @@ export interface EventDoc {
 
 /**
  * An event as stored: `data` and `origin` hold client values, so they are stored as their JSON
- * text, which every backend keeps as it is (ADR 0004). Events written before that hold plain objects.
+ * text, which every backend keeps as it is (docs/decisions/0004-client-values-stored-as-json-text.md).
+ * Events written before that hold plain objects.
  */
 export interface StoredEventDoc extends Omit<EventDoc, 'data' | 'origin'> {
   data: string | Record<string, unknown>;
@@ -163,7 +167,9 @@ const eventSchema = new Schema<StoredEventDoc>(
   { versionKey: false, minimize: false, strict: true, collection: 'events' },
 );
 // No index on projectId or seq: `_id` (`<projectId>:<seq>`) answers every read of the log and makes a
-// seq impossible to store twice (docs/decisions/0003). `key` is unique: a request is never stored twice.
+// seq impossible to store twice (docs/decisions/0001-event-first-write-path.md; on FerretDB the `_id` index
+// serves those reads only with docs/decisions/0003-ferretdb-id-index-patch.md). `key` is unique: a request is
+// never stored twice.
 eventSchema.index({ key: 1 }, { unique: true });
 
 export interface Models {

@@ -18,7 +18,6 @@ export const eventDataSchemas = {
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;
-export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];
 export type EventData<TType extends EventType> = z.infer<(typeof eventDataSchemas)[TType]>;
 
 function eventSchema<TType extends EventType>(type: TType) {

@@ -40,14 +40,7 @@ export const REQUESTS = {
 export type RequestType = keyof typeof REQUESTS;
 export const REQUEST_TYPES = Object.keys(REQUESTS) as RequestType[];
 
-/** Request types that change stored data: idempotent by request id, resent by the client after a drop. */
-export const MUTATION_TYPES = [
-  'workspace.create',
-  'workspace.update',
-  'workspace.delete',
-  'workspace.reorder',
-] as const;
-export type MutationType = (typeof MUTATION_TYPES)[number];
+export { MUTATION_TYPES, type MutationType } from './mutation-types.js';
 
 /** What the caller sends as `data` for a request type. */
 export type RequestData<TType extends RequestType> = z.input<(typeof REQUESTS)[TType]['data']>;
@@ -58,8 +51,4 @@ export type AckData<TType extends RequestType> = z.output<(typeof REQUESTS)[TTyp
 
 export function isRequestType(type: string): type is RequestType {
   return Object.hasOwn(REQUESTS, type);
-}
-
-export function isMutationType(type: string): type is MutationType {
-  return (MUTATION_TYPES as readonly string[]).includes(type);
 }

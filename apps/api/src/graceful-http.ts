@@ -16,7 +16,7 @@ const UNAVAILABLE_BODY = JSON.stringify({
   message: 'Server is shutting down; retry on another node or later',
 });
 
-/** An HTTP server for `handler` that drains, as apps/api's main does on its own, instead of cutting requests. */
+/** An HTTP server for `handler` that drains on shutdown instead of cutting requests already taken. */
 export function createGracefulHttpServer(handler: RequestListener): GracefulHttpServer {
   let closing: Promise<void> | undefined;
   const inFlight = new Set<ServerResponse>();

@@ -1,25 +1,33 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 
-export interface Run {
+export interface RunningProcess {
   child: ChildProcess;
+  /** stdout and stderr together, in the order they arrived. */
   output: () => string;
+  stdout: () => string;
+  stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first match of `pattern` in stdout + stderr; rejects if the process exits first. */
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-/** Spawns a command, collecting stdout and stderr together. */
-export function run(command: string, args: string[], options: SpawnOptions): Run {
+/** Spawns a command, collecting its stdout and stderr. For tests only. */
+export function runProcess(command: string, args: string[], options: SpawnOptions): RunningProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let stdout = '';
+  let stderr = '';
   const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    out += chunk.toString('utf8');
+  const onData = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    out += text;
+    if (stream === 'stdout') stdout += text;
+    else stderr += text;
     for (const listener of [...listeners]) listener();
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData('stdout'));
+  child.stderr?.on('data', onData('stderr'));
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
@@ -27,6 +35,8 @@ export function run(command: string, args: string[], options: SpawnOptions): Run
   return {
     child,
     output: () => out,
+    stdout: () => stdout,
+    stderr: () => stderr,
     exited,
     waitFor(pattern) {
       return new Promise((resolve, reject) => {
@@ -46,8 +56,20 @@ export function run(command: string, args: string[], options: SpawnOptions): Run
   };
 }
 
+/**
+ * Runs an app's TypeScript entry (`src/main.ts` of `appDir`) as its own process on the workspace sources,
+ * as `pnpm start` does: `node --conditions=@app/source --import tsx`. For tests only.
+ */
+export function runTsMain(
+  appDir: string,
+  env: Record<string, string | undefined>,
+  main = 'src/main.ts',
+): RunningProcess {
+  return runProcess(process.execPath, ['--conditions=@app/source', '--import', 'tsx', main], { cwd: appDir, env });
+}
+
 /** Whether a process (or, with a negative id, any process of that group) exists. */
-export function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

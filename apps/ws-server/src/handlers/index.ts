@@ -1,0 +1,17 @@
+import type { HandlerTable } from './types.js';
+import { ping } from './ping.js';
+import { subscribe } from './subscribe.js';
+import { unsubscribe } from './unsubscribe.js';
+import { workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate } from './workspace.js';
+
+/** Request type -> handler. The `HandlerTable` type makes the compiler insist on one entry per request type. */
+export const HANDLERS: HandlerTable = {
+  'workspace.create': workspaceCreate,
+  'workspace.update': workspaceUpdate,
+  'workspace.delete': workspaceDelete,
+  'workspace.reorder': workspaceReorder,
+  'workspace.list': workspaceList,
+  subscribe,
+  unsubscribe,
+  ping,
+};

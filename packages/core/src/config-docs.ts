@@ -1,0 +1,366 @@
+import type { configSchema } from './config.js';
+
+/** The name of a setting: a key of the config schema (an environment variable). */
+export type SettingName = keyof typeof configSchema.shape;
+
+/** One row of a settings table: one setting, or a few read together (`RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST`). */
+export interface SettingsRow {
+  readonly settings: readonly SettingName[];
+  /** The third column: what the setting does (Markdown, one line, no `|`). */
+  readonly text: string;
+}
+
+/** The markdown files whose settings tables are generated, and what their third column is called. */
+export const SETTINGS_DOC_FILES = {
+  'README.md': { textHeader: 'meaning' },
+  'docs/operations.md': { textHeader: 'what it does' },
+} as const;
+
+export type SettingsDocFile = keyof typeof SETTINGS_DOC_FILES;
+
+/**
+ * The default column of a setting the schema leaves unset (its CONFIG_DEFAULTS value is `undefined`).
+ * Every other default is read from CONFIG_DEFAULTS, never written here.
+ */
+export const UNSET_DEFAULTS: Partial<Record<SettingName, string>> = {
+  MONGODB_URI: '(embedded)',
+  LOG_FORMAT: '`pretty` (`json` when `NODE_ENV=production`)',
+  AUTH_MODE: '`jwt` when a key is set',
+  ALLOWED_ORIGINS: '(unset: any)',
+  RUNWAYML_API_SECRET: '(unset: simulator)',
+  RUNWAYML_BASE_URL: "(Runway's API)",
+  VIDEO_STORAGE_DIR: '`videos` under `DATA_DIR`',
+};
+
+/**
+ * The settings tables of README.md and docs/operations.md, by the id of their marker
+ * (`<!-- settings-table: <id> -->` ... `<!-- settings-table-end -->`). Every setting of the schema has a row
+ * in each file. To add a setting: add it to `configSchema` (packages/core/src/config.ts) with a doc comment,
+ * add a row for it to one table of each file here, then run `pnpm docs:settings`.
+ */
+export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<string, readonly SettingsRow[]>>>> = {
+  'README.md': {
+    'readme-general': [
+      { settings: ['PORT'], text: 'HTTP API port' },
+      { settings: ['WS_PORT'], text: 'WebSocket port' },
+      { settings: ['HOST'], text: 'interface both listen on' },
+      { settings: ['MONGODB_URI'], text: 'MongoDB connection string; unset: the embedded server' },
+      { settings: ['MONGODB_DB'], text: 'database name' },
+      { settings: ['DATA_DIR'], text: 'where the embedded database keeps its files' },
+      { settings: ['LOG_LEVEL'], text: '`error`, `warn`, `info`, `debug`' },
+      { settings: ['LOG_FORMAT'], text: '`pretty` is `[YYYY-MM-DD HH:mm:ss] info: message`' },
+      { settings: ['NODE_ENV'], text: '`development`, `production`, `test`' },
+      { settings: ['HEARTBEAT_MS'], text: 'server ping interval; a peer missing one ping is dropped at the next tick' },
+      {
+        settings: ['MAX_MESSAGE_BYTES'],
+        text: 'largest frame read (close 1009 above it) and sent (longer lists and snapshots go out in `page` frames); also the HTTP body limit',
+      },
+      {
+        settings: ['DB_TIMEOUT_MS'],
+        text: 'how long a database operation may wait for the server before `UNAVAILABLE`',
+      },
+      {
+        settings: ['DB_CONNECT_ATTEMPTS'],
+        text: 'how many times a starting process tries to reach the database, a second apart, before it exits 1',
+      },
+      {
+        settings: ['PROJECTION_DELAY_MS'],
+        text: 'how long after a commit the read model (workspace documents, project heads) is written, all commits meanwhile together; acks never wait for it (`0`: right after each commit)',
+      },
+      {
+        settings: ['SHUTDOWN_TIMEOUT_MS'],
+        text: 'how long SIGTERM / SIGINT (Ctrl-C) waits for in-flight requests, REST and WebSocket (see [Stopping](#stopping))',
+      },
+      {
+        settings: ['REDIS_URL'],
+        text: '`redis://…`: events travel between nodes over Redis pub/sub (see [`docs/operations.md`](docs/operations.md)); unset: in-process bus, single node',
+      },
+      { settings: ['REDIS_PREFIX'], text: 'channel prefix, so several deployments can share one Redis' },
+      {
+        settings: ['BUS_RESYNC_MS'],
+        text: 'with Redis: how often each node checks the event log for events the bus missed (`0`: only on gaps and reconnects)',
+      },
+    ],
+    'readme-limits': [
+      {
+        settings: ['AUTH_MODE'],
+        text: '`none` = no authentication, one anonymous subject (development only; refused with `NODE_ENV=production`; the server logs a loud warning). `pnpm start` sets it when no key is configured',
+      },
+      {
+        settings: ['AUTH_JWT_SECRET'],
+        text: 'HS256 secret (at least 32 characters). Tokens come in `Authorization: Bearer` or `?access_token=`',
+      },
+      {
+        settings: ['AUTH_JWT_PUBLIC_KEY_FILE', 'AUTH_JWKS_FILE'],
+        text: 'PEM public key / JWKS file for RS/PS/ES/EdDSA tokens instead of a secret',
+      },
+      { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` when set' },
+      { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'leeway for `exp` / `nbf`' },
+      {
+        settings: ['ALLOWED_ORIGINS'],
+        text: 'comma-separated exact origins (`https://app.example.com`); a browser upgrade from another origin gets 403',
+      },
+      {
+        settings: ['TRUSTED_PROXIES'],
+        text: "comma-separated proxy addresses and CIDR ranges (IPv4, IPv6; `loopback`, `linklocal`, `uniquelocal`) whose `X-Forwarded-For` is believed: the client is the rightmost entry that is not one of them, as with Express's `trust proxy`; entries further left are never believed. Per-IP limits on WebSocket and REST alike",
+      },
+      { settings: ['MAX_CONNECTIONS'], text: 'open WebSockets per process; past it upgrades get 503' },
+      { settings: ['MAX_CONNECTIONS_PER_IP'], text: 'per client address; past it upgrades get 429' },
+      {
+        settings: ['RATE_LIMIT_PER_SEC', 'RATE_LIMIT_BURST'],
+        text: 'token bucket per connection; past it each request gets `RATE_LIMITED` with `retryAfterMs`',
+      },
+      {
+        settings: ['RATE_LIMIT_MAX_STRIKES'],
+        text: 'refused requests in a row before the connection is closed with 1008',
+      },
+      {
+        settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
+        text: 'token bucket per subject on the REST API (`/api`), per client address when unauthenticated (`AUTH_MODE=none`, or a request refused with 401); past it `429 RATE_LIMITED` with `details.retryAfterMs` and `Retry-After`',
+      },
+      { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to (`FORBIDDEN` past it)' },
+      {
+        settings: ['MAX_BUFFERED_BYTES'],
+        text: 'bytes owed to one connection (send buffer, replies waiting, events not sent yet); a reader owed more that takes nothing for `SLOW_CONSUMER_MS` is closed with 1013 (at once past 8x this in memory). Events past it wait in the event log, not in memory',
+      },
+      {
+        settings: ['SLOW_CONSUMER_MS'],
+        text: 'how long a connection owed more than `MAX_BUFFERED_BYTES` may take nothing before it is closed with 1013 (a reader that keeps reading is paced, not closed)',
+      },
+      {
+        settings: ['MAX_DATA_BYTES', 'MAX_DATA_DEPTH'],
+        text: 'workspace `data` size and nesting (at most these protocol maxima), on WebSocket and REST writes alike; any JSON object within the limits is stored as sent and comes back equal, on every backend ([ADR 0004](docs/decisions/0004-client-values-stored-as-json-text.md))',
+      },
+      { settings: ['HANDSHAKE_TIMEOUT_MS'], text: 'time to send the upgrade request (slowloris guard)' },
+      {
+        settings: ['IDLE_TIMEOUT_MS'],
+        text: 'a connection with no subscription that sends nothing this long is closed (1000); `0` turns it off',
+      },
+      {
+        settings: ['WS_COMPRESSION'],
+        text: '`on`: permessage-deflate with clients that offer it (browsers, `@app/client` in Node); costs CPU per frame and memory per connection, see [`docs/operations.md`](docs/operations.md#compression)',
+      },
+      { settings: ['WS_COMPRESSION_THRESHOLD_BYTES'], text: 'frames below it go out uncompressed' },
+      {
+        settings: ['WS_COMPRESSION_WINDOW_BITS', 'WS_COMPRESSION_MEM_LEVEL'],
+        text: "the server's deflate window (9-15) and zlib memLevel (1-9): about 2^(bits+2) + 2^(memLevel+9) bytes per compressing connection (32 KiB by default)",
+      },
+      { settings: ['WS_COMPRESSION_LEVEL'], text: 'zlib level, 1 (fastest) to 9 (smallest)' },
+      {
+        settings: ['WS_COMPRESSION_CONCURRENCY'],
+        text: 'zlib jobs in flight at once per process; more fragments memory (ws#1202)',
+      },
+    ],
+    'readme-video': [
+      {
+        settings: ['RUNWAYML_API_SECRET'],
+        text: 'Runway API key (never logged)',
+      },
+      {
+        settings: ['RUNWAYML_BASE_URL'],
+        text: 'Runway API base URL (`pnpm start` points it at the simulator without a key)',
+      },
+      {
+        settings: ['VIDEO_POLL_MS'],
+        text: 'shortest time between two polls of one job',
+      },
+      {
+        settings: ['VIDEO_STATUS_INTERVAL_MS'],
+        text: 'at most one progress-only `video.status_update` per job this often (status changes and the final one always go)',
+      },
+      {
+        settings: ['VIDEO_LEASE_MS'],
+        text: "a node's claim on a job; another node takes a dead node's jobs over after it",
+      },
+      {
+        settings: ['VIDEO_JOB_TIMEOUT_MS'],
+        text: 'a job not done this long after creation fails with `TIMEOUT`',
+      },
+      {
+        settings: ['VIDEO_PROVIDER_TIMEOUT_MS'],
+        text: 'longest provider call; a create that times out fails its job (never resubmitted: it may have started a paid task)',
+      },
+      {
+        settings: ['VIDEO_DOWNLOAD_TIMEOUT_MS'],
+        text: 'longest download of a finished video',
+      },
+      {
+        settings: ['VIDEO_STORAGE_DIR'],
+        text: 'finished videos, served at `GET /videos/<jobId>.mp4` (Range requests)',
+      },
+    ],
+  },
+  'docs/operations.md': {
+    'operations-processes': [
+      {
+        settings: ['NODE_ENV'],
+        text: '`development`, `production`, `test`. `production` switches logs to JSON and forbids `AUTH_MODE=none`.',
+      },
+      { settings: ['HOST'], text: 'interface to listen on; `0.0.0.0` (or `::`) behind a load balancer' },
+      { settings: ['PORT'], text: 'HTTP API port (`0`: any free port)' },
+      { settings: ['WS_PORT'], text: 'WebSocket port (`0`: any free port)' },
+      {
+        settings: ['SHUTDOWN_TIMEOUT_MS'],
+        text: 'on SIGTERM/SIGINT: how long in-flight requests (WebSocket and REST) may finish before clients are closed (1001) and remaining HTTP connections are cut',
+      },
+      { settings: ['LOG_LEVEL'], text: '`error`, `warn`, `info`, `debug`' },
+      { settings: ['LOG_FORMAT'], text: '`pretty` is `[YYYY-MM-DD HH:mm:ss] info: message`' },
+      { settings: ['DATA_DIR'], text: 'where the embedded database (only without `MONGODB_URI`) keeps its files' },
+    ],
+    'operations-storage': [
+      {
+        settings: ['MONGODB_URI'],
+        text: 'MongoDB connection string (`mongodb://` or `mongodb+srv://`). Production: a replica set or Atlas; event writes use `w: "majority", j: true`.',
+      },
+      { settings: ['MONGODB_DB'], text: 'database name; every node of one deployment uses the same' },
+      {
+        settings: ['DB_TIMEOUT_MS'],
+        text: 'how long a database operation may wait before the request fails with `UNAVAILABLE`',
+      },
+      {
+        settings: ['DB_CONNECT_ATTEMPTS'],
+        text: 'how many times a starting process tries to reach the database (each try waits up to `DB_TIMEOUT_MS`, a second between tries) before it gives up: one line on stderr, exit 1. Raise it when the database may start after the nodes (one container group)',
+      },
+      {
+        settings: ['PROJECTION_DELAY_MS'],
+        text: "how long after a commit the node writes the read model (the `workspaces` documents and each project's head in `projects`); every commit in between is written together, one update per changed workspace. Acks and events never wait for it: they follow the event log, and every node folds the events past a project's head when it loads the project. Lower it if other tools read the `workspaces` collection directly and need it fresher (its `data` field, like an event's `data`, holds the JSON text of the client's value: [ADR 0004](decisions/0004-client-values-stored-as-json-text.md)); raise it to spend fewer database writes on busy projects. `0`: write right after each commit.",
+      },
+    ],
+    'operations-bus': [
+      {
+        settings: ['REDIS_URL'],
+        text: '`redis://[user:password@]host:port[/db]` or `rediss://` (TLS). Set: events travel between nodes over Redis pub/sub. Unset: in-process bus, single node only. Must be set on every node, API nodes included (their REST writes must reach WebSocket clients).',
+      },
+      {
+        settings: ['REDIS_PREFIX'],
+        text: 'channel prefix: channels are `<prefix>:events:<projectId>`. Give each deployment (or test) sharing one Redis its own prefix. 1-64 characters of `A-Z a-z 0-9 _ . : -`.',
+      },
+      {
+        settings: ['BUS_RESYNC_MS'],
+        text: 'how often each node checks each subscribed project against the event log (with Redis). It bounds how late an event can be when its publish was lost without any reconnect; `0` turns the periodic check off (gap and reconnect repairs still run).',
+      },
+    ],
+    'operations-limits': [
+      {
+        settings: ['HEARTBEAT_MS'],
+        text: 'server ping interval; a peer that misses one ping is dropped at the next tick',
+      },
+      {
+        settings: ['MAX_MESSAGE_BYTES'],
+        text: 'largest frame read (close 1009 above it) and sent (longer lists and snapshots go out in `page` frames); also the HTTP body limit',
+      },
+      { settings: ['MAX_DATA_BYTES'], text: 'largest workspace `data` (JSON)' },
+      { settings: ['MAX_DATA_DEPTH'], text: 'deepest nesting of workspace `data`' },
+      {
+        settings: ['MAX_BUFFERED_BYTES'],
+        text: 'bytes owed to one connection past which, if it takes nothing for `SLOW_CONSUMER_MS`, it is closed as a slow consumer (1013); also its in-memory budget of held events (8x it in memory closes at once)',
+      },
+      {
+        settings: ['SLOW_CONSUMER_MS'],
+        text: 'how long a connection owed more than `MAX_BUFFERED_BYTES` may take nothing before it is closed as a slow consumer (1013)',
+      },
+      { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to' },
+      { settings: ['MAX_CONNECTIONS'], text: 'connections per node' },
+      {
+        settings: ['MAX_CONNECTIONS_PER_IP'],
+        text: 'connections per client address per node (a slot is held from the upgrade request until its socket closes, however the upgrade ends; `ws_connection_slots` / `ws_connection_slot_addresses` in `/metrics`)',
+      },
+      {
+        settings: ['RATE_LIMIT_PER_SEC', 'RATE_LIMIT_BURST'],
+        text: 'requests per connection (token bucket); over it: `RATE_LIMITED`',
+      },
+      {
+        settings: ['RATE_LIMIT_MAX_STRIKES'],
+        text: 'refused requests in a row before the connection is closed (1008)',
+      },
+      {
+        settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
+        text: 'REST requests under `/api` per subject (token bucket), per client address ([section 2](#2-n-nodes-behind-a-load-balancer), `TRUSTED_PROXIES`) when unauthenticated: with `AUTH_MODE=none`, and for requests refused with 401; over it: `429 RATE_LIMITED` with `details.retryAfterMs` and a `Retry-After` header (seconds). Per node: with N API nodes a subject can make N times as many. `/health`, `/ready` and `/metrics` are not limited (`http_rate_limited_total` counts refusals)',
+      },
+      { settings: ['HANDSHAKE_TIMEOUT_MS'], text: 'time allowed to complete the upgrade and authentication' },
+      {
+        settings: ['IDLE_TIMEOUT_MS'],
+        text: 'a connection without subscriptions that sends nothing this long is closed (0: never)',
+      },
+    ],
+    'operations-compression': [
+      {
+        settings: ['WS_COMPRESSION'],
+        text: '`on`: the WebSocket port accepts permessage-deflate from clients that offer it (every browser; `@app/client` in Node through `ws`, which offers it by default). Off, the extension is not negotiated and frames go out as they are.',
+      },
+      {
+        settings: ['WS_COMPRESSION_THRESHOLD_BYTES'],
+        text: 'frames smaller than this are sent uncompressed (each message is compressed on its own, `server_no_context_takeover`, which is also what makes ws apply the threshold)',
+      },
+      {
+        settings: ['WS_COMPRESSION_WINDOW_BITS'],
+        text: "the server's deflate window, 9-15 (`server_max_window_bits`, also what the client inflates with). A client that asks for a smaller `server_max_window_bits` itself is refused with 400 by ws: lower this only if none of your clients do",
+      },
+      { settings: ['WS_COMPRESSION_MEM_LEVEL'], text: "zlib memLevel of the server's deflate, 1-9" },
+      { settings: ['WS_COMPRESSION_LEVEL'], text: 'zlib level, 1 (fastest) to 9 (smallest)' },
+      {
+        settings: ['WS_COMPRESSION_CONCURRENCY'],
+        text: 'zlib jobs in flight at once in the process (ws has one limiter per process, set by the first server)',
+      },
+    ],
+    'operations-auth': [
+      {
+        settings: ['AUTH_MODE'],
+        text: '`jwt`: every connection and request needs a valid token; `none`: development only, everyone is one anonymous subject (refused with `NODE_ENV=production`)',
+      },
+      { settings: ['AUTH_JWT_SECRET'], text: 'HMAC key (at least 32 characters)' },
+      {
+        settings: ['AUTH_JWT_PUBLIC_KEY_FILE', 'AUTH_JWKS_FILE'],
+        text: 'public key / JWKS file for asymmetric tokens',
+      },
+      { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` claims' },
+      { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'allowed clock skew for `exp` / `nbf`' },
+      {
+        settings: ['ALLOWED_ORIGINS'],
+        text: 'comma-separated exact origins allowed to open WebSockets from a browser',
+      },
+      {
+        settings: ['TRUSTED_PROXIES'],
+        text: 'comma-separated proxy addresses and CIDR ranges, IPv4 or IPv6 (`127.0.0.1, 10.0.0.0/8, fd00::/8`; an IPv4 entry also matches its IPv4-mapped form `::ffff:…` and the reverse; `loopback`, `linklocal`, `uniquelocal` name those ranges) whose `X-Forwarded-For` is believed: the client address is the rightmost entry that is not a trusted proxy ([section 2](#2-n-nodes-behind-a-load-balancer)). Used by the per-IP connection cap and the REST rate limit. A malformed entry stops the process naming its position',
+      },
+    ],
+    'operations-video': [
+      {
+        settings: ['RUNWAYML_API_SECRET'],
+        text: 'Runway API key (never logged). Unset, `pnpm start` starts the simulated provider (`apps/provider-sim`) and points the server at it',
+      },
+      {
+        settings: ['RUNWAYML_BASE_URL'],
+        text: 'base URL of the Runway API; `pnpm start` sets it to the simulator when no key is set',
+      },
+      {
+        settings: ['VIDEO_POLL_MS'],
+        text: 'shortest time between two polls of one job (Runway asks for at least 5 s); polls add up to 25 % jitter, THROTTLED tasks and failed polls back off exponentially (up to 60 s), a 429 waits at least its `Retry-After`',
+      },
+      {
+        settings: ['VIDEO_STATUS_INTERVAL_MS'],
+        text: 'at most one progress-only `video.status_update` per job this often; every change of status and the final one go at once',
+      },
+      {
+        settings: ['VIDEO_LEASE_MS'],
+        text: "how long a node's claim on a job lasts without renewal (renewed every third of it); after a node dies, another takes its jobs over after at most this long ([ADR 0008](decisions/0008-video-jobs-and-leases.md))",
+      },
+      {
+        settings: ['VIDEO_JOB_TIMEOUT_MS'],
+        text: 'a job not finished this long after it was created fails with `TIMEOUT`, and its provider task is cancelled',
+      },
+      {
+        settings: ['VIDEO_PROVIDER_TIMEOUT_MS'],
+        text: 'longest wait for one provider call; a poll that times out is retried, a create that times out fails its job (`PROVIDER_TIMEOUT`: it may have started a task, so it is never resubmitted)',
+      },
+      {
+        settings: ['VIDEO_DOWNLOAD_TIMEOUT_MS'],
+        text: 'longest download of a finished video into storage',
+      },
+      {
+        settings: ['VIDEO_STORAGE_DIR'],
+        text: 'where finished videos are stored (`<jobId>.mp4`), served at `GET /videos/<jobId>.mp4` with Range requests, behind the same authentication and rate limit as `/api`; with several API nodes, a directory they all share',
+      },
+    ],
+  },
+};

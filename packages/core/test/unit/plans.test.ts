@@ -1,0 +1,159 @@
+import { ProtocolError, type Workspace } from '@app/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  planCreate,
+  planDelete,
+  planReorder,
+  planUpdate,
+  type PlanOutcome,
+  type PlanView,
+} from '../../src/write-path/plans.js';
+
+const NOW = '2026-01-02T03:04:05.000Z';
+
+function workspace(id: string, position: number, overrides: Partial<Workspace> = {}): Workspace {
+  return {
+    id,
+    projectId: 'p',
+    name: id.toUpperCase(),
+    position,
+    version: 1,
+    data: { prompt: id },
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** A project as a plan sees it, with a fixed time and predictable new ids. */
+function view(workspaces: Workspace[], seq = workspaces.length): PlanView {
+  let ids = 0;
+  return {
+    seq,
+    order: workspaces.map((w) => w.id),
+    now: NOW,
+    workspace: (id) => workspaces.find((w) => w.id === id),
+    newWorkspaceId: () => `new-${++ids}`,
+  };
+}
+
+function refusalOf(outcome: PlanOutcome): ProtocolError {
+  if (!('refusal' in outcome)) throw new Error(`expected a refusal, got ${JSON.stringify(outcome)}`);
+  expect(outcome.refusal).toBeInstanceOf(ProtocolError);
+  return outcome.refusal;
+}
+
+describe('planCreate', () => {
+  it('appends a new workspace at version 1 with the batch time and an empty data object by default', () => {
+    expect(planCreate({ projectId: 'p', name: 'Intro' }, view([workspace('a', 0)]))).toEqual({
+      event: {
+        type: 'workspace.created',
+        data: {
+          workspace: {
+            id: 'new-1',
+            projectId: 'p',
+            name: 'Intro',
+            position: 1,
+            version: 1,
+            data: {},
+            createdAt: NOW,
+            updatedAt: NOW,
+          },
+        },
+      },
+    });
+  });
+
+  it('inserts at the requested position, and clamps a position past the end to the end', () => {
+    const current = view([workspace('a', 0), workspace('b', 1)]);
+    const at = (position: number) => {
+      const outcome = planCreate({ projectId: 'p', name: 'x', position, data: { k: 1 } }, current);
+      if (!('event' in outcome)) throw new Error('refused');
+      return outcome.event.data.workspace;
+    };
+    expect(at(0)).toMatchObject({ position: 0, data: { k: 1 } });
+    expect(at(1).position).toBe(1);
+    expect(at(99).position).toBe(2);
+  });
+
+  it('creates the first workspace of a project that has no events', () => {
+    const outcome = planCreate({ projectId: 'fresh', name: 'first' }, view([], 0));
+    expect(outcome).toMatchObject({
+      event: { type: 'workspace.created', data: { workspace: { projectId: 'fresh', position: 0 } } },
+    });
+  });
+});
+
+describe('planUpdate', () => {
+  const a = workspace('a', 0, { version: 3 });
+
+  it('applies the patch, bumps the version and the update time, and keeps the rest', () => {
+    expect(planUpdate({ id: 'a', patch: { name: 'renamed' } }, view([a]))).toEqual({
+      event: { type: 'workspace.updated', data: { workspace: { ...a, name: 'renamed', version: 4, updatedAt: NOW } } },
+    });
+    expect(planUpdate({ id: 'a', patch: { data: { prompt: 'new' } }, expectedVersion: 3 }, view([a]))).toEqual({
+      event: {
+        type: 'workspace.updated',
+        data: { workspace: { ...a, data: { prompt: 'new' }, version: 4, updatedAt: NOW } },
+      },
+    });
+  });
+
+  it('refuses a workspace that does not exist with NOT_FOUND', () => {
+    const refusal = refusalOf(planUpdate({ id: 'missing', patch: { name: 'x' } }, view([a])));
+    expect(refusal.code).toBe('NOT_FOUND');
+    expect(refusal.message).toBe('Workspace missing does not exist');
+  });
+
+  it('refuses another expected version with CONFLICT carrying the current workspace', () => {
+    const refusal = refusalOf(planUpdate({ id: 'a', patch: { name: 'x' }, expectedVersion: 2 }, view([a])));
+    expect(refusal.code).toBe('CONFLICT');
+    expect(refusal.message).toBe('Workspace is at version 3, not 2');
+    expect(refusal.details).toEqual({ workspace: a });
+  });
+});
+
+describe('planDelete', () => {
+  const a = workspace('a', 0, { version: 2 });
+
+  it('deletes a live workspace, at any version or the expected one', () => {
+    const deleted = { event: { type: 'workspace.deleted', data: { id: 'a' } } };
+    expect(planDelete({ id: 'a' }, view([a]))).toEqual(deleted);
+    expect(planDelete({ id: 'a', expectedVersion: 2 }, view([a]))).toEqual(deleted);
+  });
+
+  it('refuses a missing workspace (NOT_FOUND) and another expected version (CONFLICT)', () => {
+    expect(refusalOf(planDelete({ id: 'b' }, view([a]))).code).toBe('NOT_FOUND');
+    const conflict = refusalOf(planDelete({ id: 'a', expectedVersion: 1 }, view([a])));
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.details).toEqual({ workspace: a });
+  });
+});
+
+describe('planReorder', () => {
+  const current = view([workspace('a', 0), workspace('b', 1), workspace('c', 2)]);
+
+  it('stores a permutation of the live workspaces', () => {
+    expect(planReorder({ projectId: 'p', order: ['c', 'a', 'b'] }, current)).toEqual({
+      event: { type: 'workspace.reordered', data: { order: ['c', 'a', 'b'] } },
+    });
+  });
+
+  it('refuses a project without events with NOT_FOUND', () => {
+    const refusal = refusalOf(planReorder({ projectId: 'nowhere', order: [] }, view([], 0)));
+    expect(refusal.code).toBe('NOT_FOUND');
+    expect(refusal.message).toBe('Project nowhere does not exist');
+  });
+
+  it.each([
+    ['a missing id', ['a', 'b']],
+    ['an unknown id', ['a', 'b', 'x']],
+    ['a repeated id', ['a', 'b', 'b']],
+    ['an extra id', ['a', 'b', 'c', 'd']],
+  ])('refuses an order with %s with CONFLICT carrying the current order', (_, order) => {
+    const refusal = refusalOf(planReorder({ projectId: 'p', order }, current));
+    expect(refusal.code).toBe('CONFLICT');
+    expect(refusal.message).toBe("order is not a permutation of the project's workspaces");
+    expect(refusal.details).toEqual({ order: ['a', 'b', 'c'] });
+  });
+});

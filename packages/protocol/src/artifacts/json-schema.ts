@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { MessageSchema } from './message-schemas.js';
+
+export type JsonSchema = Record<string, unknown>;
+export type JsonSchemaTarget = 'draft-2020-12' | 'draft-7';
+
+/**
+ * The JSON Schema of one message with zod's own converter. What JSON Schema cannot say is left to the
+ * server's zod checks (refinements such as "no NUL", and the limits of workspace `data`); `data`
+ * itself, a zod custom type, is described as the JSON object it is.
+ */
+export function toJsonSchema(message: MessageSchema, target: JsonSchemaTarget = 'draft-2020-12'): JsonSchema {
+  return { ...zodToJsonSchema(message.schema, message.io, target), title: message.title };
+}
+
+/** Any zod schema of the protocol as JSON Schema (`io`: as sent, or as received after parsing). */
+export function zodToJsonSchema(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  target: JsonSchemaTarget = 'draft-2020-12',
+): JsonSchema {
+  return z.toJSONSchema(schema, {
+    target,
+    io,
+    // zod calls custom types unrepresentable; they are all JSON objects here (set below).
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === 'custom') ctx.jsonSchema.type = 'object';
+    },
+  }) as JsonSchema;
+}
