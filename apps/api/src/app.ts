@@ -1,11 +1,19 @@
 import express, { type Express } from 'express';
-import { TrustedProxies, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
+import {
+  TrustedProxies,
+  type Authenticator,
+  type Core,
+  type Logger,
+  type Metrics,
+  type VideoRequests,
+} from '@app/core';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
 import { readyRouter } from './routes/ready.js';
 import { videosRouter, type ApiVideos } from './routes/videos.js';
+import { videoJobsRouter } from './routes/video-jobs.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
 /** The parts of `Core` the HTTP API uses. */
@@ -28,6 +36,8 @@ export interface ApiOptions {
   trustedProxies?: TrustedProxies;
   /** Finished videos served at GET /videos/<jobId>.mp4 (same authentication and rate limit as /api) when given. */
   videos?: ApiVideos;
+  /** `POST` / `DELETE /api/workspaces/:id/video` (`@app/video`); without it they answer 503 UNAVAILABLE. */
+  video?: VideoRequests | undefined;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, then 404 and the error handler. */
@@ -52,6 +62,7 @@ export function createApi(options: ApiOptions): Express {
   });
   app.use('/api', gate);
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
+  app.use('/api', videoJobsRouter(options.video));
   if (options.videos !== undefined) app.use('/videos', gate, videosRouter(options.videos));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

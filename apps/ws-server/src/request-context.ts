@@ -1,4 +1,4 @@
-import type { Core, MutationContext } from '@app/core';
+import type { Core, MutationContext, VideoRequests } from '@app/core';
 import type { RequestType } from '@app/protocol';
 import type { HandlerContext } from './handlers/types.js';
 import type { RequestErrorSink } from './request-error-sink.js';
@@ -13,6 +13,7 @@ export class RequestContext implements HandlerContext {
     readonly service: Core['service'],
     readonly session: Session,
     readonly requestId: string | undefined,
+    readonly video: VideoRequests | undefined = undefined,
   ) {}
 
   get mutation(): MutationContext {

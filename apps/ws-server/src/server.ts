@@ -11,6 +11,7 @@ import {
   type Logger,
   type Metrics,
   type Principal,
+  type VideoRequests,
 } from '@app/core';
 import { CLOSE_CODES, encodeHello, toProtocolError } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -48,6 +49,8 @@ export interface WsServerOptions {
   trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** `video.generate` / `video.cancel` (`@app/video`); default none: they are answered UNAVAILABLE. */
+  video?: VideoRequests | undefined;
   /** permessage-deflate, negotiated with clients that offer it; default off. */
   compression?: WsCompressionOptions | undefined;
 }
@@ -131,7 +134,12 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       thrown: error,
     });
   };
-  const router = new Router({ service: core.service, maxFrameBytes: limits.maxFrameBytes, onError });
+  const router = new Router({
+    service: core.service,
+    video: options.video,
+    maxFrameBytes: limits.maxFrameBytes,
+    onError,
+  });
 
   const heartbeat = startHeartbeat({
     heartbeatMs: settings.heartbeatMs,

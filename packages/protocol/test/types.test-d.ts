@@ -26,6 +26,8 @@ describe('public types', () => {
       | 'workspace.delete'
       | 'workspace.reorder'
       | 'workspace.list'
+      | 'video.generate'
+      | 'video.cancel'
       | 'subscribe'
       | 'unsubscribe'
       | 'ping'

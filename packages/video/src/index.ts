@@ -33,3 +33,6 @@ export {
   videoStorageDirFromConfig,
 } from './options-from-config.js';
 export { toStatusEventData, toVideoJobInfo } from './wire-shapes.js';
+export { VideoService, jobIdOf, type VideoServiceOptions } from './video-service.js';
+export { WorkspaceStatusSink } from './workspace-status-sink.js';
+export { startVideoNode, type VideoNode, type VideoNodeOptions } from './video-node.js';

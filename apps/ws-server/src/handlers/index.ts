@@ -2,6 +2,7 @@ import type { HandlerTable } from './types.js';
 import { ping } from './ping.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
+import { videoCancel, videoGenerate } from './video.js';
 import { workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate } from './workspace.js';
 
 /** Request type -> handler. The `HandlerTable` type makes the compiler insist on one entry per request type. */
@@ -11,6 +12,8 @@ export const HANDLERS: HandlerTable = {
   'workspace.delete': workspaceDelete,
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
+  'video.generate': videoGenerate,
+  'video.cancel': videoCancel,
   subscribe,
   unsubscribe,
   ping,

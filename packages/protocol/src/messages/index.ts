@@ -20,7 +20,6 @@ export {
   workspaceReorder,
   workspaceUpdate,
 };
-// Not in REQUESTS yet: the server's handlers for them come with the pipeline's write path.
 export { videoGenerate, videoCancel };
 export * from './events.js';
 export * from './server-frames.js';
@@ -32,6 +31,8 @@ export const REQUESTS = {
   'workspace.delete': workspaceDelete,
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
+  'video.generate': videoGenerate,
+  'video.cancel': videoCancel,
   subscribe,
   unsubscribe,
   ping,
