@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from '@app/core';
@@ -86,6 +87,8 @@ export class VideoPipeline {
   private renewing = false;
 
   constructor(private readonly options: VideoPipelineOptions) {
+    // One stop signal is shared by every provider call and sleep in flight (one per job held): no leak past 10.
+    setMaxListeners(0, this.stopController.signal);
     this.log = options.logger;
     this.random = options.random ?? Math.random;
     this.throttle = new StatusThrottle({
@@ -277,12 +280,14 @@ export class VideoPipeline {
   private async sleep(ms: number): Promise<void> {
     if (this.stopController.signal.aborted) return;
     await new Promise<void>((resolve) => {
+      const signal = this.stopController.signal;
       const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
-      this.stopController.signal.addEventListener('abort', done, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
