@@ -49,6 +49,7 @@ export class VideoJobStore {
       }
       const current = await this.models.Active.findById(workspaceId).lean().exec();
       if (current === null) continue;
+      if (current.jobId === jobId) return true; // a retry of the request that reserved it (its job may not be written yet)
       const job = await this.get(current.jobId);
       if (job !== undefined && (ACTIVE_STATUSES as readonly string[]).includes(job.status)) return false;
       await this.models.Active.deleteOne({ _id: workspaceId, jobId: current.jobId }).exec();

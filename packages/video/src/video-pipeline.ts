@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Logger } from '@app/core';
+import { isDuplicateKey, type Logger } from '@app/core';
 import { ProtocolError } from '@app/protocol';
 import { backoffMs } from './backoff.js';
 import { ProviderError } from './provider-error.js';
@@ -147,7 +147,8 @@ export class VideoPipeline {
     try {
       await store.insert(job);
     } catch (error) {
-      await store.releaseWorkspace(job.workspaceId, id).catch(() => {});
+      // A duplicate id is a retry racing its first attempt: that job exists and keeps the workspace.
+      if (!isDuplicateKey(error)) await store.releaseWorkspace(job.workspaceId, id).catch(() => {});
       throw error;
     }
     const lease = await store.claim(job, this.options.leaseMs);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { MutationContext, VideoRequests, WorkspaceService } from '@app/core';
+import { isDuplicateKey, type MutationContext, type VideoRequests, type WorkspaceService } from '@app/core';
 import { ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
 import type { VideoJobStore } from './video-job-store.js';
 import type { VideoPipeline } from './video-pipeline.js';
@@ -38,10 +38,11 @@ export class VideoService implements VideoRequests {
       });
       return { job: toVideoJobInfo(job) };
     } catch (error) {
-      // A retry that raced its first attempt finds the workspace taken by that attempt's job.
-      if (error instanceof ProtocolError && error.code === 'CONFLICT' && ctx.requestId !== undefined) {
-        const raced = await this.retried(jobId, input.workspaceId, request);
-        if (raced !== undefined) return raced;
+      // A retry that raced its first attempt finds that attempt's job (its id taken, or the workspace).
+      const raced = isDuplicateKey(error) || (error instanceof ProtocolError && error.code === 'CONFLICT');
+      if (raced && ctx.requestId !== undefined) {
+        const earlier = await this.retried(jobId, input.workspaceId, request);
+        if (earlier !== undefined) return earlier;
       }
       throw error;
     }
