@@ -79,7 +79,7 @@ describe('video flow through the real server', () => {
     expect(b.events.filter((event) => event.type === 'video.status_update')).toEqual(
       a.events.filter((event) => event.type === 'video.status_update'),
     );
-    const last = a.events.findLast((event) => event.type === 'video.status_update');
+    const last = a.events.filter((event) => event.type === 'video.status_update').at(-1);
     const videoUrl = `/videos/${job.id}.mp4`;
     expect(last?.data).toEqual({
       workspaceId: workspace.id,
