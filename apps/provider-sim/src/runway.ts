@@ -41,7 +41,8 @@ export interface RunwaySimStats {
   hungRequests: number;
   /** Every create call: when it arrived (epoch ms) and what it was answered (0: never answered). */
   createCalls: { at: number; status: number }[];
-  tasks: { id: string; status: string; scenario: RunwayScenario; prompt: string }[];
+  /** Every task; `createdAt` (epoch ms): its states change at fixed steps after it. */
+  tasks: { id: string; status: string; scenario: RunwayScenario; prompt: string; createdAt: number }[];
 }
 
 type TaskView =
@@ -119,6 +120,7 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
         status: task.deleted === true ? 'DELETED' : view(task, req).status,
         scenario: task.scenario,
         prompt: task.prompt,
+        createdAt: task.createdAt,
       })),
     };
     res.json(body);
