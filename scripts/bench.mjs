@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const benchDir = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'bench');
 const args = process.argv.slice(2).filter((arg) => arg !== '--');
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/driver.ts', ...args], {
+// The `video` scenario imports @app/client and @app/provider-sim from source (no build needed).
+const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', 'src/driver.ts', ...args], {
   cwd: benchDir,
   stdio: 'inherit',
 });

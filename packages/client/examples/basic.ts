@@ -12,8 +12,10 @@ function applyEvent(list: Workspace[], event: ServerEvent): Workspace[] {
       return list.filter((w) => w.id !== event.data.id);
     case 'workspace.reordered':
       return event.data.order.flatMap((id) => list.filter((w) => w.id === id));
-    case 'video.status_update':
-      return list.map((w) => (w.id === event.data.workspaceId ? { ...w, video: { status: event.data.status } } : w));
+    case 'video.status_update': {
+      const { workspaceId, ...video } = event.data; // the workspace's \`video\` is its latest status
+      return list.map((w) => (w.id === workspaceId ? { ...w, video } : w));
+    }
   }
 }
 
