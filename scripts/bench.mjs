@@ -12,7 +12,8 @@ const args = process.argv.slice(2).filter((arg) => arg !== '--');
 // `pnpm bench web [...]`: the web app's scenario (bench/src/web.ts: initial JavaScript, paint latency in Chromium).
 const script = args[0] === 'web' ? 'src/web.ts' : 'src/driver.ts';
 if (args[0] === 'web') args.shift();
-const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+// The `video` scenario imports @app/client and @app/provider-sim from source (no build needed).
+const child = spawn(process.execPath, ['--conditions=@app/source', '--import', 'tsx', script, ...args], {
   cwd: benchDir,
   stdio: 'inherit',
 });

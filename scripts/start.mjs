@@ -56,12 +56,63 @@ const auth =
   process.env.AUTH_JWKS_FILE;
 const authEnv = auth ? {} : { AUTH_MODE: 'none' };
 
+// Without provider keys, the simulated providers (apps/provider-sim) stand in for Runway and OpenAI, so the
+// whole flow runs on a fresh machine; with a key, the real API (or the base URL given) is used.
+const needsSim = !process.env.RUNWAYML_API_SECRET || !process.env.OPENAI_API_KEY;
+const sim = needsSim ? await startProviderSim() : undefined;
+const providerEnv = {};
+if (sim !== undefined && !process.env.RUNWAYML_API_SECRET) {
+  Object.assign(providerEnv, { RUNWAYML_API_SECRET: 'key_simulated', RUNWAYML_BASE_URL: `${sim.url}/runway` });
+}
+if (sim !== undefined && !process.env.OPENAI_API_KEY) {
+  Object.assign(providerEnv, { OPENAI_API_KEY: 'sk-simulated', OPENAI_BASE_URL: `${sim.url}/openai/v1` });
+}
+if (sim !== undefined) console.error(`[start] simulated providers on ${sim.url} (pid ${sim.child.pid}): no key set`);
+if (stopping) {
+  await stopSim();
+  await db.stop();
+  process.exit(0);
+}
+
+/** Stops the simulator (if it did not already stop on the same Ctrl-C) and waits until it is gone. */
+async function stopSim() {
+  if (sim === undefined || sim.child.exitCode !== null || sim.child.signalCode !== null) return;
+  const exited = new Promise((resolvePromise) => sim.child.once('exit', resolvePromise));
+  sim.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Starts apps/provider-sim on a free loopback port and waits for the line with its URL. */
+async function startProviderSim() {
+  const simChild = spawn(
+    process.execPath,
+    ['--conditions=@app/source', '--import', 'tsx', join(root, 'apps/provider-sim/src/main.ts')],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PROVIDER_SIM_PORT: '0' } },
+  );
+  const url = await new Promise((resolvePromise, reject) => {
+    let text = '';
+    simChild.stdout.on('data', (chunk) => {
+      text += chunk;
+      const found = /listening on (http:\/\/\S+)/.exec(text);
+      if (found) resolvePromise(found[1]);
+    });
+    simChild.once('exit', (code) => reject(new Error(`the provider simulator exited (${code}) before it listened`)));
+  }).catch(async (error) => {
+    console.error(`[start] ${error.message}`);
+    await db.stop();
+    process.exit(1);
+  });
+  simChild.stdout.resume();
+  return { url, child: simChild };
+}
+
 child = spawn(
   process.execPath,
   ['--conditions=@app/source', '--import', 'tsx', join(root, 'apps/server/src/main.ts')],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, ...authEnv, MONGODB_URI: db.uri } },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ...authEnv, ...providerEnv, MONGODB_URI: db.uri } },
 );
 child.on('exit', async (code, signal) => {
+  await stopSim();
   await db.stop();
   process.exit(code ?? (signal && !stopping ? 1 : 0));
 });

@@ -16,6 +16,8 @@ export default defineConfig({
     proxy: {
       '/ws': { target: wsTarget, ws: true, rewrite: () => '/' },
       '/api': apiTarget,
+      // Finished videos (GET /videos/<jobId>.mp4) come from the API's storage.
+      '/videos': apiTarget,
     },
   },
   build: { outDir: 'dist', sourcemap: true },

@@ -30,6 +30,7 @@ import type { ResumeResult } from './resume.js';
 import { SCENARIOS, parseOptions, type Options, type Scenario } from './options.js';
 import { BENCH_DIR, LoadWorker, ROOT, startServer, type ServerHandle } from './processes.js';
 import { bundleLines, measureBundles } from './bundle-size.js';
+import { measureVideoJobs, videoJobLines } from './video-jobs.js';
 import { printReport, type ConnectionStep, type Results, type ScalePhase, type ServerResult } from './report.js';
 
 interface EmbeddedDb {
@@ -92,7 +93,10 @@ function gitState(): Results['git'] {
 // ---------------------------------------------------------------------------------------------
 // Processes the run owns, stopped on exit and on SIGINT/SIGTERM.
 const needsDb =
-  options.servers.includes('ours') || options.scenarios.includes('mutations') || options.scenarios.includes('scale');
+  options.servers.includes('ours') ||
+  options.scenarios.includes('mutations') ||
+  options.scenarios.includes('scale') ||
+  options.scenarios.includes('video');
 let db: EmbeddedDb | undefined;
 let dataDir: string | undefined;
 let server: ServerHandle | undefined;
@@ -893,7 +897,7 @@ try {
   }
 
   const scenarioTasks: {
-    [K in Exclude<Scenario, 'bundle' | 'ping' | 'scale' | 'resume'>]: (
+    [K in Exclude<Scenario, 'bundle' | 'ping' | 'scale' | 'resume' | 'video'>]: (
       handle: ServerHandle,
     ) => Promise<NonNullable<ServerResult[K]>>;
   } = {
@@ -918,6 +922,25 @@ try {
       for (const line of bundleLines(results.bundle)) log(`  ${line}`);
     } catch (error) {
       log(`  bundle failed: ${(error as Error).message}`);
+    }
+  }
+  if (options.scenarios.includes('video') && db !== undefined) {
+    const name = `${dbName}_video`;
+    usedDbNames.add(name);
+    log(`video: ${options.videoJobs} concurrent jobs through apps/server against the Runway simulator`);
+    try {
+      results.video = await measureVideoJobs({
+        mongodbUri: db.uri,
+        dbName: name,
+        jobs: options.videoJobs,
+        pollMs: options.videoPollMs,
+        stepMs: options.videoStepMs,
+        runningSteps: 3,
+        timeoutMs: scenarioMs(),
+      });
+      for (const line of videoJobLines(results.video)) log(`  ${line}`);
+    } catch (error) {
+      log(`  video failed: ${(error as Error).message}`);
     }
   }
   if (options.scenarios.includes('ping')) {
@@ -960,6 +983,7 @@ try {
         name === 'ping' ||
         name === 'scale' ||
         name === 'resume' ||
+        name === 'video' ||
         !options.scenarios.includes(name) ||
         (name === 'mutations' && kind !== 'ours')
       )

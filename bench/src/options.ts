@@ -2,7 +2,17 @@
 // and overrides as `--name=value` flags or BENCH_NAME environment variables (flags win).
 import type { ServerKind } from './common.js';
 
-export const SCENARIOS = ['bundle', 'idle', 'ping', 'fanout', 'mutations', 'connections', 'scale', 'resume'] as const;
+export const SCENARIOS = [
+  'bundle',
+  'idle',
+  'ping',
+  'fanout',
+  'mutations',
+  'connections',
+  'scale',
+  'resume',
+  'video',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 interface NumberSpec {
@@ -29,6 +39,9 @@ export const NUMBER_SPECS = {
     quick: 8,
     help: 'durable mutations: workspaces (one project) the updates are spread over',
   },
+  videoJobs: { full: 200, quick: 50, help: 'video: concurrent video jobs against the Runway simulator (ours only)' },
+  videoPollMs: { full: 1000, quick: 1000, help: 'video: VIDEO_POLL_MS of the server (Runway asks for at least 5000)' },
+  videoStepMs: { full: 1000, quick: 1000, help: 'video: length of each simulated task step' },
   bareWrites: { full: 2000, quick: 100, help: 'bare mongoose write rate: writes per operation kind' },
   bareInFlight: { full: 64, quick: 64, help: 'bare mongoose write rate: writes in flight' },
   bareMaxPoolSize: { full: 20, quick: 20, help: 'bare mongoose write rate: connection pool (the server uses 20)' },

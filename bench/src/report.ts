@@ -2,6 +2,7 @@
 // the issue's targets as ratios. Targets are reported as met / not met; nothing is asserted.
 import type { LatencySummary, ServerKind } from './common.js';
 import type { BundleSizes } from './bundle-size.js';
+import type { VideoJobsResult } from './video-jobs.js';
 import type { BareWriteResult } from './loadgen.js';
 import type { LatencyResult, StormResult } from './scale.js';
 import type { Options } from './options.js';
@@ -159,6 +160,8 @@ export interface Results {
   durationSec: number;
   /** The `bundle` scenario: browser bundle sizes of @app/client and Socket.IO's client. */
   bundle?: BundleSizes;
+  /** The `video` scenario: concurrent video jobs through apps/server against the Runway simulator. */
+  video?: VideoJobsResult;
   targets?: TargetResult[];
   /** Set when the run stopped early (a server exited, the database did not start). */
   fatal?: string;

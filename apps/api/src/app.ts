@@ -1,5 +1,12 @@
 import express, { type Express } from 'express';
-import { TrustedProxies, type Authenticator, type Core, type Logger, type Metrics } from '@app/core';
+import {
+  TrustedProxies,
+  type Authenticator,
+  type Core,
+  type Logger,
+  type Metrics,
+  type VideoRequests,
+} from '@app/core';
 import type { PromptHelper } from '@app/prompt-helper';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
@@ -7,6 +14,8 @@ import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-lim
 import { healthRouter } from './routes/health.js';
 import { promptRouter } from './routes/prompt.js';
 import { readyRouter } from './routes/ready.js';
+import { videosRouter, type ApiVideos } from './routes/videos.js';
+import { videoJobsRouter } from './routes/video-jobs.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
 /** The parts of `Core` the HTTP API uses. */
@@ -29,6 +38,10 @@ export interface ApiOptions {
   trustedProxies?: TrustedProxies;
   /** Answers `POST /api/prompt/enhance`; without it that route answers 503 UNAVAILABLE. */
   promptHelper?: PromptHelper | undefined;
+  /** Finished videos served at GET /videos/<jobId>.mp4 (same authentication and rate limit as /api) when given. */
+  videos?: ApiVideos;
+  /** `POST` / `DELETE /api/workspaces/:id/video` (`@app/video`); without it they answer 503 UNAVAILABLE. */
+  video?: VideoRequests | undefined;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, prompt.enhance, then 404 and the error handler. */
@@ -45,17 +58,17 @@ export function createApi(options: ApiOptions): Express {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
-  app.use(
-    '/api',
-    apiGate({
-      authenticator,
-      rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
-      trustedProxies: options.trustedProxies ?? new TrustedProxies(),
-      metrics,
-    }),
-  );
+  const gate = apiGate({
+    authenticator,
+    rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
+    trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+    metrics,
+  });
+  app.use('/api', gate);
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use('/api', promptRouter(options.promptHelper));
+  app.use('/api', videoJobsRouter(options.video));
+  if (options.videos !== undefined) app.use('/videos', gate, videosRouter(options.videos));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

@@ -10,5 +10,6 @@ export {
 export { IDEMPOTENCY_HEADER } from './validation.js';
 export { apiOptionsFromConfig } from './options-from-config.js';
 export { DEFAULT_REST_RATE_LIMIT, type RestRateLimit } from './rate-limit.js';
+export { videosRouter, parseRange, type ApiVideos } from './routes/videos.js';
 export { createGracefulHttpServer, type GracefulHttpServer } from './graceful-http.js';
 export { listenHttp, type ListenHttpOptions } from './listen-http.js';

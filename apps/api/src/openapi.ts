@@ -127,16 +127,37 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     api: true,
     idempotencyKey: false,
   },
+  {
+    method: 'post',
+    path: '/api/workspaces/{id}/video',
+    summary:
+      "Starts a video job for the workspace (as `video.generate`); its statuses reach the project's subscribers as `video.status_update` events",
+    requestType: 'video.generate',
+    fromUrl: ['workspaceId'],
+    success: { status: 202, body: 'video.generate' },
+    errors: WRITE_ERRORS,
+    api: true,
+  },
+  {
+    method: 'delete',
+    path: '/api/workspaces/{id}/video',
+    summary: "Cancels the workspace's active video job (as `video.cancel`)",
+    fromUrl: ['workspaceId'],
+    success: { status: 200, body: 'video.cancel' },
+    errors: WRITE_ERRORS.filter((code) => code !== 409 && code !== 413 && code !== 415),
+    api: true,
+  },
 ];
 
 const REASONS: Readonly<Record<number, string>> = {
   200: 'OK',
   201: 'Created',
+  202: 'Accepted',
   400: 'Bad request: INVALID_JSON, INVALID_MESSAGE (details.issues name each problem)',
   401: 'UNAUTHORIZED: missing, invalid or expired token',
   403: 'FORBIDDEN: the token does not grant this project',
   404: 'NOT_FOUND',
-  409: 'CONFLICT: expectedVersion is stale, or the order is not a permutation',
+  409: 'CONFLICT: expectedVersion is stale, the order is not a permutation, or the workspace already has a video job in progress',
   413: 'INVALID_MESSAGE: the body is larger than MAX_MESSAGE_BYTES',
   415: 'INVALID_MESSAGE: unsupported content encoding or charset',
   429: 'RATE_LIMITED: details.retryAfterMs, and Retry-After in seconds',
@@ -182,7 +203,8 @@ function parameters(operation: RestOperation): JsonSchema[] {
   for (const [, name] of operation.path.matchAll(/\{(\w+)\}/g)) {
     result.push({ name, in: 'path', required: true, schema: { $ref: '#/components/schemas/Id' } });
   }
-  if (operation.method === 'delete') {
+  // Only the workspace delete takes a version; cancelling a video job takes none.
+  if (operation.method === 'delete' && operation.path === '/api/workspaces/{id}') {
     result.push({ name: 'expectedVersion', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } });
   }
   if (operation.api && operation.method !== 'get' && operation.idempotencyKey !== false) {

@@ -4,6 +4,7 @@ import express from 'express';
 import { apiOptionsFromConfig, createApi, createGracefulHttpServer, listenHttp } from '@app/api';
 import { createMetrics, runServerProcess } from '@app/core';
 import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
+import { FileVideoStorage, VideoJobStore, startVideoNode, videoStorageDirFromConfig } from '@app/video';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { webPage } from './web-page.js';
 
@@ -11,8 +12,9 @@ import { webPage } from './web-page.js';
 const webDistDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 // One process: HTTP API and the web page on PORT, WebSocket server on WS_PORT, over one core (one database
-// connection). On SIGTERM / SIGINT both drain together (runServerProcess): no new requests, in-flight ones
-// answered (REST and WebSocket), clients closed with 1001, then the core closes.
+// connection), and the video pipeline (it polls the jobs whose lease it holds; with REDIS_URL, nodes share the
+// jobs). On SIGTERM / SIGINT both drain together (runServerProcess): no new requests, in-flight ones answered
+// (REST and WebSocket), clients closed with 1001, then the pipeline gives its leases up and the core closes.
 await runServerProcess({
   name: 'Server',
   async start({ config, logger, core }) {
@@ -25,11 +27,19 @@ await runServerProcess({
         metrics: createPromptMetrics(metrics.registry),
       }),
     );
+    const video = await startVideoNode(config, { core, logger, metrics });
     const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
-    const ws = await createWsServer(wsOptions);
-    const api = createApi(
-      apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator, promptHelper }),
-    );
+    const ws = await createWsServer({ ...wsOptions, video: video?.requests });
+    // Finished videos are served from our storage (DATA_DIR/videos by default) at GET /videos/<jobId>.mp4.
+    const videos = video?.videos ?? {
+      jobs: await VideoJobStore.create(core.connection),
+      storage: new FileVideoStorage(videoStorageDirFromConfig(config)),
+    };
+    const api = createApi({
+      ...apiOptionsFromConfig(config, { core, logger, metrics, authenticator: wsOptions.authenticator, promptHelper }),
+      videos,
+      video: video?.requests,
+    });
     // The page at / (it learns WS_PORT from the served index.html), then the API.
     const page = webPage({ distDir: webDistDir, wsPort: Number(new URL(ws.url).port) });
     if (page === undefined)
@@ -45,6 +55,10 @@ await runServerProcess({
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
     if (page !== undefined) logger.info(`Web app: open ${http.url}/`);
-    return [http, { name: 'WebSocket server', url: ws.url, close: () => ws.close() }];
+    // The pipeline stops with the sockets: its leases are given up so another node continues its jobs at once.
+    const closeWs = async () => {
+      await Promise.all([ws.close(), video?.close()]);
+    };
+    return [http, { name: 'WebSocket server', url: ws.url, close: closeWs }];
   },
 });

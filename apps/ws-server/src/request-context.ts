@@ -1,4 +1,4 @@
-import type { Core, MutationContext } from '@app/core';
+import type { Core, MutationContext, VideoRequests } from '@app/core';
 import type { RequestType } from '@app/protocol';
 import type { HandlerContext, PromptEnhancer } from './handlers/types.js';
 import type { RequestErrorSink } from './request-error-sink.js';
@@ -14,6 +14,7 @@ export class RequestContext implements HandlerContext {
     readonly session: Session,
     readonly requestId: string | undefined,
     readonly promptHelper: PromptEnhancer | undefined = undefined,
+    readonly video: VideoRequests | undefined = undefined,
   ) {}
 
   get mutation(): MutationContext {

@@ -1,4 +1,4 @@
-import type { Core } from '@app/core';
+import type { Core, VideoRequests } from '@app/core';
 import {
   encodeAck,
   encodeError,
@@ -17,6 +17,8 @@ import type { Session } from './session.js';
 
 export interface RouterOptions {
   service: Core['service'];
+  /** The video requests; undefined: they are answered UNAVAILABLE. */
+  video?: VideoRequests | undefined;
   /** Largest frame the peer takes (`maxMessageBytes` of `hello`): longer lists go out in `page` frames first. */
   maxFrameBytes: number;
   /** Told of every request answered with an error, and of failures after a reply went out. */
@@ -46,7 +48,13 @@ export class Router {
    * at once, without a promise; otherwise the promise resolves to the reply (it never rejects).
    */
   route(message: ClientMessage, session: Session): Reply | Promise<Reply> {
-    const ctx = new RequestContext(this.options.service, session, message.id, this.options.promptHelper);
+    const ctx = new RequestContext(
+      this.options.service,
+      session,
+      message.id,
+      this.options.promptHelper,
+      this.options.video,
+    );
     let result: unknown;
     try {
       const handler = this.table.get(message.type);

@@ -11,6 +11,7 @@ import {
   type Logger,
   type Metrics,
   type Principal,
+  type VideoRequests,
 } from '@app/core';
 import { CLOSE_CODES, encodeHello, toProtocolError } from '@app/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -49,6 +50,8 @@ export interface WsServerOptions {
   trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** `video.generate` / `video.cancel` (`@app/video`); default none: they are answered UNAVAILABLE. */
+  video?: VideoRequests | undefined;
   /** permessage-deflate, negotiated with clients that offer it; default off. */
   compression?: WsCompressionOptions | undefined;
   /** Answers `prompt.enhance`; without it those requests get UNAVAILABLE. */
@@ -139,6 +142,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     maxFrameBytes: limits.maxFrameBytes,
     onError,
     promptHelper: options.promptHelper,
+    video: options.video,
   });
 
   const heartbeat = startHeartbeat({

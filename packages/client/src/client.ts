@@ -172,6 +172,19 @@ export class Client {
     return this.request('prompt.enhance', data, { timeoutMs: DEFAULT_ENHANCE_PROMPT_TIMEOUT_MS, ...options });
   }
 
+  /**
+   * Starts a video job for a workspace; resolves once it is queued (every subscriber of the project then
+   * gets its `video.status_update` events). CONFLICT while the workspace has a job in progress.
+   */
+  generateVideo(data: RequestData<'video.generate'>, options?: RequestOptions): Reply<'video.generate'> {
+    return this.request('video.generate', data, options);
+  }
+
+  /** Cancels the workspace's video job in progress (NOT_FOUND when it has none). */
+  cancelVideo(data: RequestData<'video.cancel'>, options?: RequestOptions): Reply<'video.cancel'> {
+    return this.request('video.cancel', data, options);
+  }
+
   /** Round trip to the server; resolves with the server time. */
   ping(options?: RequestOptions): Promise<AckData<'ping'>> {
     return this.request('ping', undefined, options);

@@ -70,6 +70,27 @@ describe('requests', () => {
     await expect(client.enhancePrompt({ prompt: '' })).rejects.toMatchObject({ code: 'INVALID_MESSAGE' });
   });
 
+  it('generateVideo and cancelVideo send video.generate / video.cancel and resolve with the job', async () => {
+    server = await startStubServer();
+    client = testClient(server.url);
+    const peer = await server.peer(0);
+    const job = { id: 'j1', workspaceId: 'w1', status: 'queued', createdAt: '2026-01-01T00:00:00.000Z' } as const;
+    const generated = client.generateVideo({ workspaceId: 'w1', prompt: 'a fox', duration: 5 }, { id: 'g1' });
+    const generate = await peer.take('video.generate');
+    expect(generate).toEqual({
+      type: 'video.generate',
+      id: 'g1',
+      data: { workspaceId: 'w1', prompt: 'a fox', duration: 5 },
+    });
+    peer.ack(generate.id, { job });
+    await expect(generated).resolves.toEqual({ job });
+    const cancelled = client.cancelVideo({ workspaceId: 'w1' });
+    const cancel = await peer.take('video.cancel');
+    expect(cancel).toEqual({ type: 'video.cancel', id: expect.stringMatching(UUID), data: { workspaceId: 'w1' } });
+    peer.ack(cancel.id, { job: { ...job, status: 'cancelled' } });
+    await expect(cancelled).resolves.toEqual({ job: { ...job, status: 'cancelled' } });
+  });
+
   it('puts a paged list together: page frames with the request id, then the ack with the rest', async () => {
     server = await startStubServer();
     client = testClient(server.url);

@@ -35,9 +35,9 @@ describe('applyEvent', () => {
     expect(ids(applyEvent(list, reordered))).toEqual(['c', 'a', 'b']);
     const video = event({
       type: 'video.status_update',
-      data: { workspaceId: 'c', status: 'running', progress: 40 },
+      data: { workspaceId: 'c', jobId: 'j1', status: 'running', progress: 0.4 },
     });
-    expect(applyEvent(list, video)[2]!.video).toEqual({ status: 'running', progress: 40 });
+    expect(applyEvent(list, video)[2]!.video).toEqual({ jobId: 'j1', status: 'running', progress: 0.4 });
   });
 });
 

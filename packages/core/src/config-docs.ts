@@ -27,6 +27,9 @@ export const UNSET_DEFAULTS: Partial<Record<SettingName, string>> = {
   LOG_FORMAT: '`pretty` (`json` when `NODE_ENV=production`)',
   AUTH_MODE: '`jwt` when a key is set',
   ALLOWED_ORIGINS: '(unset: any)',
+  RUNWAYML_API_SECRET: '(unset: simulator)',
+  RUNWAYML_BASE_URL: "(Runway's API)",
+  VIDEO_STORAGE_DIR: '`videos` under `DATA_DIR`',
 };
 
 /**
@@ -169,6 +172,44 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['WS_COMPRESSION_CONCURRENCY'],
         text: 'zlib jobs in flight at once per process; more fragments memory (ws#1202)',
+      },
+    ],
+    'readme-video': [
+      {
+        settings: ['RUNWAYML_API_SECRET'],
+        text: 'Runway API key (never logged)',
+      },
+      {
+        settings: ['RUNWAYML_BASE_URL'],
+        text: 'Runway API base URL (`pnpm start` points it at the simulator without a key)',
+      },
+      {
+        settings: ['VIDEO_POLL_MS'],
+        text: 'shortest time between two polls of one job',
+      },
+      {
+        settings: ['VIDEO_STATUS_INTERVAL_MS'],
+        text: 'at most one progress-only `video.status_update` per job this often (status changes and the final one always go)',
+      },
+      {
+        settings: ['VIDEO_LEASE_MS'],
+        text: "a node's claim on a job; another node takes a dead node's jobs over after it",
+      },
+      {
+        settings: ['VIDEO_JOB_TIMEOUT_MS'],
+        text: 'a job not done this long after creation fails with `TIMEOUT`',
+      },
+      {
+        settings: ['VIDEO_PROVIDER_TIMEOUT_MS'],
+        text: 'longest provider call; a create that times out fails its job (never resubmitted: it may have started a paid task)',
+      },
+      {
+        settings: ['VIDEO_DOWNLOAD_TIMEOUT_MS'],
+        text: 'longest download of a finished video',
+      },
+      {
+        settings: ['VIDEO_STORAGE_DIR'],
+        text: 'finished videos, served at `GET /videos/<jobId>.mp4` (Range requests)',
       },
     ],
   },
@@ -330,6 +371,44 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['PROMPT_RATE_LIMIT_BURST'],
         text: 'requests a subject may make at once before the per-minute rate applies',
+      },
+    ],
+    'operations-video': [
+      {
+        settings: ['RUNWAYML_API_SECRET'],
+        text: 'Runway API key (never logged). Unset, `pnpm start` starts the simulated provider (`apps/provider-sim`) and points the server at it',
+      },
+      {
+        settings: ['RUNWAYML_BASE_URL'],
+        text: 'base URL of the Runway API; `pnpm start` sets it to the simulator when no key is set',
+      },
+      {
+        settings: ['VIDEO_POLL_MS'],
+        text: 'shortest time between two polls of one job (Runway asks for at least 5 s); polls add up to 25 % jitter, THROTTLED tasks and failed polls back off exponentially (up to 60 s), a 429 waits at least its `Retry-After`',
+      },
+      {
+        settings: ['VIDEO_STATUS_INTERVAL_MS'],
+        text: 'at most one progress-only `video.status_update` per job this often; every change of status and the final one go at once',
+      },
+      {
+        settings: ['VIDEO_LEASE_MS'],
+        text: "how long a node's claim on a job lasts without renewal (renewed every third of it); after a node dies, another takes its jobs over after at most this long ([ADR 0008](decisions/0008-video-jobs-and-leases.md))",
+      },
+      {
+        settings: ['VIDEO_JOB_TIMEOUT_MS'],
+        text: 'a job not finished this long after it was created fails with `TIMEOUT`, and its provider task is cancelled',
+      },
+      {
+        settings: ['VIDEO_PROVIDER_TIMEOUT_MS'],
+        text: 'longest wait for one provider call; a poll that times out is retried, a create that times out fails its job (`PROVIDER_TIMEOUT`: it may have started a task, so it is never resubmitted)',
+      },
+      {
+        settings: ['VIDEO_DOWNLOAD_TIMEOUT_MS'],
+        text: 'longest download of a finished video into storage',
+      },
+      {
+        settings: ['VIDEO_STORAGE_DIR'],
+        text: 'where finished videos are stored (`<jobId>.mp4`), served at `GET /videos/<jobId>.mp4` with Range requests, behind the same authentication and rate limit as `/api`; with several API nodes, a directory they all share',
       },
     ],
   },

@@ -127,6 +127,24 @@ export const configSchema = z.object({
   PROMPT_RATE_LIMIT_PER_MIN: z.coerce.number().positive().default(20),
   /** prompt.enhance requests a subject may make at once before the per-minute rate applies. */
   PROMPT_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(5),
+  /** Runway API key; unset: `pnpm start` runs the simulated provider (apps/provider-sim) instead. Never logged. */
+  RUNWAYML_API_SECRET: optionalString,
+  /** Runway API base URL; unset: the SDK's default (Runway's API). `pnpm start` points it at the simulator without a key. */
+  RUNWAYML_BASE_URL: optionalString.pipe(z.string().url('must be a URL').optional()),
+  /** Shortest time between two polls of one video job (Runway asks for at least 5 s). */
+  VIDEO_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  /** At most one progress-only `video.status_update` per job this often; status changes and the final one always go. */
+  VIDEO_STATUS_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
+  /** How long a node's claim on a video job lasts without renewal; after a crash another node takes over after it. */
+  VIDEO_LEASE_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A video job not finished this long after it was created fails with TIMEOUT (its provider task is cancelled). */
+  VIDEO_JOB_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(900_000),
+  /** Longest wait for one provider call; a create that times out fails its job (it is never resubmitted). */
+  VIDEO_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Longest download of a finished video into storage. */
+  VIDEO_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  /** Directory of finished videos; unset: `videos` under DATA_DIR. */
+  VIDEO_STORAGE_DIR: optionalString,
 });
 
 /** The default of every setting: the schema above is the only place a default lives; code that needs one reads it here. */

@@ -3,6 +3,7 @@ export * from './logger.js';
 export * from './request-error-log.js';
 export * from './core.js';
 export * from './workspace-service.js';
+export type { VideoRequests } from './video-requests.js';
 export * from './wire-events.js';
 export * from './event-log.js';
 export * from './keyed-queue.js';

@@ -1,7 +1,9 @@
 import {
   ProtocolError,
   type AckData,
+  type EventData,
   type MutationType,
+  type Origin,
   type ParsedRequestData,
   type ServerEvent,
   type Workspace,
@@ -29,6 +31,7 @@ import {
   planDelete,
   planReorder,
   planUpdate,
+  planVideoStatus,
   type PlanOutcome,
   type PlanView,
 } from './write-path/plans.js';
@@ -49,6 +52,9 @@ export interface WorkspaceServiceOptions {
   /** How long after a commit the read model is written (commits meanwhile are written together); 0: right away. */
   projectionDelayMs?: number;
 }
+
+/** The origin of the events the video pipeline stores. */
+const VIDEO_ORIGIN: Origin = { source: 'video' };
 
 /** Most events a `sinceSeq` replay sends, unless the options say otherwise. */
 const DEFAULT_MAX_REPLAY_EVENTS = 10_000;
@@ -167,6 +173,31 @@ export class WorkspaceService {
       ctx,
       () => input.projectId,
       (view) => planReorder(input, view),
+    );
+  }
+
+  /**
+   * Stores a status of a video job as a `video.status_update` event of the workspace's project: the
+   * video pipeline's sink. Refused (NOT_FOUND, CONFLICT) when it is stale or of an unknown job, see
+   * `planVideoStatus`.
+   */
+  recordVideoStatus(
+    projectId: string,
+    data: EventData<'video.status_update'>,
+    origin: Origin = VIDEO_ORIGIN,
+  ): Promise<void> {
+    return this.guard(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          this.groupCommit.enqueue(projectId, {
+            hash: '',
+            key: undefined,
+            origin,
+            plan: (view) => planVideoStatus(data, view),
+            resolve: () => resolve(),
+            reject,
+          });
+        }),
     );
   }
 

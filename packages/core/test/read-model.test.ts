@@ -181,6 +181,39 @@ describe('read model', () => {
     }
   });
 
+  it('rebuilds a workspace whose head names a video status (which carries only the video) from the log', async () => {
+    const p = project();
+    const a = (await core.service.create({ projectId: p, name: 'A' }, ctx)).workspace;
+    await core.service.recordVideoStatus(p, { workspaceId: a.id, jobId: 'j1', status: 'queued' });
+    await core.service.update({ id: a.id, patch: { name: 'A2' } }, ctx);
+    await core.service.recordVideoStatus(p, { workspaceId: a.id, jobId: 'j1', status: 'running', progress: 0.5 });
+    await core.service.recordVideoStatus(p, {
+      workspaceId: a.id,
+      jobId: 'j1',
+      status: 'succeeded',
+      progress: 1,
+      videoUrl: '/videos/j1.mp4',
+    });
+    await core.service.flush();
+    const video = { jobId: 'j1', status: 'succeeded', progress: 1, videoUrl: '/videos/j1.mp4' };
+    expect(await head(p)).toMatchObject({ seq: 5, lastSeqs: { [a.id]: 5 } });
+    expect(await workspaceDoc(a.id)).toMatchObject({ name: 'A2', version: 2, lastSeq: 5, video });
+
+    // A late writer puts back the document as of the first status: the head names seq 5, a status event.
+    await core.models.Workspace.collection.updateOne(
+      { _id: a.id as never },
+      { $set: { name: 'A', version: 1, lastSeq: 2, video: { jobId: 'j1', status: 'queued' } } },
+    );
+    const other = await peerCore();
+    try {
+      expect((await other.service.list(p)).workspaces).toMatchObject([{ id: a.id, name: 'A2', version: 2, video }]);
+      await other.service.flush();
+      expect(await workspaceDoc(a.id)).toMatchObject({ name: 'A2', version: 2, lastSeq: 5, video });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('writes the read model of a project with hundreds of changed workspaces at once', async () => {
     const p = project();
     const created = await Promise.all(

@@ -34,15 +34,27 @@ export const jsonObjectSchema = z.custom<JsonObject>().superRefine((value, ctx) 
 
 const isoDate = z.string().datetime({ offset: true });
 
-export const videoStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed']);
+/** A video job's status: queued (including while it is being submitted), throttled by the provider, running, then one of the final three. */
+export const videoStatusSchema = z.enum(['queued', 'throttled', 'running', 'succeeded', 'failed', 'cancelled']);
 export type VideoStatus = z.infer<typeof videoStatusSchema>;
 
+/** Why a video job failed; `retryable`: whether generating again may work (false for moderation refusals). */
+export const videoErrorSchema = z.strictObject({
+  code: z.string().min(1).max(100),
+  message: z.string().max(1000),
+  retryable: z.boolean(),
+});
+export type VideoError = z.infer<typeof videoErrorSchema>;
+
+/** The latest status of a workspace's video job (`workspace.video`, and the data of `video.status_update`). */
 export const videoSchema = z.strictObject({
+  jobId: z.string().min(1).max(64),
   status: videoStatusSchema,
-  progress: z.number().min(0).max(100).optional(),
-  url: z.string().optional(),
-  error: z.string().optional(),
-  taskId: z.string().optional(),
+  /** 0 to 1, while running. */
+  progress: z.number().min(0).max(1).optional(),
+  /** The server's own URL of the finished video (`/videos/<jobId>.mp4`), never the provider's. */
+  videoUrl: z.string().optional(),
+  error: videoErrorSchema.optional(),
 });
 export type Video = z.infer<typeof videoSchema>;
 

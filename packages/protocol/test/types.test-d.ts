@@ -33,6 +33,8 @@ describe('public types', () => {
       | 'workspace.reorder'
       | 'workspace.list'
       | 'prompt.enhance'
+      | 'video.generate'
+      | 'video.cancel'
       | 'subscribe'
       | 'unsubscribe'
       | 'ping'

@@ -1,35 +1,130 @@
-import type { Workspace } from '@app/client';
-import type { ReactNode } from 'react';
+import { isPlaceholderId, type RequestError, type Workspace } from '@app/client';
+import { useClient } from '@app/client/react';
+import { useState, type ReactNode } from 'react';
+import { errorMessage } from '../error-message.js';
+import type { VideoSettings } from '../workspace-data.js';
 
-const STATUS_TEXT = {
+type Video = NonNullable<Workspace['video']>;
+
+const STATUS_TEXT: Record<Video['status'], string> = {
   queued: 'Video queued',
+  throttled: 'Waiting for the video provider',
   running: 'Generating video',
   succeeded: 'Video ready',
   failed: 'Video failed',
-} as const;
+  cancelled: 'Video cancelled',
+};
+
+/** The provider's `width:height` for each aspect ratio the page offers (720p). */
+const PROVIDER_RATIOS: Record<VideoSettings['aspectRatio'], string> = {
+  '16:9': '1280:720',
+  '9:16': '720:1280',
+  '1:1': '960:960',
+};
+
+const isActive = (video: Video | undefined): boolean =>
+  video !== undefined && (video.status === 'queued' || video.status === 'throttled' || video.status === 'running');
+
+/** Why starting or cancelling did not work, as a sentence. */
+function videoFailure(action: 'generate' | 'cancel', error: RequestError): string {
+  if (action === 'generate' && error.code === 'CONFLICT') return 'A video of this workspace is being made already.';
+  if (action === 'cancel' && error.code === 'NOT_FOUND') return 'There is no video being made to cancel.';
+  if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT')
+    return 'The video service did not answer in time. Try again.';
+  return errorMessage(error);
+}
+
+export interface VideoPanelProps {
+  workspace: Workspace;
+  /** The saved prompt the video is made from. */
+  prompt: string;
+  settings: VideoSettings;
+}
 
 /**
- * The workspace's video: status and progress from `video.status_update` events, and the finished video inline.
- * "Generate video" and "Cancel" belong here once the protocol has `video.generate` / `video.cancel`.
+ * The workspace's video: "Generate video" (`video.generate`) from its saved prompt and settings, status and
+ * progress from `video.status_update` events (every tab on the project sees them), "Cancel" (`video.cancel`)
+ * while it is being made, and the finished video inline.
  */
-export function VideoPanel(props: { workspace: Workspace }): ReactNode {
-  const { video } = props.workspace;
-  if (video === undefined) return null;
-  const progress = video.progress ?? (video.status === 'succeeded' ? 100 : 0);
+export function VideoPanel(props: VideoPanelProps): ReactNode {
+  const { workspace } = props;
+  const { video } = workspace;
+  const client = useClient();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | undefined>();
+  const active = isActive(video);
+  const creating = isPlaceholderId(workspace.id);
+
+  const run = (action: 'generate' | 'cancel'): void => {
+    setBusy(true);
+    setFailure(undefined);
+    const request =
+      action === 'generate'
+        ? client.generateVideo({
+            workspaceId: workspace.id,
+            prompt: props.prompt,
+            ratio: PROVIDER_RATIOS[props.settings.aspectRatio],
+            duration: props.settings.durationSec,
+          })
+        : client.cancelVideo({ workspaceId: workspace.id });
+    request.then(
+      () => setBusy(false),
+      (error: RequestError) => {
+        setBusy(false);
+        setFailure(videoFailure(action, error));
+      },
+    );
+  };
+
+  const percent = video?.progress === undefined ? undefined : Math.round(video.progress * 100);
   return (
-    <section className="video" aria-label={`Video of ${props.workspace.name}`}>
-      <p className="video-status">
-        {STATUS_TEXT[video.status]}
-        {video.status === 'failed' && video.error !== undefined ? `: ${video.error}` : ''}
-      </p>
-      {video.status === 'queued' || video.status === 'running' ? (
-        <progress max={100} value={progress} aria-label="Progress">
-          {progress} %
-        </progress>
-      ) : null}
-      {video.status === 'succeeded' && video.url !== undefined ? (
-        <video src={video.url} controls muted loop playsInline preload="metadata" />
-      ) : null}
+    <section className="video" aria-label={`Video of ${workspace.name}`}>
+      <div className="video-actions">
+        <button
+          type="button"
+          disabled={creating || busy || active || props.prompt.trim() === ''}
+          onClick={() => run('generate')}
+        >
+          {video === undefined || active ? 'Generate video' : 'Generate again'}
+        </button>
+        {active ? (
+          <button type="button" disabled={busy} onClick={() => run('cancel')}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+      {failure === undefined ? null : (
+        <p role="alert" className="notice notice-error">
+          {failure}
+        </p>
+      )}
+      {video === undefined ? null : (
+        <>
+          <p className="video-status" role="status">
+            {STATUS_TEXT[video.status]}
+            {video.status === 'running' && percent !== undefined ? ` (${percent} %)` : ''}
+            {video.status === 'failed' && video.error !== undefined ? `: ${video.error.message}` : ''}
+          </p>
+          {active ? (
+            // Without a value (queued, throttled) the bar shows that work is waiting rather than 0 %.
+            <progress max={1} value={video.progress} aria-label={`Progress of the video of ${workspace.name}`}>
+              {percent === undefined ? '' : `${percent} %`}
+            </progress>
+          ) : null}
+          {video.status === 'succeeded' && video.videoUrl !== undefined ? (
+            <video
+              src={video.videoUrl}
+              aria-label={`Video of ${workspace.name}`}
+              controls
+              muted
+              loop
+              autoPlay
+              playsInline
+              preload="auto"
+            />
+          ) : null}
+        </>
+      )}
     </section>
   );
 }

@@ -214,7 +214,7 @@ function WorkspaceCardView(props: CardProps): ReactNode {
           </select>
         </label>
       </div>
-      <VideoPanel workspace={workspace} />
+      <VideoPanel workspace={workspace} prompt={fields.prompt} settings={fields.settings} />
     </li>
   );
 }

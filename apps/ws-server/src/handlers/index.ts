@@ -3,6 +3,7 @@ import { ping } from './ping.js';
 import { promptEnhance } from './prompt-enhance.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
+import { videoCancel, videoGenerate } from './video.js';
 import { workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate } from './workspace.js';
 
 /** Request type -> handler. The `HandlerTable` type makes the compiler insist on one entry per request type. */
@@ -13,6 +14,8 @@ export const HANDLERS: HandlerTable = {
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
   'prompt.enhance': promptEnhance,
+  'video.generate': videoGenerate,
+  'video.cancel': videoCancel,
   subscribe,
   unsubscribe,
   ping,

@@ -1,4 +1,4 @@
-import type { Core, MutationContext } from '@app/core';
+import type { Core, MutationContext, VideoRequests } from '@app/core';
 import type { PromptHelper } from '@app/prompt-helper';
 import type { AckData, ParsedRequestData, RequestType } from '@app/protocol';
 import type { Session } from '../session.js';
@@ -9,6 +9,8 @@ export interface HandlerContext {
   service: Core['service'];
   /** The connection that asked, narrowed to what handlers use. */
   session: Session;
+  /** The video requests (`@app/video`), when this server runs them. */
+  video: VideoRequests | undefined;
   /** Request id, when the request had one. */
   requestId: string | undefined;
   /** Mutation context: subject, request id, origin and the connection's ordering. */

@@ -100,6 +100,20 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
         emit(p, { type: 'workspace.reordered', projectId: message.data.projectId, data: { order } }, id);
         return { order };
       }
+      case 'video.generate':
+      case 'video.cancel': {
+        // A job that goes straight to queued (generate) or cancelled (cancel): enough to test the client's side.
+        const [p, w] = find(message.data.workspaceId);
+        const status = message.type === 'video.generate' ? 'queued' : 'cancelled';
+        const jobId = message.type === 'video.generate' ? `j${nextId++}` : (w.video?.jobId ?? 'none');
+        w.video = { jobId, status };
+        emit(
+          p,
+          { type: 'video.status_update', projectId: w.projectId, data: { workspaceId: w.id, jobId, status } },
+          id,
+        );
+        return { job: { id: jobId, workspaceId: w.id, status, createdAt: now } };
+      }
       case 'workspace.list': {
         const p = project(message.data.projectId);
         return { workspaces: p.workspaces, seq: p.seq };

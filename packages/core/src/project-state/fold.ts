@@ -14,6 +14,7 @@ export interface FoldTarget {
   seq: number;
   order: string[];
   readonly workspaces: {
+    get(id: string): WorkspaceEntry | null | undefined;
     set(id: string, entry: WorkspaceEntry): unknown;
     delete(id: string): unknown;
   };
@@ -32,6 +33,14 @@ export function foldEvent(target: FoldTarget, event: FoldedEvent): string | unde
   } else if (event.type === 'workspace.deleted') {
     touched = (event.data as { id: string }).id;
     target.workspaces.delete(touched);
+  } else if (event.type === 'video.status_update') {
+    // The workspace's `video` is its job's latest status; the workspace's version stays (a status is not an edit).
+    const { workspaceId, ...video } = event.data as { workspaceId: string } & NonNullable<Workspace['video']>;
+    const entry = target.workspaces.get(workspaceId);
+    if (entry !== undefined && entry !== null) {
+      target.workspaces.set(workspaceId, { workspace: { ...entry.workspace, video }, seq: event.seq });
+      touched = workspaceId;
+    }
   }
   target.order = nextOrder(target.order, event);
   target.seq = event.seq;

@@ -1,3 +1,4 @@
+import type { Video, Workspace } from '@app/protocol';
 import type { EventDoc, Models, ProjectDoc, WorkspaceDoc } from '../db/models.js';
 import { onlyDuplicateKeys } from '../db/errors.js';
 import { findByIds } from '../db/point-reads.js';
@@ -130,11 +131,41 @@ export class Projector {
     const events = await Promise.all(stale.map(({ seq }) => this.log.findById(projectId, seq)));
     for (const [i, event] of events.entries()) {
       const { id, seq } = stale[i]!;
-      const workspace = event === null ? undefined : workspaceOf(event);
+      const workspace =
+        event === null
+          ? undefined
+          : event.type === 'video.status_update'
+            ? await this.workspaceAt(projectId, id, event)
+            : workspaceOf(event);
       if (workspace === undefined || workspace.id !== id)
         throw new Error(`event ${projectId}:${seq} named by the project head is missing`);
       state.workspaces.set(id, { workspace, seq });
       state.dirty.add(id);
     }
+  }
+
+  /**
+   * A workspace as of a `video.status_update` event (which carries only the video): found by walking the
+   * log back to the last event that carried the workspace whole, then folding the video statuses after it.
+   * Only after a crash left the read model behind, so reading event by event is fine.
+   */
+  private async workspaceAt(projectId: string, id: string, last: EventDoc): Promise<Workspace | undefined> {
+    const videos: EventDoc[] = [last];
+    for (let seq = last.seq - 1; seq > 0; seq -= 1) {
+      const event = await this.log.findById(projectId, seq);
+      if (event === null) return undefined;
+      const whole = workspaceOf(event);
+      if (whole?.id === id) {
+        let workspace = whole;
+        for (const video of videos.reverse()) {
+          const { workspaceId: _workspaceId, ...status } = video.data as { workspaceId: string } & Video;
+          workspace = { ...workspace, video: status };
+        }
+        return workspace;
+      }
+      if (event.type === 'video.status_update' && (event.data as { workspaceId: string }).workspaceId === id)
+        videos.push(event);
+    }
+    return undefined;
   }
 }

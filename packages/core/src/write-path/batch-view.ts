@@ -17,6 +17,7 @@ export class BatchView implements PlanView, FoldTarget {
   /** Workspaces the batch wrote (null: deleted), over the state's. */
   private readonly changed = new Map<string, WorkspaceEntry | null>();
   readonly workspaces = {
+    get: (id: string) => (this.changed.has(id) ? this.changed.get(id) : this.state.workspaces.get(id)),
     set: (id: string, entry: WorkspaceEntry) => this.changed.set(id, entry),
     delete: (id: string) => this.changed.set(id, null),
   };

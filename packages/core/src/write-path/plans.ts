@@ -90,6 +90,44 @@ export function planReorder(
   return { event: { type: 'workspace.reordered', data: { order: input.order } } };
 }
 
+/** Video statuses after which a job changes no more. */
+const FINAL_VIDEO_STATUSES: readonly string[] = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * A status of a video job (docs/protocol.md#video-jobs). `queued` starts a job: accepted when the
+ * workspace has no job or its job has ended. Every later status must be of the workspace's current job
+ * and that job must not have ended: a late update of an older job, or of one the workspace never had,
+ * is refused (NOT_FOUND), and so is one after the final status (CONFLICT), so the workspace's `video`
+ * always shows its newest job's latest status.
+ */
+export function planVideoStatus(
+  input: EventData<'video.status_update'>,
+  view: PlanView,
+): PlanOutcome<'video.status_update'> {
+  const workspace = view.workspace(input.workspaceId);
+  if (workspace === undefined) return { refusal: workspaceNotFound(input.workspaceId) };
+  const current = workspace.video;
+  const currentEnded = current === undefined || FINAL_VIDEO_STATUSES.includes(current.status);
+  if (current?.jobId === input.jobId) {
+    if (currentEnded) {
+      return {
+        refusal: new ProtocolError('CONFLICT', `Video job ${input.jobId} has ended (${current.status})`, {
+          details: { video: current },
+        }),
+      };
+    }
+  } else if (input.status !== 'queued') {
+    return { refusal: new ProtocolError('NOT_FOUND', `Video job ${input.jobId} is not this workspace's current job`) };
+  } else if (!currentEnded) {
+    return {
+      refusal: new ProtocolError('CONFLICT', 'This workspace already has a video job in progress; cancel it first', {
+        details: { video: current },
+      }),
+    };
+  }
+  return { event: { type: 'video.status_update', data: input } };
+}
+
 /** The live workspace `id`, or NOT_FOUND, or CONFLICT when the caller expects another version. */
 function currentWorkspace(view: PlanView, id: string, expectedVersion: number | undefined): Workspace | ProtocolError {
   const workspace = view.workspace(id);

@@ -51,15 +51,35 @@ describe('foldEvent', () => {
     expect([...state.workspaces.keys()]).toEqual(['b']);
   });
 
-  it('moves only the seq for an event type that does not change the project (video status)', () => {
+  it("folds a video status into its workspace's `video` (order and version unchanged); one of an unknown workspace moves only the seq", () => {
     const state = emptyState();
     foldEvent(state, created(1, workspace('a', 0)));
     const order = state.order;
-    expect(
-      foldEvent(state, { seq: 2, type: 'video.status_update', data: { workspaceId: 'a', status: 'queued' } }),
-    ).toBe(undefined);
+    const status = (seq: number, workspaceId: string, video: Record<string, unknown>): FoldedEvent => ({
+      seq,
+      type: 'video.status_update',
+      data: { workspaceId, ...video },
+    });
+    expect(foldEvent(state, status(2, 'a', { jobId: 'j1', status: 'queued' }))).toBe('a');
     expect(state.seq).toBe(2);
     expect(state.order).toBe(order);
+    expect(state.workspaces.get('a')).toEqual({
+      workspace: { ...workspace('a', 0), video: { jobId: 'j1', status: 'queued' } },
+      seq: 2,
+    });
+    expect(
+      foldEvent(state, status(3, 'a', { jobId: 'j1', status: 'succeeded', progress: 1, videoUrl: '/videos/j1.mp4' })),
+    ).toBe('a');
+    expect(state.workspaces.get('a')?.workspace.video).toEqual({
+      jobId: 'j1',
+      status: 'succeeded',
+      progress: 1,
+      videoUrl: '/videos/j1.mp4',
+    });
+    expect(state.workspaces.get('a')?.workspace.version).toBe(1);
+    expect(foldEvent(state, status(4, 'gone', { jobId: 'j2', status: 'queued' }))).toBe(undefined);
+    expect(state.seq).toBe(4);
+    expect([...state.workspaces.keys()]).toEqual(['a']);
   });
 
   it('gives a project state and a batch view over it the same project for the same events', () => {

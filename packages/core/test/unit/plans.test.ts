@@ -5,6 +5,7 @@ import {
   planDelete,
   planReorder,
   planUpdate,
+  planVideoStatus,
   type PlanOutcome,
   type PlanView,
 } from '../../src/write-path/plans.js';
@@ -155,5 +156,53 @@ describe('planReorder', () => {
     expect(refusal.code).toBe('CONFLICT');
     expect(refusal.message).toBe("order is not a permutation of the project's workspaces");
     expect(refusal.details).toEqual({ order: ['a', 'b', 'c'] });
+  });
+});
+
+describe('planVideoStatus', () => {
+  const status = (jobId: string, value: string, extra: Record<string, unknown> = {}) =>
+    ({ workspaceId: 'a', jobId, status: value, ...extra }) as Parameters<typeof planVideoStatus>[0];
+  const withVideo = (video: Workspace['video']) => view([workspace('a', 0, { video })]);
+
+  it('starts a job with `queued` on a workspace with no job, or whose job has ended', () => {
+    expect(planVideoStatus(status('j1', 'queued'), view([workspace('a', 0)]))).toEqual({
+      event: { type: 'video.status_update', data: status('j1', 'queued') },
+    });
+    for (const ended of ['succeeded', 'failed', 'cancelled'] as const) {
+      expect(planVideoStatus(status('j2', 'queued'), withVideo({ jobId: 'j1', status: ended }))).toHaveProperty(
+        'event',
+      );
+    }
+  });
+
+  it("moves the workspace's current job on, up to and including its final status", () => {
+    const running = status('j1', 'running', { progress: 0.5 });
+    expect(planVideoStatus(running, withVideo({ jobId: 'j1', status: 'queued' }))).toEqual({
+      event: { type: 'video.status_update', data: running },
+    });
+    const done = status('j1', 'succeeded', { progress: 1, videoUrl: '/videos/j1.mp4' });
+    expect(planVideoStatus(done, withVideo({ jobId: 'j1', status: 'running', progress: 0.5 }))).toHaveProperty('event');
+  });
+
+  it('refuses a status of an unknown or older job (NOT_FOUND), one after the final status and a second active job (CONFLICT)', () => {
+    expect(refusalOf(planVideoStatus(status('j1', 'queued'), view([])))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(refusalOf(planVideoStatus(status('j1', 'running'), view([workspace('a', 0)])))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(
+      refusalOf(planVideoStatus(status('old', 'running'), withVideo({ jobId: 'j2', status: 'queued' }))),
+    ).toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(
+      refusalOf(planVideoStatus(status('j1', 'running'), withVideo({ jobId: 'j1', status: 'cancelled' }))),
+    ).toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(
+      refusalOf(planVideoStatus(status('j2', 'queued'), withVideo({ jobId: 'j1', status: 'running' }))),
+    ).toMatchObject({
+      code: 'CONFLICT',
+    });
   });
 });

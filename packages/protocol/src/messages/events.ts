@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, videoStatusSchema, workspaceSchema } from '../workspace.js';
+import { idSchema, videoSchema, workspaceSchema } from '../workspace.js';
 
 /** Who caused an event: the WebSocket request, or another source (REST, video pipeline). */
 export const originSchema = z.union([
@@ -14,13 +14,7 @@ export const eventDataSchemas = {
   'workspace.updated': z.strictObject({ workspace: workspaceSchema }),
   'workspace.deleted': z.strictObject({ id: idSchema }),
   'workspace.reordered': z.strictObject({ order: z.array(idSchema) }),
-  'video.status_update': z.strictObject({
-    workspaceId: idSchema,
-    status: videoStatusSchema,
-    progress: z.number().min(0).max(100).optional(),
-    url: z.string().optional(),
-    error: z.string().optional(),
-  }),
+  'video.status_update': videoSchema.extend({ workspaceId: idSchema }),
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;

@@ -7,6 +7,8 @@ import { workspaceCreate } from './workspace-create.js';
 import { workspaceDelete } from './workspace-delete.js';
 import { workspaceList } from './workspace-list.js';
 import { workspaceReorder } from './workspace-reorder.js';
+import { videoCancel } from './video-cancel.js';
+import { videoGenerate } from './video-generate.js';
 import { workspaceUpdate } from './workspace-update.js';
 
 export {
@@ -20,6 +22,7 @@ export {
   workspaceReorder,
   workspaceUpdate,
 };
+export { videoGenerate, videoCancel };
 export * from './events.js';
 export * from './server-frames.js';
 
@@ -31,6 +34,8 @@ export const REQUESTS = {
   'workspace.reorder': workspaceReorder,
   'workspace.list': workspaceList,
   'prompt.enhance': promptEnhance,
+  'video.generate': videoGenerate,
+  'video.cancel': videoCancel,
   subscribe,
   unsubscribe,
   ping,

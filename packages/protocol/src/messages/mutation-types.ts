@@ -4,5 +4,7 @@ export const MUTATION_TYPES = [
   'workspace.update',
   'workspace.delete',
   'workspace.reorder',
+  'video.generate',
+  'video.cancel',
 ] as const;
 export type MutationType = (typeof MUTATION_TYPES)[number];

@@ -1,0 +1,38 @@
+export { ProviderError, type ProviderErrorInit } from './provider-error.js';
+export type {
+  ProviderCallOptions,
+  ProviderTask,
+  ProviderTaskState,
+  VideoProvider,
+  VideoRequest,
+} from './video-provider.js';
+export { RunwayProvider, providerErrorOf, taskFailure, type RunwayProviderOptions } from './runway-provider.js';
+export {
+  ACTIVE_STATUSES,
+  FINAL_STATUSES,
+  isFinal,
+  publicStatus,
+  videoUrlOf,
+  type StoredJobStatus,
+  type VideoJob,
+  type VideoJobError,
+  type VideoJobStatus,
+} from './video-job.js';
+export { createVideoModels, type VideoModels, type VideoJobDoc, type VideoLeaseDoc } from './video-job-models.js';
+export { VideoJobStore, type HeldLease } from './video-job-store.js';
+export type { ByteRange, StoredVideo, VideoStorage } from './video-storage.js';
+export { FileVideoStorage } from './file-video-storage.js';
+export type { VideoStatusSink, VideoStatusUpdate } from './video-status-sink.js';
+export { StatusThrottle, type StatusThrottleOptions } from './status-throttle.js';
+export { backoffMs, type BackoffOptions } from './backoff.js';
+export { videoMetrics, type VideoMetrics } from './video-metrics.js';
+export { VideoPipeline, type VideoPipelineOptions, type VideoSubmission } from './video-pipeline.js';
+export {
+  runwayProviderFromConfig,
+  videoPipelineOptionsFromConfig,
+  videoStorageDirFromConfig,
+} from './options-from-config.js';
+export { toStatusEventData, toVideoJobInfo } from './wire-shapes.js';
+export { VideoService, jobIdOf, type VideoServiceOptions } from './video-service.js';
+export { WorkspaceStatusSink } from './workspace-status-sink.js';
+export { startVideoNode, type VideoNode, type VideoNodeOptions } from './video-node.js';
