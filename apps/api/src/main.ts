@@ -1,5 +1,5 @@
 import { createMetrics, runServerProcess } from '@app/core';
-import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
+import { promptHelperFromConfig } from '@app/prompt-helper';
 import { createApi } from './app.js';
 import { createGracefulHttpServer } from './graceful-http.js';
 import { listenHttp } from './listen-http.js';
@@ -11,13 +11,11 @@ await runServerProcess({
   async start({ config, logger, core }) {
     if (config.AUTH_MODE === 'none') logger.warn('*** AUTHENTICATION IS OFF (AUTH_MODE=none): development only. ***');
     const metrics = createMetrics();
-    const promptHelper = new PromptHelper(
-      promptHelperOptionsFromConfig(config, {
-        logger,
-        workspaces: core.service,
-        metrics: createPromptMetrics(metrics.registry),
-      }),
-    );
+    const promptHelper = promptHelperFromConfig(config, {
+      logger,
+      workspaces: core.service,
+      registry: metrics.registry,
+    });
     const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, promptHelper }));
     const http = createGracefulHttpServer(api);
     return [

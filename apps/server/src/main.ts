@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { apiOptionsFromConfig, createApi, createGracefulHttpServer, listenHttp } from '@app/api';
 import { createMetrics, runServerProcess } from '@app/core';
-import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
+import { promptHelperFromConfig } from '@app/prompt-helper';
 import { FileVideoStorage, VideoJobStore, startVideoNode, videoStorageDirFromConfig } from '@app/video';
 import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
 import { webPage } from './web-page.js';
@@ -20,13 +20,11 @@ await runServerProcess({
   async start({ config, logger, core }) {
     const metrics = createMetrics();
     // One prompt helper for both apps: one rate limit per subject over WebSocket and REST together.
-    const promptHelper = new PromptHelper(
-      promptHelperOptionsFromConfig(config, {
-        logger,
-        workspaces: core.service,
-        metrics: createPromptMetrics(metrics.registry),
-      }),
-    );
+    const promptHelper = promptHelperFromConfig(config, {
+      logger,
+      workspaces: core.service,
+      registry: metrics.registry,
+    });
     const video = await startVideoNode(config, { core, logger, metrics });
     const wsOptions = wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper });
     const ws = await createWsServer({ ...wsOptions, video: video?.requests });

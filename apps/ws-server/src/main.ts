@@ -1,5 +1,5 @@
 import { createMetrics, runServerProcess } from '@app/core';
-import { PromptHelper, createPromptMetrics, promptHelperOptionsFromConfig } from '@app/prompt-helper';
+import { promptHelperFromConfig } from '@app/prompt-helper';
 import { wsServerOptionsFromConfig } from './options-from-config.js';
 import { createWsServer } from './server.js';
 
@@ -9,13 +9,11 @@ await runServerProcess({
   async start({ config, logger, core }) {
     const metrics = createMetrics();
     // One helper per process: one rate limit per subject across its connections.
-    const promptHelper = new PromptHelper(
-      promptHelperOptionsFromConfig(config, {
-        logger,
-        workspaces: core.service,
-        metrics: createPromptMetrics(metrics.registry),
-      }),
-    );
+    const promptHelper = promptHelperFromConfig(config, {
+      logger,
+      workspaces: core.service,
+      registry: metrics.registry,
+    });
     const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper }));
     return [{ name: 'WebSocket server', url: ws.url, close: () => ws.close() }];
   },

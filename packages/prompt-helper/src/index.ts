@@ -7,7 +7,7 @@ export {
   type PromptRateLimit,
   type WorkspaceLookup,
 } from './prompt-helper.js';
-export { promptHelperOptionsFromConfig } from './options-from-config.js';
+export { promptHelperFromConfig, promptHelperOptionsFromConfig } from './options-from-config.js';
 export { createPromptMetrics, type PromptMetrics } from './prompt-metrics.js';
 export { enhancedPromptSchema, instructionsFor, type EnhancedPrompt } from './enhanced-prompt.js';
 export { toProviderFailure, type ProviderFailure } from './provider-error.js';

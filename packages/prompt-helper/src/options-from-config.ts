@@ -1,7 +1,7 @@
-import type { Config, Logger } from '@app/core';
+import type { Config, Logger, Metrics } from '@app/core';
 import { PLACEHOLDER_API_KEY } from './constants.js';
-import type { PromptHelperOptions, WorkspaceLookup } from './prompt-helper.js';
-import type { PromptMetrics } from './prompt-metrics.js';
+import { PromptHelper, type PromptHelperOptions, type WorkspaceLookup } from './prompt-helper.js';
+import { createPromptMetrics, type PromptMetrics } from './prompt-metrics.js';
 
 type PromptConfig = Pick<
   Config,
@@ -30,4 +30,13 @@ export function promptHelperOptionsFromConfig(
     timeoutMs: config.PROMPT_TIMEOUT_MS,
     rateLimit: { perMinute: config.PROMPT_RATE_LIMIT_PER_MIN, burst: config.PROMPT_RATE_LIMIT_BURST },
   };
+}
+
+/** The process's prompt helper from its settings, its metrics on the process's registry (one per process: one rate limit per subject). */
+export function promptHelperFromConfig(
+  config: PromptConfig,
+  deps: { logger: Logger; workspaces: WorkspaceLookup; registry: Metrics['registry'] },
+): PromptHelper {
+  const { registry, ...rest } = deps;
+  return new PromptHelper(promptHelperOptionsFromConfig(config, { ...rest, metrics: createPromptMetrics(registry) }));
 }
