@@ -118,7 +118,7 @@ describe('video pipeline in server processes', () => {
     expect(statuses[0]).toBe('queued');
     const seqs = events.map((event) => event.seq);
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y)); // once each, in order, across the crash
-  });
+  }, 60_000);
 
   it('two nodes on Redis: jobs started on one reach subscribers on the other, one provider task each', async () => {
     const redis = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `video-${dbName}` };
@@ -151,7 +151,7 @@ describe('video pipeline in server processes', () => {
     );
     const tasks = (await stats()).tasks.filter((task) => task.prompt.startsWith('two nodes '));
     expect(tasks).toHaveLength(4);
-  });
+  }, 60_000);
 
   it('VIDEO_PIPELINE=off: the server only queues; two video workers on Redis run the jobs, and one killed mid-job is taken over (one task each)', async () => {
     const redis = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `worker-${dbName}` };
