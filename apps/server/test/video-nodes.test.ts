@@ -15,6 +15,7 @@ import { SIM_KEY, statusesOf, videoEnv } from './helpers/video-stack.js';
 // restarted, and two of them on one Redis. The simulator counts the provider tasks created.
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const videoDir = resolve(appDir, '../../packages/video');
 const mongodbUri = inject('mongodbUri');
 const dbName = testDbName('video-nodes');
 let sim: ProviderSim;
@@ -39,8 +40,8 @@ afterAll(async () => {
   await rm(storageDir, { recursive: true, force: true });
 });
 
-async function startNode(wsPort: number, extra: Record<string, string> = {}): Promise<RunningProcess> {
-  const run = runTsMain(appDir, {
+function nodeEnv(wsPort: number, extra: Record<string, string>): Record<string, string | undefined> {
+  return {
     ...process.env,
     ...videoEnv(sim, storageDir),
     MONGODB_URI: mongodbUri,
@@ -52,9 +53,21 @@ async function startNode(wsPort: number, extra: Record<string, string> = {}): Pr
     LOG_FORMAT: 'pretty',
     LOG_LEVEL: 'info',
     ...extra,
-  });
+  };
+}
+
+async function startNode(wsPort: number, extra: Record<string, string> = {}): Promise<RunningProcess> {
+  const run = runTsMain(appDir, nodeEnv(wsPort, extra));
   processes.push(run);
   await run.waitFor(/WebSocket server listening on/);
+  return run;
+}
+
+/** A video worker (packages/video/src/main.ts): the pipeline alone. */
+async function startWorker(extra: Record<string, string>): Promise<RunningProcess> {
+  const run = runTsMain(videoDir, nodeEnv(0, extra));
+  processes.push(run);
+  await run.waitFor(/Video worker listening on/);
   return run;
 }
 
@@ -105,7 +118,7 @@ describe('video pipeline in server processes', () => {
     expect(statuses[0]).toBe('queued');
     const seqs = events.map((event) => event.seq);
     expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y)); // once each, in order, across the crash
-  });
+  }, 60_000);
 
   it('two nodes on Redis: jobs started on one reach subscribers on the other, one provider task each', async () => {
     const redis = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `video-${dbName}` };
@@ -138,5 +151,36 @@ describe('video pipeline in server processes', () => {
     );
     const tasks = (await stats()).tasks.filter((task) => task.prompt.startsWith('two nodes '));
     expect(tasks).toHaveLength(4);
-  });
+  }, 60_000);
+
+  it('VIDEO_PIPELINE=off: the server only queues; two video workers on Redis run the jobs, and one killed mid-job is taken over (one task each)', async () => {
+    const redis = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `worker-${dbName}` };
+    const port: number = await freePort();
+    await startNode(port, { ...redis, VIDEO_PIPELINE: 'off' });
+    const first = await startWorker(redis);
+    await startWorker(redis);
+    const c = client(port);
+    const projectId = 'video-workers';
+    const events = follow(c, projectId);
+    const jobs: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const { workspace } = await c.createWorkspace({ projectId, name: `W${i}` });
+      const { job } = await c.generateVideo({ workspaceId: workspace.id, prompt: `worker job ${i} [sim:slow]` });
+      expect(job.status).toBe('queued');
+      jobs.push(job.id);
+    }
+    await vi.waitFor(() => expect(jobs.every((id) => statusesOf(events, id).includes('running'))).toBe(true), {
+      timeout: 20_000,
+    });
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await vi.waitFor(
+      () => expect(jobs.map((id) => statusesOf(events, id).at(-1))).toEqual(jobs.map(() => 'succeeded')),
+      { timeout: 40_000 },
+    );
+    const tasks = (await stats()).tasks.filter((task) => task.prompt.startsWith('worker job '));
+    expect(tasks).toHaveLength(4);
+    const seqs = events.map((event) => event.seq);
+    expect(seqs).toEqual([...new Set(seqs)].sort((x, y) => x - y));
+  }, 60_000);
 });

@@ -211,6 +211,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         settings: ['VIDEO_STORAGE_DIR'],
         text: 'finished videos, served at `GET /videos/<jobId>.mp4` (Range requests)',
       },
+      {
+        settings: ['VIDEO_PIPELINE'],
+        text: '`off`: this server only queues video jobs; video workers (`pnpm --filter @app/video worker`) run them',
+      },
     ],
   },
   'docs/operations.md': {
@@ -409,6 +413,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['VIDEO_STORAGE_DIR'],
         text: 'where finished videos are stored (`<jobId>.mp4`), served at `GET /videos/<jobId>.mp4` with Range requests, behind the same authentication and rate limit as `/api`; with several API nodes, a directory they all share',
+      },
+      {
+        settings: ['VIDEO_PIPELINE'],
+        text: '`on`: the server runs video jobs (creates the provider tasks and polls those whose lease it holds). `off`: it only writes them as `pending` and reports `queued`; run video workers (`pnpm --filter @app/video worker`, same settings) on one or more nodes, which take pending jobs and every job whose lease expired',
       },
     ],
   },

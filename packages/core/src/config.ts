@@ -145,6 +145,11 @@ export const configSchema = z.object({
   VIDEO_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** Directory of finished videos; unset: `videos` under DATA_DIR. */
   VIDEO_STORAGE_DIR: optionalString,
+  /**
+   * `on`: this server runs video jobs (creates provider tasks, polls them). `off`: it only queues them
+   * (written as `pending`), and video workers (`pnpm --filter @app/video worker`) run them.
+   */
+  VIDEO_PIPELINE: z.enum(['on', 'off']).default('on'),
 });
 
 /** The default of every setting: the schema above is the only place a default lives; code that needs one reads it here. */

@@ -3,10 +3,14 @@ import type { VideoRequest } from './video-provider.js';
 /** A job's status as clients see it (`video.status_update`). */
 export type VideoJobStatus = 'queued' | 'throttled' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-/** Stored status: `submitting` while the create call may be in flight and no task id is known yet. */
-export type StoredJobStatus = 'submitting' | VideoJobStatus;
+/**
+ * Stored status: `pending` while no node has sent it to the provider yet (safe to send: queued by a server
+ * that runs no jobs, VIDEO_PIPELINE=off), `submitting` while the create call may be in flight and no task
+ * id is known yet (never sent again).
+ */
+export type StoredJobStatus = 'pending' | 'submitting' | VideoJobStatus;
 
-export const ACTIVE_STATUSES: readonly StoredJobStatus[] = ['submitting', 'queued', 'throttled', 'running'];
+export const ACTIVE_STATUSES: readonly StoredJobStatus[] = ['pending', 'submitting', 'queued', 'throttled', 'running'];
 export const FINAL_STATUSES: readonly VideoJobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export function isFinal(status: StoredJobStatus): boolean {
@@ -55,7 +59,7 @@ export function videoUrlOf(jobId: string): string {
   return `/videos/${jobId}.mp4`;
 }
 
-/** The status clients see: `submitting` is `queued` to them. */
+/** The status clients see: `pending` and `submitting` are `queued` to them. */
 export function publicStatus(status: StoredJobStatus): VideoJobStatus {
-  return status === 'submitting' ? 'queued' : status;
+  return status === 'submitting' || status === 'pending' ? 'queued' : status;
 }

@@ -53,6 +53,7 @@ export async function startVideoNode(config: Config, options: VideoNodeOptions):
     sink: new WorkspaceStatusSink(options.core.service),
     logger: options.logger.child({ module: 'video' }),
     metrics: options.metrics === undefined ? undefined : videoMetrics(options.metrics.registry),
+    runJobs: config.VIDEO_PIPELINE === 'on',
   });
   pipeline.start();
   return {

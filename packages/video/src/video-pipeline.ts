@@ -37,6 +37,12 @@ export interface VideoPipelineOptions {
   downloadTimeoutMs: number;
   /** Random source for jitter (tests pass a fixed one). */
   random?: (() => number) | undefined;
+  /**
+   * False (VIDEO_PIPELINE=off): this node only queues jobs: `submit` writes them `pending` and reports
+   * `queued`, and `start` does nothing; a node that runs jobs (a video worker) sends them to the
+   * provider. Default true.
+   */
+  runJobs?: boolean | undefined;
 }
 
 /** What `submit` takes: the workspace (its project, for authorisation and events) and what to generate. */
@@ -110,7 +116,7 @@ export class VideoPipeline {
 
   /** Starts taking over jobs whose lease expired (at once, then every poll period) and renewing held leases. */
   start(): void {
-    if (this.scanTimer !== undefined || this.stopped) return;
+    if (this.scanTimer !== undefined || this.stopped || this.options.runJobs === false) return;
     const scanMs = Math.max(50, Math.min(this.options.pollMs, Math.floor(this.options.leaseMs / 2)));
     this.scanTimer = setInterval(() => this.spawn(() => this.scan()), scanMs);
     this.spawn(() => this.scan());
@@ -130,13 +136,15 @@ export class VideoPipeline {
       });
     }
     const now = new Date();
+    const runs = this.options.runJobs !== false;
     const job: VideoJob = {
       id,
       workspaceId: submission.workspaceId,
       projectId: submission.projectId,
       provider: this.options.provider.name,
       request: submission.request,
-      status: 'submitting',
+      // A job this node will not send stays `pending` (safe to send) until a node that runs jobs takes it.
+      status: runs ? 'submitting' : 'pending',
       requestedBy: submission.requestedBy,
       nextPollAt: now,
       deadlineAt: new Date(now.getTime() + this.options.jobTimeoutMs),
@@ -151,7 +159,7 @@ export class VideoPipeline {
       if (!isDuplicateKey(error)) await store.releaseWorkspace(job.workspaceId, id).catch(() => {});
       throw error;
     }
-    const lease = await store.claim(job, this.options.leaseMs);
+    const lease = runs ? await store.claim(job, this.options.leaseMs) : undefined;
     this.log.info(`video job ${id} queued for workspace ${job.workspaceId}`);
     this.log.debug(`video job ${id} prompt: ${job.request.prompt ?? '(none)'}`);
     this.options.metrics?.jobs.inc({ status: 'queued' });
@@ -329,6 +337,10 @@ export class VideoPipeline {
         const entry = this.held.get(job.id)!;
         entry.busy = true;
         await this.submitUnknown(job).finally(() => this.idle(job.id));
+      } else if (job.status === 'pending') {
+        const entry = this.held.get(job.id)!;
+        entry.busy = true;
+        this.spawn(() => this.sendPending(job).finally(() => this.idle(job.id)));
       } else {
         this.schedule(job.id, Math.max(0, job.nextPollAt.getTime() - Date.now()));
       }
@@ -372,6 +384,23 @@ export class VideoPipeline {
         retryable: false,
       },
     });
+  }
+
+  /**
+   * A job queued by a node that runs no jobs: marked `submitting` first (from then on it is never sent
+   * again), then created like any other. A cancel asked before it was sent ends it without a provider call.
+   */
+  private async sendPending(job: VideoJob): Promise<void> {
+    if (await this.options.store.cancelRequested(job.id)) {
+      await this.finish(job, 'cancelled', {});
+      return;
+    }
+    const marked = await this.options.store.update(job.id, { status: 'submitting' });
+    if (marked === undefined) {
+      this.drop(job.id);
+      return;
+    }
+    await this.createTask(marked);
   }
 
   /** Creates the provider task; 429 and 5xx (no task was created) are retried with backoff, anything that may have reached it is not. */

@@ -291,7 +291,10 @@ it('two running nodes: each job is polled by exactly one of them, one provider t
     async () => {
       const held = [...a.pipeline.heldJobIds(), ...b.pipeline.heldJobIds()];
       expect(new Set(held).size).toBe(held.length); // never both
-      for (const job of jobs) expect((await a.pipeline.getJob(job.id))?.status).toBe('succeeded');
+      for (const job of jobs) {
+        const stored = await a.pipeline.getJob(job.id);
+        expect(stored?.status, `job ${job.id}: ${JSON.stringify(stored?.error)}`).toBe('succeeded');
+      }
     },
     { timeout: 15_000, interval: 30 },
   );

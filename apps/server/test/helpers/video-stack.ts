@@ -19,9 +19,10 @@ export function videoEnv(sim: ProviderSim, storageDir: string): Record<string, s
     RUNWAYML_BASE_URL: sim.runwayBaseUrl,
     VIDEO_POLL_MS: '25',
     VIDEO_STATUS_INTERVAL_MS: '0',
-    VIDEO_LEASE_MS: '1500',
-    VIDEO_PROVIDER_TIMEOUT_MS: '2000',
-    VIDEO_DOWNLOAD_TIMEOUT_MS: '2000',
+    // Wide enough for a loaded machine: a lease lost or a create timed out fails a job (by design).
+    VIDEO_LEASE_MS: '3000',
+    VIDEO_PROVIDER_TIMEOUT_MS: '10000',
+    VIDEO_DOWNLOAD_TIMEOUT_MS: '10000',
     VIDEO_STORAGE_DIR: storageDir,
   };
 }
