@@ -14,6 +14,8 @@ import { ensureWebBuilt } from './build-web.mjs';
 import { startDatabase } from './embedded-db.mjs';
 
 const FORWARD_DEDUPE_MS = 1_000;
+/** How long the simulator's process group may take to be gone after the simulator exits, before SIGKILL. */
+const SIM_GROUP_EXIT_MS = 3_000;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 let child;
@@ -74,12 +76,40 @@ if (stopping) {
   process.exit(0);
 }
 
-/** Stops the simulator (if it did not already stop on the same Ctrl-C) and waits until it is gone. */
+/**
+ * Stops the simulator and waits until its whole process group is gone (tsx's esbuild helper included), so
+ * nothing of `pnpm start` outlives it. The simulator runs in its own process group: Ctrl-C does not stop it
+ * under a server that is still draining.
+ */
 async function stopSim() {
-  if (sim === undefined || sim.child.exitCode !== null || sim.child.signalCode !== null) return;
-  const exited = new Promise((resolvePromise) => sim.child.once('exit', resolvePromise));
-  sim.child.kill('SIGTERM');
-  await exited;
+  if (sim === undefined) return;
+  const group = -sim.child.pid;
+  if (sim.child.exitCode === null && sim.child.signalCode === null) {
+    const exited = new Promise((resolvePromise) => sim.child.once('exit', resolvePromise));
+    signalGroup(group, 'SIGTERM');
+    await exited;
+  }
+  const deadline = Date.now() + SIM_GROUP_EXIT_MS;
+  while (groupAlive(group) && Date.now() < deadline)
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  if (groupAlive(group)) signalGroup(group, 'SIGKILL');
+}
+
+function signalGroup(group, signal) {
+  try {
+    process.kill(group, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(group) {
+  try {
+    process.kill(group, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Starts apps/provider-sim on a free loopback port and waits for the line with its URL. */
@@ -87,7 +117,12 @@ async function startProviderSim() {
   const simChild = spawn(
     process.execPath,
     ['--conditions=@app/source', '--import', 'tsx', join(root, 'apps/provider-sim/src/main.ts')],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PROVIDER_SIM_PORT: '0' } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PROVIDER_SIM_PORT: '0' },
+      detached: true,
+    },
   );
   const url = await new Promise((resolvePromise, reject) => {
     let text = '';
