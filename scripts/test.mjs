@@ -44,7 +44,8 @@ const dataDir = process.env.MONGODB_URI ? undefined : mkdtempSync(join(tmpdir(),
 const db = await startDatabase({ dataDir });
 if (db.kind !== 'external') console.log(`[test] embedded ${db.kind} at ${db.uri}`);
 
-const turboArgs = ['turbo', 'run', 'test', '--concurrency=1', ...process.argv.slice(2)];
+// --continue=always: a failing package must not stop the others, so the summary counts every package.
+const turboArgs = ['turbo', 'run', 'test', '--concurrency=1', '--continue=always', ...process.argv.slice(2)];
 const code = await run('pnpm', ['exec', ...turboArgs], {
   ...process.env,
   MONGODB_URI: db.uri,
