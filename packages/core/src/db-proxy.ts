@@ -9,6 +9,8 @@ export interface DbProxy {
   cut(): Promise<void>;
   /** From now on, bytes from clients wait here instead of reaching the target (the target looks stalled). */
   hold(): void;
+  /** Like `hold`, from the next client message containing `pattern` on (that message included). */
+  holdFrom(pattern: Buffer): void;
   /** Passes on everything held, and everything from now on. */
   release(): void;
   /** Bytes from clients waiting while held. */
@@ -28,6 +30,7 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
   let held: { upstream: Socket; chunk: Buffer }[] | undefined;
   let heldBytes = 0;
   let armed: { pattern: Buffer; holdMs: number; done: () => void } | undefined;
+  let holdPattern: Buffer | undefined;
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     let withholding = false;
@@ -39,6 +42,10 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.on('data', (chunk: Buffer) => {
+      if (holdPattern !== undefined && chunk.includes(holdPattern)) {
+        holdPattern = undefined;
+        held ??= [];
+      }
       if (held !== undefined) {
         held.push({ upstream, chunk });
         heldBytes += chunk.length;
@@ -72,6 +79,9 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     close,
     hold() {
       held ??= [];
+    },
+    holdFrom(pattern) {
+      holdPattern = pattern;
     },
     release() {
       const waiting = held ?? [];
