@@ -21,6 +21,8 @@ export interface DbProxy {
    * Resolves once it was cut. Other and later connections work as before.
    */
   cutAfter(pattern: Buffer, holdMs?: number): Promise<void>;
+  /** The next client message containing `pattern` never reaches the target, and its connection is cut. */
+  dropNext(pattern: Buffer): void;
   /** Cuts every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
   let heldBytes = 0;
   let armed: { pattern: Buffer; holdMs: number; done: () => void } | undefined;
   let holdPattern: Buffer | undefined;
+  let dropPattern: Buffer | undefined;
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     let withholding = false;
@@ -42,6 +45,12 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.on('data', (chunk: Buffer) => {
+      if (dropPattern !== undefined && chunk.includes(dropPattern)) {
+        dropPattern = undefined;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       if (holdPattern !== undefined && chunk.includes(holdPattern)) {
         holdPattern = undefined;
         held ??= [];
@@ -79,6 +88,9 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     close,
     hold() {
       held ??= [];
+    },
+    dropNext(pattern) {
+      dropPattern = pattern;
     },
     holdFrom(pattern) {
       holdPattern = pattern;

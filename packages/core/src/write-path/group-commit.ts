@@ -18,6 +18,7 @@ import { commitDespiteContention } from './contention.js';
 import { answerOfApplied } from './idempotency.js';
 import { settle, type PendingMutation } from './pending-mutation.js';
 import type { PlanOutcome } from './plans.js';
+import type { RequestIndex } from './request-index.js';
 import type { UnknownOutcomeAnnouncer } from './unknown-outcome-announcer.js';
 
 /** Most mutations committed together. */
@@ -30,6 +31,8 @@ export interface GroupCommitOptions {
   directory: WorkspaceDirectory;
   heads: ProjectHeads;
   log: EventLog;
+  /** Where retried request ids are found, and index entries that failed are written again. */
+  requests: RequestIndex;
   bus: EventBus;
   logger: Logger;
   announcer: UnknownOutcomeAnnouncer;
@@ -186,7 +189,9 @@ export class GroupCommit {
     // Another node took a seq (plan again on the caught-up state), or keys were applied already: a
     // client resending what a crashed node stored retries many at once, so all are looked up together.
     const caughtUp = await states.catchUp(projectId, state);
-    const applied = await Promise.all(rest.map((item) => (item.key === undefined ? null : log.findByKey(item.key))));
+    const applied = await Promise.all(
+      rest.map((item) => (item.key === undefined ? null : this.options.requests.findByKey(item.key))),
+    );
     const first = rest[0];
     if (caughtUp === 0 && first?.key !== undefined && applied[0] === null) {
       // The seq was free, so the key was refused: applied, but not indexed yet (a crash in between).
@@ -204,7 +209,7 @@ export class GroupCommit {
   /** Answers a refusal planned against stored events; a retry of an applied request gets its original answer instead. */
   private async refuse(item: PendingMutation, refusal: unknown, answered: Map<string, EventDoc>): Promise<void> {
     // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
-    const earlier = item.key === undefined ? null : await this.options.log.findByKey(item.key);
+    const earlier = item.key === undefined ? null : await this.options.requests.findByKey(item.key);
     if (earlier !== null) this.replayApplied(item, earlier, answered);
     else item.reject(refusal);
   }
@@ -224,8 +229,10 @@ export class GroupCommit {
     try {
       await projector.fold(state, events);
     } catch (error) {
-      // The events are durable: a missing index entry or document is restored when the project is next loaded or written.
-      logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; repaired later`);
+      // The events are durable: their request ids are indexed again until that succeeds (found meanwhile
+      // by `requests`), and the documents of workspaces they created are written with the read model.
+      this.options.requests.repair(events);
+      logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; indexed again later`);
     }
     for (const event of events) {
       if (event.type === 'workspace.created') directory.remember(workspaceOf(event)!.id, projectId);
