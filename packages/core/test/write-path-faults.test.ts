@@ -112,198 +112,208 @@ function refusalHolds(
   return false;
 }
 
-describe('the write path under generated interleavings and faults', () => {
-  it('acks each write once, refuses only against stored state, answers retries with the original ack', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.scheduler(),
-        fc.array(op, { minLength: 2, maxLength: 12 }),
-        faultPlan,
-        async (s, ops, faults) => {
-          const clock = installManualClock();
-          const db = new FaultDatabase(s, faults, clock);
-          const nodes = [0, 1].map(
-            (i) =>
-              new WorkspaceService({
-                models: db.models(`n${i}`),
-                bus: new InProcessBus(),
-                logger: silentLogger(),
-                projectionDelayMs: 50,
-              }),
-          );
-          const problems: string[] = [];
-          let outstanding = 0;
-          const drive = (done: () => boolean) =>
-            runUntil(s, clock, done, () => `${outstanding} requests never answered`);
-          try {
-            // Seeded without faults: three workspaces.
-            db.armed = false;
-            const seeded: string[] = [];
-            outstanding = SEEDED;
-            for (let i = 0; i < SEEDED; i += 1) {
-              void nodes[0]!
-                .create({ projectId: P, name: `w${i}` }, { subject: SUBJECT, requestId: `seed${i}` })
-                .then((ack) => {
-                  seeded[i] = ack.workspace.id;
-                  outstanding -= 1;
-                });
-              await drive(() => seeded[i] !== undefined);
-            }
-            db.armed = true;
+/** About 8 s on an idle machine. */
+const options = fcOptions<[fc.Scheduler, Op[], Record<string, Fault[]>]>(150);
 
-            let maxAckedSeq = SEEDED;
-            const head = () => logStates(db, P).length - 1;
-            const check = (ok: boolean, message: () => string) => {
-              if (!ok) problems.push(message());
-            };
-            const submit = (index: number, attempt: number, given?: Input): void => {
-              const o = ops[index]!;
-              const states = logStates(db, P);
-              const now = states.at(-1)!;
-              const startSeq = now.seq;
-              const faultsBefore = db.faultsMet;
-              const service = nodes[o.node]!;
-              const requestId = `r${index}`;
-              const ctx = { subject: SUBJECT, requestId };
-              const key = EventLog.requestKey(SUBJECT, requestId);
-              const label = `#${index}.${attempt} ${o.kind} on n${o.node}`;
-              let input: Input = {};
-              outstanding += 1;
-              const finish = () => {
-                if (o.kind !== 'list' && attempt < o.retries) {
-                  outstanding += 1; // the retry, until it is sent
-                  void s.schedule(Promise.resolve(), `retry #${index}`).then(() => {
+describe('the write path under generated interleavings and faults', () => {
+  it(
+    'acks each write once, refuses only against stored state, answers retries with the original ack',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.scheduler(),
+          fc.array(op, { minLength: 2, maxLength: 12 }),
+          faultPlan,
+          async (s, ops, faults) => {
+            const clock = installManualClock();
+            const db = new FaultDatabase(s, faults, clock);
+            const nodes = [0, 1].map(
+              (i) =>
+                new WorkspaceService({
+                  models: db.models(`n${i}`),
+                  bus: new InProcessBus(),
+                  logger: silentLogger(),
+                  projectionDelayMs: 50,
+                }),
+            );
+            const problems: string[] = [];
+            let outstanding = 0;
+            const drive = (done: () => boolean) =>
+              runUntil(s, clock, done, () => `${outstanding} requests never answered`);
+            try {
+              // Seeded without faults: three workspaces.
+              db.armed = false;
+              const seeded: string[] = [];
+              outstanding = SEEDED;
+              for (let i = 0; i < SEEDED; i += 1) {
+                void nodes[0]!
+                  .create({ projectId: P, name: `w${i}` }, { subject: SUBJECT, requestId: `seed${i}` })
+                  .then((ack) => {
+                    seeded[i] = ack.workspace.id;
                     outstanding -= 1;
-                    submit(index, attempt + 1, input);
                   });
-                }
-                outstanding -= 1;
+                await drive(() => seeded[i] !== undefined);
+              }
+              db.armed = true;
+
+              let maxAckedSeq = SEEDED;
+              const head = () => logStates(db, P).length - 1;
+              const check = (ok: boolean, message: () => string) => {
+                if (!ok) problems.push(message());
               };
-              if (o.kind === 'list') {
-                const seen = maxAckedSeq;
-                service.list(P).then(
-                  (answer) => {
-                    const after = logStates(db, P);
+              const submit = (index: number, attempt: number, given?: Input): void => {
+                const o = ops[index]!;
+                const states = logStates(db, P);
+                const now = states.at(-1)!;
+                const startSeq = now.seq;
+                const faultsBefore = db.faultsMet;
+                const service = nodes[o.node]!;
+                const requestId = `r${index}`;
+                const ctx = { subject: SUBJECT, requestId };
+                const key = EventLog.requestKey(SUBJECT, requestId);
+                const label = `#${index}.${attempt} ${o.kind} on n${o.node}`;
+                let input: Input = {};
+                outstanding += 1;
+                const finish = () => {
+                  if (o.kind !== 'list' && attempt < o.retries) {
+                    outstanding += 1; // the retry, until it is sent
+                    void s.schedule(Promise.resolve(), `retry #${index}`).then(() => {
+                      outstanding -= 1;
+                      submit(index, attempt + 1, input);
+                    });
+                  }
+                  outstanding -= 1;
+                };
+                if (o.kind === 'list') {
+                  const seen = maxAckedSeq;
+                  service.list(P).then(
+                    (answer) => {
+                      const after = logStates(db, P);
+                      check(
+                        answer.seq >= seen,
+                        () => `${label}: list at seq ${answer.seq}, older than acked seq ${seen}`,
+                      );
+                      const state = after[answer.seq];
+                      check(
+                        state !== undefined &&
+                          isDeepStrictEqual(
+                            answer.workspaces.map((w) => w.id),
+                            state.order,
+                          ) &&
+                          answer.workspaces.every((w) => sameWorkspace(w, state.workspaces.get(w.id)?.workspace)),
+                        () => `${label}: list at seq ${answer.seq} is not the log's state at that seq`,
+                      );
+                      finish();
+                    },
+                    (error: { code?: string }) => {
+                      check(db.faultsMet > faultsBefore, () => `${label}: list failed (${error.code}) without a fault`);
+                      finish();
+                    },
+                  );
+                  return;
+                }
+                const id = o.kind === 'update' || o.kind === 'delete' ? seeded[o.target]! : undefined;
+                const version = id === undefined ? undefined : (now.workspaces.get(id)?.workspace.version ?? 1);
+                input =
+                  given ??
+                  (o.kind === 'update'
+                    ? {
+                        id,
+                        patch: { name: o.name },
+                        ...(o.expected === 'none'
+                          ? {}
+                          : { expectedVersion: o.expected === 'current' ? version : Math.max(1, version! - 1) }),
+                      }
+                    : o.kind === 'delete'
+                      ? { id, ...(o.expected === 'none' ? {} : { expectedVersion: version }) }
+                      : o.kind === 'create'
+                        ? { projectId: P, name: `new${index}` }
+                        : { projectId: P, order: [...now.order].reverse() });
+                const sent =
+                  o.kind === 'update'
+                    ? service.update(input as never, ctx)
+                    : o.kind === 'delete'
+                      ? service.delete(input as never, ctx)
+                      : o.kind === 'create'
+                        ? service.create(input as never, ctx)
+                        : service.reorder(input as never, ctx);
+                sent.then(
+                  (ack) => {
+                    const stored = storedLog(db, P).filter((event) => event.key === key);
                     check(
-                      answer.seq >= seen,
-                      () => `${label}: list at seq ${answer.seq}, older than acked seq ${seen}`,
+                      stored.length === 1,
+                      () => `${label}: acked, but the log holds its key ${stored.length} times`,
                     );
-                    const state = after[answer.seq];
-                    check(
-                      state !== undefined &&
-                        isDeepStrictEqual(
-                          answer.workspaces.map((w) => w.id),
-                          state.order,
-                        ) &&
-                        answer.workspaces.every((w) => sameWorkspace(w, state.workspaces.get(w.id)?.workspace)),
-                      () => `${label}: list at seq ${answer.seq} is not the log's state at that seq`,
-                    );
+                    if (stored[0] !== undefined) {
+                      check(
+                        isDeepStrictEqual(ack, stored[0].data),
+                        () => `${label}: acked ${JSON.stringify(ack)}, stored ${JSON.stringify(stored[0]!.data)}`,
+                      );
+                      maxAckedSeq = Math.max(maxAckedSeq, stored[0].seq);
+                    }
                     finish();
                   },
-                  (error: { code?: string }) => {
-                    check(db.faultsMet > faultsBefore, () => `${label}: list failed (${error.code}) without a fault`);
+                  (error: { code?: string; message?: string; details?: Record<string, unknown> }) => {
+                    const after = logStates(db, P);
+                    const endSeq = after.length - 1;
+                    if (error.code === 'CONFLICT' || error.code === 'NOT_FOUND') {
+                      const applied = storedLog(db, P).some((event) => event.key === key);
+                      check(!applied, () => `${label}: refused ${error.code} although its event is stored`);
+                      const holds = after
+                        .slice(startSeq, endSeq + 1)
+                        .some((state) => refusalHolds(o, input, error, state));
+                      check(
+                        holds,
+                        () =>
+                          `${label}: ${error.code} "${error.message}" matches no stored state in seqs ${startSeq}..${endSeq}`,
+                      );
+                    } else {
+                      check(
+                        db.faultsMet > faultsBefore,
+                        () => `${label}: ${error.code} "${error.message}" without a fault`,
+                      );
+                    }
                     finish();
                   },
                 );
-                return;
+              };
+              outstanding += ops.length;
+              for (const index of ops.keys()) {
+                void s.schedule(Promise.resolve(), `submit #${index}`).then(() => {
+                  outstanding -= 1;
+                  submit(index, 0);
+                });
               }
-              const id = o.kind === 'update' || o.kind === 'delete' ? seeded[o.target]! : undefined;
-              const version = id === undefined ? undefined : (now.workspaces.get(id)?.workspace.version ?? 1);
-              input =
-                given ??
-                (o.kind === 'update'
-                  ? {
-                      id,
-                      patch: { name: o.name },
-                      ...(o.expected === 'none'
-                        ? {}
-                        : { expectedVersion: o.expected === 'current' ? version : Math.max(1, version! - 1) }),
-                    }
-                  : o.kind === 'delete'
-                    ? { id, ...(o.expected === 'none' ? {} : { expectedVersion: version }) }
-                    : o.kind === 'create'
-                      ? { projectId: P, name: `new${index}` }
-                      : { projectId: P, order: [...now.order].reverse() });
-              const sent =
-                o.kind === 'update'
-                  ? service.update(input as never, ctx)
-                  : o.kind === 'delete'
-                    ? service.delete(input as never, ctx)
-                    : o.kind === 'create'
-                      ? service.create(input as never, ctx)
-                      : service.reorder(input as never, ctx);
-              sent.then(
-                (ack) => {
-                  const stored = storedLog(db, P).filter((event) => event.key === key);
-                  check(stored.length === 1, () => `${label}: acked, but the log holds its key ${stored.length} times`);
-                  if (stored[0] !== undefined) {
-                    check(
-                      isDeepStrictEqual(ack, stored[0].data),
-                      () => `${label}: acked ${JSON.stringify(ack)}, stored ${JSON.stringify(stored[0]!.data)}`,
-                    );
-                    maxAckedSeq = Math.max(maxAckedSeq, stored[0].seq);
-                  }
-                  finish();
-                },
-                (error: { code?: string; message?: string; details?: Record<string, unknown> }) => {
-                  const after = logStates(db, P);
-                  const endSeq = after.length - 1;
-                  if (error.code === 'CONFLICT' || error.code === 'NOT_FOUND') {
-                    const applied = storedLog(db, P).some((event) => event.key === key);
-                    check(!applied, () => `${label}: refused ${error.code} although its event is stored`);
-                    const holds = after
-                      .slice(startSeq, endSeq + 1)
-                      .some((state) => refusalHolds(o, input, error, state));
-                    check(
-                      holds,
-                      () =>
-                        `${label}: ${error.code} "${error.message}" matches no stored state in seqs ${startSeq}..${endSeq}`,
-                    );
-                  } else {
-                    check(
-                      db.faultsMet > faultsBefore,
-                      () => `${label}: ${error.code} "${error.message}" without a fault`,
-                    );
-                  }
-                  finish();
-                },
-              );
-            };
-            outstanding += ops.length;
-            for (const index of ops.keys()) {
-              void s.schedule(Promise.resolve(), `submit #${index}`).then(() => {
-                outstanding -= 1;
-                submit(index, 0);
-              });
-            }
-            await drive(() => outstanding === 0);
+              await drive(() => outstanding === 0);
 
-            // Without faults, both nodes read the log's state.
-            db.armed = false;
-            const finals: { seq: number; workspaces: Workspace[] }[] = [];
-            outstanding = 2;
-            for (const service of nodes) {
-              void service.list(P).then(
-                (answer) => {
-                  finals.push(answer);
-                  outstanding -= 1;
-                },
-                (error: unknown) => {
-                  problems.push(`final list failed: ${String(error)}`);
-                  outstanding -= 1;
-                },
-              );
+              // Without faults, both nodes read the log's state.
+              db.armed = false;
+              const finals: { seq: number; workspaces: Workspace[] }[] = [];
+              outstanding = 2;
+              for (const service of nodes) {
+                void service.list(P).then(
+                  (answer) => {
+                    finals.push(answer);
+                    outstanding -= 1;
+                  },
+                  (error: unknown) => {
+                    problems.push(`final list failed: ${String(error)}`);
+                    outstanding -= 1;
+                  },
+                );
+              }
+              await drive(() => outstanding === 0);
+              for (const answer of finals)
+                check(answer.seq === head(), () => `a node ends at seq ${answer.seq}, the log at ${head()}`);
+              expect(problems).toEqual([]);
+            } finally {
+              clock.uninstall();
             }
-            await drive(() => outstanding === 0);
-            for (const answer of finals)
-              check(answer.seq === head(), () => `a node ends at seq ${answer.seq}, the log at ${head()}`);
-            expect(problems).toEqual([]);
-          } finally {
-            clock.uninstall();
-          }
-        },
-      ),
-      fcOptions(150),
-    );
-  }, 60_000);
+          },
+        ),
+        options,
+      );
+    },
+    Math.max(60_000, (options.numRuns ?? 0) * 250),
+  );
 });
