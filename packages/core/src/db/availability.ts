@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { HEARTBEAT_MS } from './connect.js';
+import { DB_HEARTBEAT_MS } from './connect.js';
 import { LoopStallWatch } from './loop-stall.js';
 
 /** Server types that take writes. */
@@ -21,7 +21,7 @@ export interface DatabaseAvailability {
  * by then), as long as the driver itself still has a writable server.
  */
 export function databaseAvailability(connection: Connection): DatabaseAvailability {
-  const stalls = new LoopStallWatch(HEARTBEAT_MS / 2);
+  const stalls = new LoopStallWatch(DB_HEARTBEAT_MS / 2);
   let writable = true;
   const client = connection.getClient();
   client.on('topologyDescriptionChanged', (event) => {
@@ -34,7 +34,7 @@ export function databaseAvailability(connection: Connection): DatabaseAvailabili
     isAvailable() {
       const state = connection.readyState;
       if (state === 1) return true;
-      return state === 0 && writable && stalls.stalledWithin(2 * HEARTBEAT_MS);
+      return state === 0 && writable && stalls.stalledWithin(2 * DB_HEARTBEAT_MS);
     },
     stop() {
       stalls.stop();
