@@ -9,6 +9,7 @@
 //   - a failure (UNAVAILABLE, INVALID_MESSAGE, INTERNAL) only when a fault was met meanwhile:
 //     contention is never an error;
 //   - no read returns a state older than a seq already acked, nor one the log never held;
+//   - nothing is published that the log does not hold at that seq;
 //   - every request is answered, and both nodes end with the log's state.
 // Replay: FC_SEED=<seed> [FC_PATH=<path>]; FC_RUNS=<n>; FC_LONG=1 for a longer run.
 import { isDeepStrictEqual } from 'node:util';
@@ -135,16 +136,27 @@ describe('the write path under generated interleavings and faults', () => {
           async (s, ops, faults) => {
             const clock = installManualClock();
             const db = new FaultDatabase(s, faults, clock);
+            const buses = [new InProcessBus(), new InProcessBus()];
             const nodes = [0, 1].map(
               (i) =>
                 new WorkspaceService({
                   models: db.models(`n${i}`),
-                  bus: new InProcessBus(),
+                  bus: buses[i]!,
                   logger: silentLogger(),
                   projectionDelayMs: 50,
                 }),
             );
             const problems: string[] = [];
+            // Nothing is published that the log does not hold at that seq.
+            for (const [i, bus] of buses.entries()) {
+              bus.subscribe(P, (event) => {
+                const stored = storedLog(db, P)[event.seq - 1];
+                const same =
+                  stored?.seq === event.seq && stored.type === event.type && isDeepStrictEqual(stored.data, event.data);
+                if (!same)
+                  problems.push(`n${i} published seq ${event.seq} (${event.type}), which the log does not hold`);
+              });
+            }
             let outstanding = 0;
             const drive = (done: () => boolean) =>
               runUntil(s, clock, done, () => `${outstanding} requests never answered`);
