@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { CONFIG_DEFAULTS, type Config } from './config.js';
 import type { EventBus } from './bus/event-bus.js';
 import { InProcessBus } from './bus/in-process.js';
+import { databaseAvailability } from './db/availability.js';
 import { connectDatabase } from './db/connect.js';
 import { createModels, type Models } from './db/models.js';
 import type { Logger } from './logger.js';
@@ -100,6 +101,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     timeoutMs: options.dbTimeoutMs ?? CONFIG_DEFAULTS.DB_TIMEOUT_MS,
   });
   let ownBus: EventBus | undefined;
+  const availability = databaseAvailability(connection);
   try {
     const models = await createModels(connection);
     if (options.bus === undefined && options.redisUrl !== undefined) {
@@ -114,7 +116,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       models,
       bus,
       logger: options.logger.child({ module: 'core' }),
-      isAvailable: () => connection.readyState === 1,
+      isAvailable: () => availability.isAvailable(),
       ...(options.projectionDelayMs === undefined ? {} : { projectionDelayMs: options.projectionDelayMs }),
     });
     const busRepair: BusRepairSource = {
@@ -134,7 +136,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       busRepair,
       logger: options.logger,
       async isDatabaseReady() {
-        if (closed || connection.readyState !== 1 || connection.db === undefined) return false;
+        if (closed || !availability.isAvailable() || connection.db === undefined) return false;
         try {
           await connection.db.admin().command({ ping: 1 }, { timeoutMS: 1_000 });
           return true;
@@ -147,11 +149,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         closed = true;
         await service.drain();
         await bus.close();
+        availability.stop();
         await connection.close();
       },
     };
   } catch (error) {
     await ownBus?.close().catch(() => {});
+    availability.stop();
     await connection.close().catch(() => {});
     throw error;
   }

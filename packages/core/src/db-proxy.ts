@@ -9,6 +9,8 @@ export interface DbProxy {
   cut(): Promise<void>;
   /** From now on, bytes from clients wait here instead of reaching the target (the target looks stalled). */
   hold(): void;
+  /** Like `hold`, from the next client message containing `pattern` on (that message included). */
+  holdFrom(pattern: Buffer): void;
   /** Passes on everything held, and everything from now on. */
   release(): void;
   /** Bytes from clients waiting while held. */
@@ -19,6 +21,8 @@ export interface DbProxy {
    * Resolves once it was cut. Other and later connections work as before.
    */
   cutAfter(pattern: Buffer, holdMs?: number): Promise<void>;
+  /** The next client message containing `pattern` never reaches the target, and its connection is cut. */
+  dropNext(pattern: Buffer): void;
   /** Cuts every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -28,6 +32,8 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
   let held: { upstream: Socket; chunk: Buffer }[] | undefined;
   let heldBytes = 0;
   let armed: { pattern: Buffer; holdMs: number; done: () => void } | undefined;
+  let holdPattern: Buffer | undefined;
+  let dropPattern: Buffer | undefined;
   const server = createServer((client) => {
     const upstream = connect(target.port, target.host);
     let withholding = false;
@@ -39,6 +45,16 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
     client.on('data', (chunk: Buffer) => {
+      if (dropPattern !== undefined && chunk.includes(dropPattern)) {
+        dropPattern = undefined;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      if (holdPattern !== undefined && chunk.includes(holdPattern)) {
+        holdPattern = undefined;
+        held ??= [];
+      }
       if (held !== undefined) {
         held.push({ upstream, chunk });
         heldBytes += chunk.length;
@@ -72,6 +88,12 @@ export async function startDbProxy(target: { host: string; port: number }): Prom
     close,
     hold() {
       held ??= [];
+    },
+    dropNext(pattern) {
+      dropPattern = pattern;
+    },
+    holdFrom(pattern) {
+      holdPattern = pattern;
     },
     release() {
       const waiting = held ?? [];

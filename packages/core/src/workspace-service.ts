@@ -35,6 +35,7 @@ import {
   type PlanOutcome,
   type PlanView,
 } from './write-path/plans.js';
+import { RequestIndex } from './write-path/request-index.js';
 import { UnknownOutcomeAnnouncer } from './write-path/unknown-outcome-announcer.js';
 import { WorkspaceQueries, type ReplayResult } from './workspace-queries.js';
 
@@ -75,6 +76,7 @@ export class WorkspaceService {
   private readonly projector: Projector;
   private readonly scheduler: ProjectionScheduler;
   private readonly announcer: UnknownOutcomeAnnouncer;
+  private readonly requests: RequestIndex;
   private readonly groupCommit: GroupCommit;
   private readonly queries: WorkspaceQueries;
   private readonly models: Models;
@@ -121,6 +123,7 @@ export class WorkspaceService {
       isAvailable,
       maxEvents: maxReplayEvents,
     });
+    this.requests = new RequestIndex(log, logger);
     this.groupCommit = new GroupCommit({
       queue,
       states,
@@ -128,6 +131,7 @@ export class WorkspaceService {
       directory: this.directory,
       heads,
       log,
+      requests: this.requests,
       bus,
       logger,
       announcer: this.announcer,
@@ -256,6 +260,7 @@ export class WorkspaceService {
     this.scheduler.stop();
     this.announcer.stop();
     await this.queue.drain();
+    await this.requests.close();
     await this.flush();
   }
 
@@ -272,7 +277,7 @@ export class WorkspaceService {
     return this.guard(() =>
       inCallerOrder(
         ctx,
-        () => projectOfRequest(findProject, key, this.log),
+        () => projectOfRequest(findProject, key, this.requests),
         (projectId) =>
           new Promise<AckData<TType>>((resolve, reject) => {
             // The ack carries the data of the event the plan made (or, for a retry, of the one stored first).

@@ -1,5 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 
+/** How often the driver checks the server (mongoose reports it disconnected after two missed checks). */
+export const DB_HEARTBEAT_MS = 1_000;
+
 export interface ConnectOptions {
   uri: string;
   dbName: string;
@@ -19,7 +22,7 @@ export async function connectDatabase(options: ConnectOptions): Promise<Connecti
     autoCreate: false,
     serverSelectionTimeoutMS: options.timeoutMs,
     connectTimeoutMS: options.timeoutMs,
-    heartbeatFrequencyMS: 1_000,
+    heartbeatFrequencyMS: DB_HEARTBEAT_MS,
     maxPoolSize: 20,
     writeConcern: { w: 'majority', j: true },
   });

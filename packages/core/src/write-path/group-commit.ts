@@ -18,6 +18,7 @@ import { commitDespiteContention } from './contention.js';
 import { answerOfApplied } from './idempotency.js';
 import { settle, type PendingMutation } from './pending-mutation.js';
 import type { PlanOutcome } from './plans.js';
+import type { RequestIndex } from './request-index.js';
 import type { UnknownOutcomeAnnouncer } from './unknown-outcome-announcer.js';
 
 /** Most mutations committed together. */
@@ -30,6 +31,8 @@ export interface GroupCommitOptions {
   directory: WorkspaceDirectory;
   heads: ProjectHeads;
   log: EventLog;
+  /** Where retried request ids are found, and index entries that failed are written again. */
+  requests: RequestIndex;
   bus: EventBus;
   logger: Logger;
   announcer: UnknownOutcomeAnnouncer;
@@ -38,13 +41,20 @@ export interface GroupCommitOptions {
 }
 
 type Planned = { item: PendingMutation; event: EventDoc };
+/**
+ * A refusal planned against a view that held `after` events of its own batch not stored yet: it
+ * stands only once those are stored, and the request is planned again when they are not
+ * (docs/decisions/0011-refusals-only-from-stored-events.md).
+ */
+type Deferred = { item: PendingMutation; refusal: unknown; after: number };
 
 /**
  * Group commit: plans every queued mutation of a project against one in-memory view, stores all
  * their events with one ordered insert, then acks and publishes them in seq order. A seq taken by
  * another node, or a key applied meanwhile, re-plans the rest on the caught-up state, as often as
  * it takes (contention is not an error; the batch keeps its order, and the project's later
- * batches wait behind it).
+ * batches wait behind it). A refusal is answered only from stored events: one planned behind
+ * events of its batch waits until they are stored, and is planned again when they are not.
  */
 export class GroupCommit {
   constructor(private readonly options: GroupCommitOptions) {}
@@ -92,6 +102,7 @@ export class GroupCommit {
     const state = await states.forWrite(projectId);
     const view = new BatchView(state);
     const planned: Planned[] = [];
+    const deferred: Deferred[] = [];
     const later: PendingMutation[] = [];
     const keysInBatch = new Set<string>();
     for (const item of items) {
@@ -101,15 +112,17 @@ export class GroupCommit {
       }
       const outcome = planOf(item, view);
       if ('refusal' in outcome) {
+        if (planned.length > 0) {
+          // Derived from events of this batch that are not stored yet: it waits for them.
+          deferred.push({ item, refusal: outcome.refusal, after: planned.length });
+          continue;
+        }
         if (!verified) {
           // Refused against the cached state: make sure it is the newest before answering.
           verified = true;
           if ((await states.catchUp(projectId, state)) > 0) return items;
         }
-        // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
-        const earlier = item.key === undefined ? null : await log.findByKey(item.key);
-        if (earlier !== null) this.replayApplied(item, earlier, answered);
-        else item.reject(outcome.refusal);
+        await this.refuse(item, outcome.refusal, answered);
         continue;
       }
       const seq = view.seq + 1;
@@ -137,7 +150,15 @@ export class GroupCommit {
     const committed = planned.slice(0, inserted);
     if (committed.length > 0) await this.finish(projectId, state, committed);
     for (const { item, event } of committed) if (item.key !== undefined) answered.set(item.key, event);
-    if (error === undefined) return later;
+    // A refusal behind stored events stands (the view it saw is a state the log went through); one
+    // behind an event that was not stored is planned again, in its place in the batch.
+    const replanned: PendingMutation[] = [];
+    for (const { item, refusal, after } of deferred) {
+      if (after <= inserted) await this.refuse(item, refusal, answered);
+      else replanned.push(item);
+    }
+    const again = (...lists: PendingMutation[][]): PendingMutation[] => inBatchOrder(items, lists.flat());
+    if (error === undefined) return again(later);
     const rest = planned.slice(inserted).map((p) => p.item);
     const refusal = documentRefusal(error, inserted);
     if (refusal !== undefined && rest.length > 0) {
@@ -152,34 +173,45 @@ export class GroupCommit {
           details: { issues: [{ path: ['data'], message: `refused by the database (code ${refusal})` }] },
         }),
       );
-      return [...others, ...later];
+      return again(others, replanned, later);
     }
     if (!isDuplicateKey(error)) {
       // Unknown outcome (the connection broke, a timeout): the events may be stored. Their requests
       // get UNAVAILABLE (a retry with the same id is answered with what was applied), and whatever
-      // the log holds past this state is announced once the database answers again.
+      // the log holds past this state is announced once the database answers again. The refusals
+      // behind them are planned again on the state as stored.
       states.forget(projectId);
       this.options.announcer.announceAfter(projectId, state.seq);
       const failure = toStorageError(error);
       for (const item of rest) item.reject(failure);
-      return later;
+      return again(replanned, later);
     }
     // Another node took a seq (plan again on the caught-up state), or keys were applied already: a
     // client resending what a crashed node stored retries many at once, so all are looked up together.
     const caughtUp = await states.catchUp(projectId, state);
-    const applied = await Promise.all(rest.map((item) => (item.key === undefined ? null : log.findByKey(item.key))));
-    const refused = rest[0];
-    if (caughtUp === 0 && refused?.key !== undefined && applied[0] === null) {
+    const applied = await Promise.all(
+      rest.map((item) => (item.key === undefined ? null : this.options.requests.findByKey(item.key))),
+    );
+    const first = rest[0];
+    if (caughtUp === 0 && first?.key !== undefined && applied[0] === null) {
       // The seq was free, so the key was refused: applied, but not indexed yet (a crash in between).
-      applied[0] = await log.scanForKey(refused.key);
+      applied[0] = await log.scanForKey(first.key);
     }
-    const again: PendingMutation[] = [];
+    const unapplied: PendingMutation[] = [];
     for (const [i, item] of rest.entries()) {
       const earlier = applied[i];
-      if (earlier === null || earlier === undefined) again.push(item);
+      if (earlier === null || earlier === undefined) unapplied.push(item);
       else this.replayApplied(item, earlier, answered);
     }
-    return [...again, ...later];
+    return again(unapplied, replanned, later);
+  }
+
+  /** Answers a refusal planned against stored events; a retry of an applied request gets its original answer instead. */
+  private async refuse(item: PendingMutation, refusal: unknown, answered: Map<string, EventDoc>): Promise<void> {
+    // A retry of an applied request may no longer plan (its version moved on): answer it with the original.
+    const earlier = item.key === undefined ? null : await this.options.requests.findByKey(item.key);
+    if (earlier !== null) this.replayApplied(item, earlier, answered);
+    else item.reject(refusal);
   }
 
   /** Answers a retried request with the result it had, and announces its event again (its node may have crashed before publishing). */
@@ -197,8 +229,10 @@ export class GroupCommit {
     try {
       await projector.fold(state, events);
     } catch (error) {
-      // The events are durable: a missing index entry or document is restored when the project is next loaded or written.
-      logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; repaired later`);
+      // The events are durable: their request ids are indexed again until that succeeds (found meanwhile
+      // by `requests`), and the documents of workspaces they created are written with the read model.
+      this.options.requests.repair(events);
+      logger.warn(`commit of ${projectId} up to seq ${state.seq}: ${(error as Error).message}; indexed again later`);
     }
     for (const event of events) {
       if (event.type === 'workspace.created') directory.remember(workspaceOf(event)!.id, projectId);
@@ -210,6 +244,13 @@ export class GroupCommit {
       for (const wire of wires) bus.publish(wire);
     });
   }
+}
+
+/** The `chosen` items in the order they have in `items`. */
+function inBatchOrder(items: PendingMutation[], chosen: PendingMutation[]): PendingMutation[] {
+  if (chosen.length <= 1) return chosen;
+  const set = new Set(chosen);
+  return items.filter((item) => set.has(item));
 }
 
 /** A mutation's plan against the view; a plan that throws (a bug) refuses its own request only. */

@@ -1,6 +1,6 @@
 import { ProtocolError } from '@app/protocol';
 import type { EventDoc } from '../db/models.js';
-import type { EventLog } from '../event-log.js';
+import type { AppliedRequests } from './request-index.js';
 
 /**
  * Exactly-once by request id: a retried request is answered with the data of the event its first
@@ -21,13 +21,13 @@ export function answerOfApplied(previous: EventDoc, hash: string): unknown {
 export async function projectOfRequest(
   findProject: () => Promise<string> | string,
   key: string | undefined,
-  log: EventLog,
+  requests: AppliedRequests,
 ): Promise<string> {
   try {
     return await findProject();
   } catch (error) {
     if (key === undefined || !(error instanceof ProtocolError) || error.code !== 'NOT_FOUND') throw error;
-    const previous = await log.findByKey(key);
+    const previous = await requests.findByKey(key);
     if (previous === null) throw error;
     return previous.projectId;
   }
