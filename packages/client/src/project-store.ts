@@ -62,23 +62,63 @@ export interface UpdateOptions {
   expectedVersion?: number;
 }
 
+interface Waiter {
+  resolve(ack: never): void;
+  reject(error: unknown): void;
+}
+
+/** A change of this client, from the call until its event is applied (or it failed). */
 interface Tracked {
-  readonly change: PendingChange;
-  acked: boolean;
+  change: PendingChange;
+  readonly type: MutationType;
+  /** The request data; for a `waiting` update without `expectedVersion` yet. */
+  data: RequestData<MutationType>;
+  /**
+   * `waiting`: an update held until the update of the same workspace before it is acknowledged (it is built
+   * on that one); `sending`: on its way; `acked`: acknowledged, shown until its event is applied.
+   */
+  state: 'waiting' | 'sending' | 'acked';
+  /** An update sent without `expectedVersion`. */
+  readonly overwrite: boolean;
+  /** An update: the version it was sent on (its `expectedVersion`, or for an overwrite the version seen then). */
+  base: number | undefined;
+  /** How many snapshots had arrived when it was first sent. */
+  sentAfter: number;
+  /** The callers whose changes it carries (several when updates waiting behind another were merged). */
+  readonly waiters: Waiter[];
+}
+
+type MutationType = 'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder';
+
+/** Versions `from + 1` to `to` of a workspace were written by this client (so an edit based on `from` saw them). */
+interface OwnRun {
+  from: number;
+  to: number;
 }
 
 /**
  * A live project: the ordered workspace list kept current from the subscription (events in seq order,
  * a fresh snapshot after a resync), with this client's changes shown at once and rolled back when refused.
  * `subscribe` and `getSnapshot` fit React's `useSyncExternalStore` as they are.
+ *
+ * Updates of one workspace go out one at a time: an update made while another of the same workspace is on its
+ * way is built on that one, so it waits for its ack and is sent on the version the ack reports (updates waiting
+ * together are merged into one request). If the one it waits for is refused, it fails with it: it never
+ * overwrites a write this client has not seen.
  */
 export class ProjectStore {
   readonly projectId: string;
   readonly #client: ProjectStoreClient;
   readonly #listeners = new Set<() => void>();
   readonly #changes: Tracked[] = [];
+  /** Per workspace: the update whose ack the waiting updates of that workspace wait for. */
+  readonly #heads = new Map<string, Tracked>();
+  /** Per workspace: the last run of versions written by this client. */
+  readonly #own = new Map<string, OwnRun>();
   #confirmed: readonly Workspace[] = [];
   #seq = 0;
+  /** Snapshots received so far. */
+  #snapshots = 0;
   #status: ProjectSnapshot['status'] = 'loading';
   #error: RequestError | undefined;
   #failures: readonly ChangeFailure[] = [];
@@ -127,38 +167,50 @@ export class ProjectStore {
       updatedAt: now,
     };
     const data = { ...input, projectId: this.projectId };
-    return this.#send({ kind: 'create', requestId, workspace }, 'workspace.create', data).then((ack) => ack.workspace);
+    return this.#start({ kind: 'create', requestId, workspace }, 'workspace.create', data).then((ack) => ack.workspace);
   }
 
   /**
-   * Renames and/or replaces `data`. Conditional on the version this client has seen (counting its own updates
-   * still on their way), so a change someone else made first is refused with `CONFLICT`, unless `overwrite`.
+   * Renames and/or replaces `data`. Conditional on the version this client has seen, so a change someone else
+   * made first is refused with `CONFLICT`, unless `overwrite`. Made while an update of the same workspace is on
+   * its way, it is sent once that one is acknowledged, on the version its ack reports (or fails with it).
    */
   update(id: string, patch: RequestData<'workspace.update'>['patch'], options: UpdateOptions = {}): Promise<Workspace> {
+    const overwrite = options.overwrite === true;
+    const seen = overwrite ? undefined : this.#withOwn(id, options.expectedVersion ?? this.expectedVersion(id));
+    const head = this.#heads.get(id);
+    if (
+      head !== undefined &&
+      (overwrite ||
+        (seen !== undefined && head.base !== undefined && (seen === head.base || (head.overwrite && seen > head.base))))
+    ) {
+      return this.#wait(id, patch, overwrite).then((ack) => ack.workspace);
+    }
     const requestId = globalThis.crypto.randomUUID();
     const data: RequestData<'workspace.update'> = { id, patch };
-    const expectedVersion = options.expectedVersion ?? this.expectedVersion(id);
-    if (options.overwrite !== true && expectedVersion !== undefined) data.expectedVersion = expectedVersion;
-    return this.#send({ kind: 'update', requestId, workspaceId: id, patch }, 'workspace.update', data).then(
+    if (seen !== undefined) data.expectedVersion = seen;
+    const change: PendingChange = { kind: 'update', requestId, workspaceId: id, patch };
+    return this.#start(change, 'workspace.update', data, { overwrite, base: seen ?? this.expectedVersion(id) }).then(
       (ack) => ack.workspace,
     );
   }
 
   /**
-   * The version a workspace will have once this client's updates on their way are applied (each adds one):
-   * what an update made now expects. Undefined for a workspace not on the server (yet).
+   * The newest version of a workspace this client has seen: the server's (from its events), or the version its
+   * own acknowledged update produced. An update made with it while another update of this client to the
+   * workspace is on its way is built on that one (see `update`). Undefined for a workspace not on the server (yet).
    */
   expectedVersion(id: string): number | undefined {
     const confirmed = this.#confirmed.find((w) => w.id === id);
     if (confirmed === undefined) return undefined;
-    const own = this.#changes.filter((t) => t.change.kind === 'update' && t.change.workspaceId === id).length;
-    return confirmed.version + own;
+    const own = this.#own.get(id);
+    return own === undefined ? confirmed.version : Math.max(confirmed.version, own.to);
   }
 
   /** Deletes a workspace. */
   delete(id: string): Promise<void> {
     const requestId = globalThis.crypto.randomUUID();
-    return this.#send({ kind: 'delete', requestId, workspaceId: id }, 'workspace.delete', { id }).then(() => {});
+    return this.#start({ kind: 'delete', requestId, workspaceId: id }, 'workspace.delete', { id }).then(() => {});
   }
 
   /** Sets the order of the project's workspaces (ids of stand-ins are left out: they are not on the server yet). */
@@ -166,7 +218,7 @@ export class ProjectStore {
     const requestId = globalThis.crypto.randomUUID();
     const ids = order.filter((id) => !isPlaceholderId(id));
     const data = { projectId: this.projectId, order: ids };
-    return this.#send({ kind: 'reorder', requestId, order: ids }, 'workspace.reorder', data).then(() => {});
+    return this.#start({ kind: 'reorder', requestId, order: ids }, 'workspace.reorder', data).then(() => {});
   }
 
   /** Moves one workspace to `index` of the list as shown. */
@@ -190,51 +242,193 @@ export class ProjectStore {
     this.#listeners.clear();
   }
 
-  #send<TType extends 'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder'>(
+  /** A version seen by this client, moved past the versions its own writes made on top of it. */
+  #withOwn(id: string, version: number | undefined): number | undefined {
+    const own = this.#own.get(id);
+    if (version === undefined || own === undefined) return version;
+    return own.from <= version && version < own.to ? own.to : version;
+  }
+
+  /** Tracks a change and sends it now. */
+  #start<TType extends MutationType>(
     change: PendingChange,
     type: TType,
     data: RequestData<TType>,
+    update: { overwrite: boolean; base: number | undefined } = { overwrite: false, base: undefined },
   ): Promise<AckData<TType>> {
-    const tracked: Tracked = { change, acked: false };
-    this.#changes.push(tracked);
-    this.#changed();
-    return this.#client.request(type, data, { id: change.requestId }).then(
-      (ack) => {
-        tracked.acked = true;
-        this.#changed(); // `queued` went down; the change stays shown until its event is applied
-        return ack;
-      },
-      (error: unknown) => {
-        this.#forget(change.requestId);
-        this.#failures = [...this.#failures, failureOf(change, error as RequestError)];
-        this.#changed();
-        throw error;
-      },
+    return new Promise((resolve, reject) => {
+      const tracked: Tracked = {
+        change,
+        type,
+        data,
+        state: 'sending',
+        overwrite: update.overwrite,
+        base: update.base,
+        sentAfter: this.#snapshots,
+        waiters: [{ resolve: resolve as (ack: never) => void, reject }],
+      };
+      this.#changes.push(tracked);
+      if (change.kind === 'update' && !this.#heads.has(change.workspaceId))
+        this.#heads.set(change.workspaceId, tracked);
+      this.#send(tracked);
+      this.#changed();
+    });
+  }
+
+  /** An update built on the one on its way: merged into the last one waiting, or waiting on its own. */
+  #wait(
+    id: string,
+    patch: RequestData<'workspace.update'>['patch'],
+    overwrite: boolean,
+  ): Promise<AckData<'workspace.update'>> {
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: resolve as (ack: never) => void, reject };
+      const last = this.#lastUpdate(id);
+      if (
+        last !== undefined &&
+        last.state === 'waiting' &&
+        !last.overwrite &&
+        !overwrite &&
+        last.change.kind === 'update'
+      ) {
+        const merged = { ...last.change.patch, ...patch };
+        last.change = { ...last.change, patch: merged };
+        last.data = { id, patch: merged };
+        last.waiters.push(waiter);
+      } else {
+        const change: PendingChange = {
+          kind: 'update',
+          requestId: globalThis.crypto.randomUUID(),
+          workspaceId: id,
+          patch,
+        };
+        const data = { id, patch };
+        this.#changes.push({
+          change,
+          type: 'workspace.update',
+          data,
+          state: 'waiting',
+          overwrite,
+          base: undefined,
+          sentAfter: 0,
+          waiters: [waiter],
+        });
+      }
+      this.#changed();
+    });
+  }
+
+  #lastUpdate(id: string): Tracked | undefined {
+    for (let i = this.#changes.length - 1; i >= 0; i -= 1) {
+      const tracked = this.#changes[i]!;
+      if (tracked.change.kind === 'update' && tracked.change.workspaceId === id) return tracked;
+    }
+    return undefined;
+  }
+
+  #send(tracked: Tracked): void {
+    if (tracked.state === 'waiting') tracked.sentAfter = this.#snapshots;
+    tracked.state = 'sending';
+    this.#client.request(tracked.type, tracked.data, { id: tracked.change.requestId }).then(
+      (ack) => this.#acked(tracked, ack),
+      (error: unknown) => this.#refused(tracked, error as RequestError),
     );
   }
 
-  #forget(requestId: string): boolean {
-    const index = this.#changes.findIndex((t) => t.change.requestId === requestId);
-    if (index === -1) return false;
-    this.#changes.splice(index, 1);
-    return true;
+  #acked(tracked: Tracked, ack: AckData<MutationType>): void {
+    if (tracked.state !== 'sending') return; // already settled by its event
+    tracked.state = 'acked';
+    // A snapshot that arrived meanwhile may hold it already (then no event follows); if not, its event follows.
+    if (this.#snapshots > tracked.sentAfter) this.#remove(tracked);
+    for (const waiter of tracked.waiters.splice(0)) waiter.resolve(ack as never);
+    if (tracked.change.kind === 'update')
+      this.#updateAcked(tracked, (ack as AckData<'workspace.update'>).workspace.version);
+    this.#changed(); // `queued` went down; the change stays shown until its event is applied
+  }
+
+  /** An update is on the server at `version`: the run of own versions grows, and the next update waiting goes out. */
+  #updateAcked(tracked: Tracked, version: number): void {
+    if (tracked.change.kind !== 'update') return;
+    const id = tracked.change.workspaceId;
+    const expected = (tracked.data as RequestData<'workspace.update'>).expectedVersion;
+    const own = this.#own.get(id);
+    if (expected !== undefined && own !== undefined && own.to === expected) own.to = version;
+    else this.#own.set(id, { from: expected ?? version - 1, to: version });
+    if (this.#heads.get(id) !== tracked) return;
+    this.#heads.delete(id);
+    const next = this.#changes.find(
+      (t) => t.state === 'waiting' && t.change.kind === 'update' && t.change.workspaceId === id,
+    );
+    if (next === undefined) return;
+    this.#sendWaiting(next, version);
+  }
+
+  #sendWaiting(next: Tracked, base: number | undefined): void {
+    if (next.change.kind !== 'update') return;
+    const data: RequestData<'workspace.update'> = { id: next.change.workspaceId, patch: next.change.patch };
+    if (!next.overwrite && base !== undefined) data.expectedVersion = base;
+    next.data = data;
+    next.base = base;
+    this.#heads.set(next.change.workspaceId, next);
+    this.#send(next);
+  }
+
+  #refused(tracked: Tracked, error: RequestError): void {
+    if (tracked.state !== 'sending') return;
+    this.#fail(tracked, error);
+    if (tracked.change.kind === 'update' && this.#heads.get(tracked.change.workspaceId) === tracked) {
+      this.#failWaiting(tracked.change.workspaceId, error);
+    }
+    this.#changed();
+  }
+
+  /** The update the waiting ones were built on failed: they fail with it, up to an overwrite (sent instead). */
+  #failWaiting(id: string, error: RequestError): void {
+    this.#heads.delete(id);
+    for (const next of this.#changes.filter(
+      (t) => t.state === 'waiting' && t.change.kind === 'update' && t.change.workspaceId === id,
+    )) {
+      if (next.overwrite) return this.#sendWaiting(next, this.expectedVersion(id));
+      this.#fail(next, error);
+    }
+  }
+
+  /** Rolls a change back and reports it. */
+  #fail(tracked: Tracked, error: RequestError): void {
+    this.#remove(tracked);
+    this.#failures = [...this.#failures, failureOf(tracked.change, error)];
+    for (const waiter of tracked.waiters.splice(0)) waiter.reject(error);
+  }
+
+  #remove(tracked: Tracked): void {
+    const index = this.#changes.indexOf(tracked);
+    if (index !== -1) this.#changes.splice(index, 1);
   }
 
   #onSnapshot(workspaces: Workspace[], seq: number): void {
     this.#confirmed = workspaces;
     this.#seq = seq;
+    this.#snapshots += 1;
     this.#status = 'ready';
     this.#error = undefined;
     // A snapshot taken after an ack holds that change; keeping it would apply it twice (a stale reorder).
-    for (let i = this.#changes.length - 1; i >= 0; i -= 1) if (this.#changes[i]!.acked) this.#changes.splice(i, 1);
+    for (let i = this.#changes.length - 1; i >= 0; i -= 1)
+      if (this.#changes[i]!.state === 'acked') this.#changes.splice(i, 1);
     this.#changed();
   }
 
   #onEvent(event: ServerEvent): void {
     this.#confirmed = applyEvent(this.#confirmed, event);
     this.#seq = event.seq;
+    if (event.type === 'workspace.deleted') this.#own.delete(event.data.id);
     const origin = event.origin;
-    if (origin !== undefined && 'requestId' in origin && origin.requestId !== undefined) this.#forget(origin.requestId);
+    const requestId = origin !== undefined && 'requestId' in origin ? origin.requestId : undefined;
+    const tracked = requestId === undefined ? undefined : this.#changes.find((t) => t.change.requestId === requestId);
+    if (tracked !== undefined) {
+      this.#remove(tracked);
+      // Its event came before its ack (resent after a reconnect): the event carries what the ack would.
+      if (tracked.state === 'sending') this.#acked(tracked, event.data as AckData<MutationType>);
+    }
     this.#changed();
   }
 
@@ -258,7 +452,7 @@ export class ProjectStore {
       workspaces = applyChange(workspaces, change);
       if (change.kind === 'create') pendingIds.add(change.workspace.id);
       else if (change.kind !== 'reorder') pendingIds.add(change.workspaceId);
-      if (!tracked.acked) queued += 1;
+      if (tracked.state !== 'acked') queued += Math.max(1, tracked.waiters.length);
     }
     return {
       projectId: this.projectId,
