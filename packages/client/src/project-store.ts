@@ -1,6 +1,13 @@
 import type { AckData, ProtocolError, RequestData, RequestType, ServerEvent, Workspace } from '@app/protocol';
+import {
+  changeOutcome,
+  changeRetryDelay,
+  resolveChangeRetry,
+  type ChangeRetryOptions,
+  type ResolvedChangeRetry,
+} from './change-retry.js';
 import { callSafely } from './emitter.js';
-import { isRetryable, type ClientError, type RequestError } from './errors.js';
+import { ClientError, isRetryable, type RequestError } from './errors.js';
 import type { RequestOptions } from './options.js';
 import { applyChange, applyEvent, isPlaceholderId, placeholderId, type PendingChange } from './project-changes.js';
 import type { SubscriptionHandlers } from './subscriptions.js';
@@ -20,16 +27,52 @@ export interface ProjectStoreClient {
   on(name: 'state', listener: (state: ConnectionState) => void): () => void;
 }
 
-/** A change the server refused (or that could not be delivered): already rolled back on the board. */
+/** The types of the requests a project store sends. */
+export type ChangeRequestType = 'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder';
+
+/** A request as the store sent it: sending it again with the same `id` applies it at most once. */
+export interface ChangeRequest<TType extends ChangeRequestType = ChangeRequestType> {
+  readonly type: TType;
+  readonly id: string;
+  readonly data: RequestData<TType>;
+}
+
+/**
+ * A change that did not go through. `outcome` says what the board shows:
+ * - `refused`: the server refused it (a code whose retry is "no": `CONFLICT`, `NOT_FOUND`, `INVALID_MESSAGE`, ...),
+ *   or it waited for an update of the same workspace that failed; it is rolled back.
+ * - `unconfirmed`: no answer that says either way after the store's retries (`UNAVAILABLE`, `TIMEOUT`, ...): it
+ *   may have been applied, so it stays shown as pending. `retry()` sends it again with the same id (applied at most
+ *   once); its event, if it was applied, confirms it; `dismiss` stops showing it.
+ */
 export interface ChangeFailure {
   /** The request id of the change; pass it to `dismiss`. */
   readonly id: string;
   readonly kind: PendingChange['kind'];
+  readonly outcome: 'refused' | 'unconfirmed';
   /** The workspace the change was about (none for a reorder). */
   readonly workspaceId: string | undefined;
   /** For an update: what it would have set, so the app can offer to overwrite. */
   readonly patch: RequestData<'workspace.update'>['patch'] | undefined;
   readonly error: RequestError;
+  /** The request as sent (to send it again yourself with the same `id`); undefined if it was never sent. */
+  readonly request: ChangeRequest | undefined;
+  /**
+   * `unconfirmed` only: sends the same request again (same id); resolves once it is acknowledged, rejects
+   * (with a new failure in the snapshot) if it fails again.
+   */
+  readonly retry: (() => Promise<void>) | undefined;
+}
+
+/** Options of a project store. */
+export interface ProjectStoreOptions {
+  /** Called once by `close()`. */
+  onClose?: (() => void) | undefined;
+  retry?: ChangeRetryOptions | undefined;
+  /** For tests: the timers of retries, and the jitter (a number in [0, 1)). */
+  setTimeout?: ((run: () => void, ms: number) => unknown) | undefined;
+  clearTimeout?: ((handle: unknown) => void) | undefined;
+  random?: (() => number) | undefined;
 }
 
 /** One immutable view of a project; a new object after every change, the same object otherwise. */
@@ -45,7 +88,7 @@ export interface ProjectSnapshot {
   readonly pendingIds: ReadonlySet<string>;
   /** Changes of this client the server has not acknowledged yet (waiting offline, or on the wire). */
   readonly queued: number;
-  /** Refused changes, oldest first, until dismissed. */
+  /** Changes that did not go through (refused, or unconfirmed after retries), oldest first, until dismissed. */
   readonly failures: readonly ChangeFailure[];
   /** Why subscribing failed, if it did. */
   readonly error: RequestError | undefined;
@@ -54,12 +97,12 @@ export interface ProjectSnapshot {
 
 export interface UpdateOptions {
   /** Write without `expectedVersion`: replaces whatever another client wrote meanwhile. */
-  overwrite?: boolean;
+  overwrite?: boolean | undefined;
   /**
    * The version the change was based on, e.g. `expectedVersion(id)` taken when the person started editing;
    * default: `expectedVersion(id)` now.
    */
-  expectedVersion?: number;
+  expectedVersion?: number | undefined;
 }
 
 interface Waiter {
@@ -75,9 +118,14 @@ interface Tracked {
   data: RequestData<MutationType>;
   /**
    * `waiting`: an update held until the update of the same workspace before it is acknowledged (it is built
-   * on that one); `sending`: on its way; `acked`: acknowledged, shown until its event is applied.
+   * on that one); `sending`: on its way (or waiting to be sent again); `acked`: acknowledged, shown until its
+   * event is applied; `unconfirmed`: no clear answer after the retries (see `ChangeFailure`).
    */
-  state: 'waiting' | 'sending' | 'acked';
+  state: 'waiting' | 'sending' | 'acked' | 'unconfirmed';
+  /** Sends so far that failed with an outcome-unknown error (0-based index of the current send). */
+  attempt: number;
+  /** The timer of the next send after a failed one. */
+  timer: unknown;
   /** An update sent without `expectedVersion`. */
   readonly overwrite: boolean;
   /** An update: the version it was sent on (its `expectedVersion`, or for an overwrite the version seen then). */
@@ -88,7 +136,7 @@ interface Tracked {
   readonly waiters: Waiter[];
 }
 
-type MutationType = 'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder';
+type MutationType = ChangeRequestType;
 
 /** Versions `from + 1` to `to` of a workspace were written by this client (so an edit based on `from` saw them). */
 interface OwnRun {
@@ -123,12 +171,29 @@ export class ProjectStore {
   #error: RequestError | undefined;
   #failures: readonly ChangeFailure[] = [];
   #snapshot: ProjectSnapshot;
+  #closed = false;
   readonly #stop: Array<() => void>;
+  readonly #retry: ResolvedChangeRetry;
+  readonly #setTimeout: (run: () => void, ms: number) => unknown;
+  readonly #clearTimeout: (handle: unknown) => void;
+  readonly #random: () => number;
 
-  /** `onClose`: called once by `close()` (the client forgets the store, so `client.project(id)` makes a new one). */
-  constructor(client: ProjectStoreClient, projectId: string, onClose?: () => void) {
+  /**
+   * `onClose` (or `options.onClose`): called once by `close()` (the client forgets the store, so
+   * `client.project(id)` makes a new one).
+   */
+  constructor(
+    client: ProjectStoreClient,
+    projectId: string,
+    onClose?: (() => void) | undefined,
+    options: ProjectStoreOptions = {},
+  ) {
     this.#client = client;
     this.projectId = projectId;
+    this.#retry = resolveChangeRetry(options.retry);
+    this.#setTimeout = options.setTimeout ?? ((run, ms) => setTimeout(run, ms));
+    this.#clearTimeout = options.clearTimeout ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+    this.#random = options.random ?? Math.random;
     this.#snapshot = this.#build();
     this.#stop = [
       client.subscribe(projectId, {
@@ -139,6 +204,7 @@ export class ProjectStore {
       client.on('state', () => this.#changed()),
     ];
     if (onClose !== undefined) this.#stop.push(onClose);
+    if (options.onClose !== undefined) this.#stop.push(options.onClose);
   }
 
   /** Calls `listener` after every change of the snapshot; returns the function that stops it. */
@@ -228,18 +294,39 @@ export class ProjectStore {
     return this.reorder(order);
   }
 
-  /** Forgets a refused change (the board already shows the server's state). */
+  /**
+   * Forgets a failure. A refused change is rolled back already; an unconfirmed one stops being shown (if it was
+   * applied, its event still brings it), and updates of the same workspace waiting for it fail.
+   */
   dismiss(failureId: string): void {
-    const failures = this.#failures.filter((f) => f.id !== failureId);
-    if (failures.length === this.#failures.length) return;
-    this.#failures = failures;
+    const failure = this.#failures.find((f) => f.id === failureId);
+    if (failure === undefined) return;
+    this.#failures = this.#failures.filter((f) => f !== failure);
+    const tracked = this.#changes.find((t) => t.change.requestId === failureId && t.state === 'unconfirmed');
+    if (tracked !== undefined) {
+      this.#remove(tracked);
+      if (tracked.change.kind === 'update' && this.#heads.get(tracked.change.workspaceId) === tracked) {
+        this.#failWaiting(tracked.change.workspaceId, failure.error);
+      }
+    }
     this.#changed();
   }
 
-  /** Stops following the project; listeners get no more calls. */
+  /**
+   * Stops following the project; listeners get no more calls. Changes waiting to be sent (behind another
+   * update, or for a retry) are not sent: their promises reject with `CLOSED`.
+   */
   close(): void {
+    this.#closed = true;
     for (const stop of this.#stop.splice(0)) stop();
     this.#listeners.clear();
+    const closed = new ClientError('CLOSED', 'The project store was closed');
+    for (const tracked of this.#changes) {
+      if (tracked.state !== 'waiting' && tracked.timer === undefined) continue;
+      if (tracked.timer !== undefined) this.#clearTimeout(tracked.timer);
+      tracked.timer = undefined;
+      for (const waiter of tracked.waiters.splice(0)) waiter.reject(closed);
+    }
   }
 
   /** A version seen by this client, moved past the versions its own writes made on top of it. */
@@ -265,6 +352,8 @@ export class ProjectStore {
         overwrite: update.overwrite,
         base: update.base,
         sentAfter: this.#snapshots,
+        attempt: 0,
+        timer: undefined,
         waiters: [{ resolve: resolve as (ack: never) => void, reject }],
       };
       this.#changes.push(tracked);
@@ -311,6 +400,8 @@ export class ProjectStore {
           overwrite,
           base: undefined,
           sentAfter: 0,
+          attempt: 0,
+          timer: undefined,
           waiters: [waiter],
         });
       }
@@ -331,12 +422,14 @@ export class ProjectStore {
     tracked.state = 'sending';
     this.#client.request(tracked.type, tracked.data, { id: tracked.change.requestId }).then(
       (ack) => this.#acked(tracked, ack),
-      (error: unknown) => this.#refused(tracked, error as RequestError),
+      (error: unknown) => this.#failed(tracked, error as RequestError),
     );
   }
 
   #acked(tracked: Tracked, ack: AckData<MutationType>): void {
-    if (tracked.state !== 'sending') return; // already settled by its event
+    if (tracked.state !== 'sending' && tracked.state !== 'unconfirmed') return; // already settled by its event
+    if (tracked.timer !== undefined) this.#clearTimeout(tracked.timer);
+    tracked.timer = undefined;
     tracked.state = 'acked';
     // A snapshot that arrived meanwhile may hold it already (then no event follows); if not, its event follows.
     if (this.#snapshots > tracked.sentAfter) this.#remove(tracked);
@@ -373,8 +466,41 @@ export class ProjectStore {
     this.#send(next);
   }
 
+  /** A send failed: retried with the same id while the outcome is unknown, then refused or unconfirmed. */
+  #failed(tracked: Tracked, error: RequestError): void {
+    if (tracked.state !== 'sending') return; // settled by its event meanwhile
+    const delay = this.#closed ? undefined : changeRetryDelay(error, tracked.attempt, this.#retry, this.#random());
+    if (delay !== undefined) {
+      tracked.attempt += 1;
+      tracked.timer = this.#setTimeout(() => {
+        tracked.timer = undefined;
+        if (tracked.state === 'sending') this.#send(tracked);
+      }, delay);
+      return;
+    }
+    if (changeOutcome(error) === 'refused') this.#refused(tracked, error);
+    else this.#unconfirmed(tracked, error);
+  }
+
+  /** No clear answer after the retries: still shown (it may have been applied), reported with `retry`. */
+  #unconfirmed(tracked: Tracked, error: RequestError): void {
+    tracked.state = 'unconfirmed';
+    const retry = (): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (this.#closed) return reject(new ClientError('CLOSED', 'The project store was closed'));
+        if (tracked.state !== 'unconfirmed') return resolve(); // its event confirmed it meanwhile
+        this.#failures = this.#failures.filter((f) => f.id !== tracked.change.requestId);
+        tracked.waiters.push({ resolve: () => resolve(), reject });
+        tracked.attempt = 0;
+        this.#send(tracked);
+        this.#changed();
+      });
+    this.#failures = [...this.#failures, failureOf(tracked, error, 'unconfirmed', retry)];
+    for (const waiter of tracked.waiters.splice(0)) waiter.reject(error);
+    this.#changed();
+  }
+
   #refused(tracked: Tracked, error: RequestError): void {
-    if (tracked.state !== 'sending') return;
     this.#fail(tracked, error);
     if (tracked.change.kind === 'update' && this.#heads.get(tracked.change.workspaceId) === tracked) {
       this.#failWaiting(tracked.change.workspaceId, error);
@@ -396,7 +522,7 @@ export class ProjectStore {
   /** Rolls a change back and reports it. */
   #fail(tracked: Tracked, error: RequestError): void {
     this.#remove(tracked);
-    this.#failures = [...this.#failures, failureOf(tracked.change, error)];
+    this.#failures = [...this.#failures, failureOf(tracked, error, 'refused', undefined)];
     for (const waiter of tracked.waiters.splice(0)) waiter.reject(error);
   }
 
@@ -426,8 +552,12 @@ export class ProjectStore {
     const tracked = requestId === undefined ? undefined : this.#changes.find((t) => t.change.requestId === requestId);
     if (tracked !== undefined) {
       this.#remove(tracked);
-      // Its event came before its ack (resent after a reconnect): the event carries what the ack would.
-      if (tracked.state === 'sending') this.#acked(tracked, event.data as AckData<MutationType>);
+      // Applied, though not acknowledged (yet): resent after a reconnect, answered UNAVAILABLE or timed out. The
+      // event carries what the ack would.
+      if (tracked.state === 'unconfirmed') this.#failures = this.#failures.filter((f) => f.id !== requestId);
+      if (tracked.state === 'sending' || tracked.state === 'unconfirmed') {
+        this.#acked(tracked, event.data as AckData<MutationType>);
+      }
     }
     this.#changed();
   }
@@ -468,12 +598,22 @@ export class ProjectStore {
   }
 }
 
-function failureOf(change: PendingChange, error: RequestError): ChangeFailure {
+function failureOf(
+  tracked: Tracked,
+  error: RequestError,
+  outcome: ChangeFailure['outcome'],
+  retry: ChangeFailure['retry'],
+): ChangeFailure {
+  const { change } = tracked;
+  const sent = tracked.state !== 'waiting';
   return {
     id: change.requestId,
     kind: change.kind,
+    outcome,
     workspaceId: change.kind === 'update' || change.kind === 'delete' ? change.workspaceId : undefined,
     patch: change.kind === 'update' ? change.patch : undefined,
     error,
+    request: sent ? ({ type: tracked.type, id: change.requestId, data: tracked.data } as ChangeRequest) : undefined,
+    retry,
   };
 }
