@@ -58,6 +58,27 @@ export class ModelServer {
     return client;
   }
 
+  /** Workspaces there before the stores connect (written by `seed`). */
+  seed(names: readonly string[]): void {
+    const now = new Date(0).toISOString();
+    for (const name of names) {
+      const workspace: Workspace = {
+        id: `w${this.#nextId++}`,
+        projectId: this.projectId,
+        name,
+        position: 0,
+        version: 1,
+        data: {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.workspaces.push(workspace);
+      this.authors.set(`${workspace.id}@1`, 'seed');
+    }
+    this.#positions();
+    this.seq = names.length;
+  }
+
   /** Another client's write that goes around every store (e.g. the REST API): always on the newest version. */
   externalUpdate(workspaceId: string, patch: { name?: string }): void {
     const workspace = this.workspaces.find((w) => w.id === workspaceId);
@@ -207,7 +228,10 @@ export class ModelClient implements ProjectStoreClient {
   readonly #schedule: Schedule;
   readonly #uplink: Request[] = [];
   readonly #downlink: Delivery[] = [];
-  readonly #pending = new Map<string, { resolve: (ack: any) => void; reject: (error: unknown) => void }>();
+  readonly #pending = new Map<
+    string,
+    { request: Request; resolve: (ack: any) => void; reject: (error: unknown) => void }
+  >();
   readonly #seenAtSend = new Map<string, Map<string, number>>();
   #handlers: SubscriptionHandlers | undefined;
 
@@ -241,10 +265,29 @@ export class ModelClient implements ProjectStoreClient {
       return Promise.reject(new ProtocolError('INVALID_MESSAGE', `Request id ${id} is already in use`));
     if (!this.#seenAtSend.has(id)) this.#seenAtSend.set(id, new Map(this.seen));
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#uplink.push({ type, id, data: structuredClone(data) });
-      this.#schedule(`${this.name} sends ${type}`, () => this.#server.receive(this, this.#uplink.shift()!));
+      const request = { type, id, data: structuredClone(data) };
+      this.#pending.set(id, { request, resolve, reject });
+      this.#send(request);
     });
+  }
+
+  #send(request: Request): void {
+    this.#uplink.push(request);
+    this.#schedule(`${this.name} sends ${request.type}`, () => {
+      const next = this.#uplink.shift();
+      if (next !== undefined) this.#server.receive(this, next);
+    });
+  }
+
+  /**
+   * The connection drops and comes back: what the server had sent and this client had not read is lost, the
+   * requests without a reply are sent again with their ids, and the subscription starts from a new snapshot.
+   */
+  reconnect(): void {
+    this.#downlink.splice(0);
+    this.#uplink.splice(0);
+    for (const { request } of this.#pending.values()) this.#send(request);
+    if (this.subscribed) this.#server.resync(this);
   }
 
   /** What this client had been shown of a workspace when it first sent the request. */
@@ -255,7 +298,10 @@ export class ModelClient implements ProjectStoreClient {
   /** Something the server sends this client; delivered later, in order. */
   push(delivery: Delivery): void {
     this.#downlink.push(delivery);
-    this.#schedule(`${this.name} receives ${delivery.kind}`, () => this.#deliver(this.#downlink.shift()!));
+    this.#schedule(`${this.name} receives ${delivery.kind}`, () => {
+      const next = this.#downlink.shift();
+      if (next !== undefined) this.#deliver(next);
+    });
   }
 
   #deliver(delivery: Delivery): void {
