@@ -40,6 +40,10 @@ export function errorMessage(error: RequestError): string {
 /** "Your change to “Intro” was not saved. Someone else changed it first. Yours: “Intro shot”." */
 export function failureMessage(failure: ChangeFailure, name: string | undefined): string {
   const quoted = name === undefined ? undefined : `“${name}”`;
+  if (failure.outcome === 'unconfirmed') {
+    const what = `${failure.kind === 'update' ? `Your change to ${quoted ?? 'a workspace'}` : 'Your change'} is not confirmed: it may or may not have been saved.`;
+    return `${what} ${errorMessage(failure.error)}`;
+  }
   let what: string;
   switch (failure.kind) {
     case 'create':

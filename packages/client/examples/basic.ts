@@ -30,8 +30,10 @@ export async function main(url: string, log: (line: string) => void = console.in
     await project.update(intro.id, { name: 'Intro shot' }); // expects the version this client has seen
     await project.reorder([outro.id, intro.id]);
 
+    const seen = project.expectedVersion(outro.id); // e.g. when a person starts editing its name
+    await client.updateWorkspace({ id: outro.id, patch: { name: 'Credits' } }); // someone else writes meanwhile
     try {
-      await project.update(intro.id, { name: 'Stale' }, { expectedVersion: 1 });
+      await project.update(outro.id, { name: 'Stale' }, { expectedVersion: seen });
     } catch (error) {
       if (error instanceof ProtocolError && error.code === 'CONFLICT') log('conflict: someone changed it first');
       else if (error instanceof ClientError && error.code === 'TIMEOUT') log('no reply in time: it may have applied');

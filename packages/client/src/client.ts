@@ -210,7 +210,9 @@ export class Client {
   project(projectId: string): ProjectStore {
     let store = this.#projects.get(projectId);
     if (store === undefined) {
-      store = new ProjectStore(this, projectId, () => this.#projects.delete(projectId));
+      store = new ProjectStore(this, projectId, () => this.#projects.delete(projectId), {
+        retry: this.#options.changeRetry,
+      });
       this.#projects.set(projectId, store);
     }
     return store;

@@ -21,9 +21,13 @@ export {
 } from './options.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { SubscriptionHandlers } from './subscriptions.js';
+export { DEFAULT_CHANGE_RETRY, type ChangeRetryOptions } from './change-retry.js';
 export {
   ProjectStore,
   type ChangeFailure,
+  type ChangeRequest,
+  type ChangeRequestType,
+  type ProjectStoreOptions,
   type ProjectSnapshot,
   type ProjectStoreClient,
   type UpdateOptions,

@@ -1,3 +1,5 @@
+import { resolveChangeRetry, type ChangeRetryOptions, type ResolvedChangeRetry } from './change-retry.js';
+
 /**
  * The smallest WebSocket surface the client uses: the standard browser API. Both the global
  * `WebSocket` of browsers and the `ws` package's class satisfy it.
@@ -47,6 +49,8 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions | undefined;
   queue?: QueueOptions | undefined;
   keepAlive?: KeepAliveOptions | undefined;
+  /** How project stores (`client.project(id)`) retry a change whose outcome is unknown. */
+  changeRetry?: ChangeRetryOptions | undefined;
 }
 
 /** Delay before attempt n (0-based): `minDelayMs + random() * (min(maxDelayMs, baseDelayMs * 2^n) - minDelayMs)`. */
@@ -97,6 +101,7 @@ export interface ResolvedOptions {
   reconnect: Required<{ [K in keyof ReconnectOptions]: number }>;
   queue: Required<{ [K in keyof QueueOptions]: number }>;
   keepAlive: { mode: KeepAliveMode; intervalMs: number | undefined; pongTimeoutMs: number };
+  changeRetry: ResolvedChangeRetry;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -169,6 +174,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
       intervalMs: k.intervalMs === undefined ? undefined : positive('keepAlive.intervalMs', k.intervalMs, 0),
       pongTimeoutMs: positive('keepAlive.pongTimeoutMs', k.pongTimeoutMs, DEFAULT_PONG_TIMEOUT_MS),
     },
+    changeRetry: resolveChangeRetry(options.changeRetry),
   };
 }
 

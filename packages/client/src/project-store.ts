@@ -1,9 +1,13 @@
 import type { AckData, ProtocolError, RequestData, RequestType, ServerEvent, Workspace } from '@app/protocol';
+import { ChangeQueue, type ChangeFailure, type UpdateOptions } from './change-queue.js';
+import type { ChangeRetryOptions } from './change-retry.js';
 import { callSafely } from './emitter.js';
 import { isRetryable, type ClientError, type RequestError } from './errors.js';
 import type { RequestOptions } from './options.js';
-import { applyChange, applyEvent, isPlaceholderId, placeholderId, type PendingChange } from './project-changes.js';
+import { applyEvent, isPlaceholderId, placeholderId } from './project-changes.js';
 import type { SubscriptionHandlers } from './subscriptions.js';
+
+export type { ChangeFailure, ChangeRequest, ChangeRequestType, UpdateOptions } from './change-queue.js';
 
 /** The connection states of the client (same values as `client.state`). */
 type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -20,16 +24,15 @@ export interface ProjectStoreClient {
   on(name: 'state', listener: (state: ConnectionState) => void): () => void;
 }
 
-/** A change the server refused (or that could not be delivered): already rolled back on the board. */
-export interface ChangeFailure {
-  /** The request id of the change; pass it to `dismiss`. */
-  readonly id: string;
-  readonly kind: PendingChange['kind'];
-  /** The workspace the change was about (none for a reorder). */
-  readonly workspaceId: string | undefined;
-  /** For an update: what it would have set, so the app can offer to overwrite. */
-  readonly patch: RequestData<'workspace.update'>['patch'] | undefined;
-  readonly error: RequestError;
+/** Options of a project store. */
+export interface ProjectStoreOptions {
+  /** Called once by `close()`. */
+  onClose?: (() => void) | undefined;
+  retry?: ChangeRetryOptions | undefined;
+  /** For tests: the timers of retries, and the jitter (a number in [0, 1)). */
+  setTimeout?: ((run: () => void, ms: number) => unknown) | undefined;
+  clearTimeout?: ((handle: unknown) => void) | undefined;
+  random?: (() => number) | undefined;
 }
 
 /** One immutable view of a project; a new object after every change, the same object otherwise. */
@@ -45,50 +48,52 @@ export interface ProjectSnapshot {
   readonly pendingIds: ReadonlySet<string>;
   /** Changes of this client the server has not acknowledged yet (waiting offline, or on the wire). */
   readonly queued: number;
-  /** Refused changes, oldest first, until dismissed. */
+  /** Changes that did not go through (refused, or unconfirmed after retries), oldest first, until dismissed. */
   readonly failures: readonly ChangeFailure[];
   /** Why subscribing failed, if it did. */
   readonly error: RequestError | undefined;
   readonly connection: ConnectionState;
 }
 
-export interface UpdateOptions {
-  /** Write without `expectedVersion`: replaces whatever another client wrote meanwhile. */
-  overwrite?: boolean;
-  /**
-   * The version the change was based on, e.g. `expectedVersion(id)` taken when the person started editing;
-   * default: `expectedVersion(id)` now.
-   */
-  expectedVersion?: number;
-}
-
-interface Tracked {
-  readonly change: PendingChange;
-  acked: boolean;
-}
-
 /**
  * A live project: the ordered workspace list kept current from the subscription (events in seq order,
- * a fresh snapshot after a resync), with this client's changes shown at once and rolled back when refused.
- * `subscribe` and `getSnapshot` fit React's `useSyncExternalStore` as they are.
+ * a fresh snapshot after a resync), with this client's changes shown at once (see `ChangeQueue`): rolled back
+ * when refused, sent again with the same id when the outcome is unknown, never written over a version of
+ * another client this one has not seen. `subscribe` and `getSnapshot` fit React's `useSyncExternalStore` as they are.
  */
 export class ProjectStore {
   readonly projectId: string;
   readonly #client: ProjectStoreClient;
   readonly #listeners = new Set<() => void>();
-  readonly #changes: Tracked[] = [];
+  readonly #queue: ChangeQueue;
   #confirmed: readonly Workspace[] = [];
   #seq = 0;
   #status: ProjectSnapshot['status'] = 'loading';
   #error: RequestError | undefined;
-  #failures: readonly ChangeFailure[] = [];
   #snapshot: ProjectSnapshot;
   readonly #stop: Array<() => void>;
 
-  /** `onClose`: called once by `close()` (the client forgets the store, so `client.project(id)` makes a new one). */
-  constructor(client: ProjectStoreClient, projectId: string, onClose?: () => void) {
+  /**
+   * `onClose` (or `options.onClose`): called once by `close()` (the client forgets the store, so
+   * `client.project(id)` makes a new one).
+   */
+  constructor(
+    client: ProjectStoreClient,
+    projectId: string,
+    onClose?: (() => void) | undefined,
+    options: ProjectStoreOptions = {},
+  ) {
     this.#client = client;
     this.projectId = projectId;
+    this.#queue = new ChangeQueue({
+      request: (type, data, requestOptions) => client.request(type, data, requestOptions),
+      confirmedVersion: (id) => this.#confirmed.find((w) => w.id === id)?.version,
+      changed: () => this.#changed(),
+      retry: options.retry,
+      setTimeout: options.setTimeout,
+      clearTimeout: options.clearTimeout,
+      random: options.random,
+    });
     this.#snapshot = this.#build();
     this.#stop = [
       client.subscribe(projectId, {
@@ -99,6 +104,7 @@ export class ProjectStore {
       client.on('state', () => this.#changed()),
     ];
     if (onClose !== undefined) this.#stop.push(onClose);
+    if (options.onClose !== undefined) this.#stop.push(options.onClose);
   }
 
   /** Calls `listener` after every change of the snapshot; returns the function that stops it. */
@@ -127,38 +133,33 @@ export class ProjectStore {
       updatedAt: now,
     };
     const data = { ...input, projectId: this.projectId };
-    return this.#send({ kind: 'create', requestId, workspace }, 'workspace.create', data).then((ack) => ack.workspace);
+    return this.#queue
+      .add({ kind: 'create', requestId, workspace }, 'workspace.create', data)
+      .then((ack) => ack.workspace);
   }
 
   /**
-   * Renames and/or replaces `data`. Conditional on the version this client has seen (counting its own updates
-   * still on their way), so a change someone else made first is refused with `CONFLICT`, unless `overwrite`.
+   * Renames and/or replaces `data`. Conditional on the version this client has seen, so a change someone else
+   * made first is refused with `CONFLICT`, unless `overwrite`. Made while an update of the same workspace is on
+   * its way, it is sent once that one is acknowledged, on the version its ack reports (or fails with it).
    */
   update(id: string, patch: RequestData<'workspace.update'>['patch'], options: UpdateOptions = {}): Promise<Workspace> {
-    const requestId = globalThis.crypto.randomUUID();
-    const data: RequestData<'workspace.update'> = { id, patch };
-    const expectedVersion = options.expectedVersion ?? this.expectedVersion(id);
-    if (options.overwrite !== true && expectedVersion !== undefined) data.expectedVersion = expectedVersion;
-    return this.#send({ kind: 'update', requestId, workspaceId: id, patch }, 'workspace.update', data).then(
-      (ack) => ack.workspace,
-    );
+    return this.#queue.update(id, patch, options);
   }
 
   /**
-   * The version a workspace will have once this client's updates on their way are applied (each adds one):
-   * what an update made now expects. Undefined for a workspace not on the server (yet).
+   * The newest version of a workspace this client has seen: the server's (from its events), or the version its
+   * own acknowledged update produced. An update made with it while another update of this client to the
+   * workspace is on its way is built on that one (see `update`). Undefined for a workspace not on the server (yet).
    */
   expectedVersion(id: string): number | undefined {
-    const confirmed = this.#confirmed.find((w) => w.id === id);
-    if (confirmed === undefined) return undefined;
-    const own = this.#changes.filter((t) => t.change.kind === 'update' && t.change.workspaceId === id).length;
-    return confirmed.version + own;
+    return this.#queue.expectedVersion(id);
   }
 
   /** Deletes a workspace. */
   delete(id: string): Promise<void> {
     const requestId = globalThis.crypto.randomUUID();
-    return this.#send({ kind: 'delete', requestId, workspaceId: id }, 'workspace.delete', { id }).then(() => {});
+    return this.#queue.add({ kind: 'delete', requestId, workspaceId: id }, 'workspace.delete', { id }).then(() => {});
   }
 
   /** Sets the order of the project's workspaces (ids of stand-ins are left out: they are not on the server yet). */
@@ -166,7 +167,7 @@ export class ProjectStore {
     const requestId = globalThis.crypto.randomUUID();
     const ids = order.filter((id) => !isPlaceholderId(id));
     const data = { projectId: this.projectId, order: ids };
-    return this.#send({ kind: 'reorder', requestId, order: ids }, 'workspace.reorder', data).then(() => {});
+    return this.#queue.add({ kind: 'reorder', requestId, order: ids }, 'workspace.reorder', data).then(() => {});
   }
 
   /** Moves one workspace to `index` of the list as shown. */
@@ -176,48 +177,22 @@ export class ProjectStore {
     return this.reorder(order);
   }
 
-  /** Forgets a refused change (the board already shows the server's state). */
+  /**
+   * Forgets a failure. A refused change is rolled back already; an unconfirmed one stops being shown (if it was
+   * applied, its event still brings it), and updates of the same workspace waiting for it fail.
+   */
   dismiss(failureId: string): void {
-    const failures = this.#failures.filter((f) => f.id !== failureId);
-    if (failures.length === this.#failures.length) return;
-    this.#failures = failures;
-    this.#changed();
+    this.#queue.dismiss(failureId);
   }
 
-  /** Stops following the project; listeners get no more calls. */
+  /**
+   * Stops following the project; listeners get no more calls. Changes waiting to be sent (behind another
+   * update, or for a retry) are not sent: their promises reject with `CLOSED`.
+   */
   close(): void {
     for (const stop of this.#stop.splice(0)) stop();
     this.#listeners.clear();
-  }
-
-  #send<TType extends 'workspace.create' | 'workspace.update' | 'workspace.delete' | 'workspace.reorder'>(
-    change: PendingChange,
-    type: TType,
-    data: RequestData<TType>,
-  ): Promise<AckData<TType>> {
-    const tracked: Tracked = { change, acked: false };
-    this.#changes.push(tracked);
-    this.#changed();
-    return this.#client.request(type, data, { id: change.requestId }).then(
-      (ack) => {
-        tracked.acked = true;
-        this.#changed(); // `queued` went down; the change stays shown until its event is applied
-        return ack;
-      },
-      (error: unknown) => {
-        this.#forget(change.requestId);
-        this.#failures = [...this.#failures, failureOf(change, error as RequestError)];
-        this.#changed();
-        throw error;
-      },
-    );
-  }
-
-  #forget(requestId: string): boolean {
-    const index = this.#changes.findIndex((t) => t.change.requestId === requestId);
-    if (index === -1) return false;
-    this.#changes.splice(index, 1);
-    return true;
+    this.#queue.close();
   }
 
   #onSnapshot(workspaces: Workspace[], seq: number): void {
@@ -225,16 +200,14 @@ export class ProjectStore {
     this.#seq = seq;
     this.#status = 'ready';
     this.#error = undefined;
-    // A snapshot taken after an ack holds that change; keeping it would apply it twice (a stale reorder).
-    for (let i = this.#changes.length - 1; i >= 0; i -= 1) if (this.#changes[i]!.acked) this.#changes.splice(i, 1);
+    this.#queue.onSnapshot();
     this.#changed();
   }
 
   #onEvent(event: ServerEvent): void {
     this.#confirmed = applyEvent(this.#confirmed, event);
     this.#seq = event.seq;
-    const origin = event.origin;
-    if (origin !== undefined && 'requestId' in origin && origin.requestId !== undefined) this.#forget(origin.requestId);
+    this.#queue.onEvent(event);
     this.#changed();
   }
 
@@ -250,36 +223,14 @@ export class ProjectStore {
   }
 
   #build(): ProjectSnapshot {
-    let workspaces = this.#confirmed;
-    const pendingIds = new Set<string>();
-    let queued = 0;
-    for (const tracked of this.#changes) {
-      const { change } = tracked;
-      workspaces = applyChange(workspaces, change);
-      if (change.kind === 'create') pendingIds.add(change.workspace.id);
-      else if (change.kind !== 'reorder') pendingIds.add(change.workspaceId);
-      if (!tracked.acked) queued += 1;
-    }
     return {
       projectId: this.projectId,
       status: this.#status,
-      workspaces,
+      ...this.#queue.apply(this.#confirmed),
       seq: this.#seq,
-      pendingIds,
-      queued,
-      failures: this.#failures,
+      failures: this.#queue.failures,
       error: this.#error,
       connection: this.#client.state,
     };
   }
-}
-
-function failureOf(change: PendingChange, error: RequestError): ChangeFailure {
-  return {
-    id: change.requestId,
-    kind: change.kind,
-    workspaceId: change.kind === 'update' || change.kind === 'delete' ? change.workspaceId : undefined,
-    patch: change.kind === 'update' ? change.patch : undefined,
-    error,
-  };
 }

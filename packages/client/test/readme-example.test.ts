@@ -23,9 +23,9 @@ describe('README example', () => {
     server = await startFakeServer();
     const lines: string[] = [];
     const names = await main(server.url, (line) => lines.push(line));
-    expect(names).toEqual(['Outro', 'Intro shot']);
+    expect(names).toEqual(['Credits', 'Intro shot']);
     expect(lines).toContain('conflict: someone changed it first');
     expect(lines.filter((l) => l.startsWith('connection:'))).toEqual(['connection: open', 'connection: closed']);
-    expect(lines.at(-2)).toMatch(/^server time \d{4}-.*, project at seq 4$/);
+    expect(lines.at(-2)).toMatch(/^server time \d{4}-.*, project at seq 5$/);
   });
 });

@@ -6,6 +6,7 @@ function FailureNotice(props: { failure: ChangeFailure; name: string | undefined
   const { failure, name, store } = props;
   const conflict =
     failure.error.code === 'CONFLICT' && failure.workspaceId !== undefined && failure.patch !== undefined;
+  const retry = failure.retry;
   const overwrite = (): void => {
     if (failure.workspaceId === undefined || failure.patch === undefined) return;
     store.dismiss(failure.id);
@@ -17,9 +18,20 @@ function FailureNotice(props: { failure: ChangeFailure; name: string | undefined
       className={`notice ${conflict ? 'notice-conflict' : 'notice-error'}`}
       role="alert"
       data-code={failure.error.code}
+      data-outcome={failure.outcome}
     >
       <p>{failureMessage(failure, name)}</p>
-      {conflict ? (
+      {retry !== undefined ? (
+        <div className="notice-actions">
+          {/* The same request again (same id): applied at most once. A new failure comes back as a new notice. */}
+          <button type="button" onClick={() => void retry().catch(() => {})}>
+            Try again
+          </button>
+          <button type="button" onClick={() => store.dismiss(failure.id)}>
+            Undo on this page
+          </button>
+        </div>
+      ) : conflict ? (
         <div className="notice-actions">
           <button type="button" onClick={() => store.dismiss(failure.id)}>
             Reload their version
@@ -39,7 +51,10 @@ function FailureNotice(props: { failure: ChangeFailure; name: string | undefined
   );
 }
 
-/** Changes the server refused, each as a sentence; a conflict offers to reload theirs or overwrite with mine. */
+/**
+ * Changes that did not go through, each as a sentence: a conflict offers to reload theirs or overwrite with mine;
+ * a change the server did not confirm (it may have been applied) offers to try again with the same request.
+ */
 export function FailureNotices(props: { project: ProjectSnapshot; store: ProjectStore }): ReactNode {
   const { failures, workspaces } = props.project;
   if (failures.length === 0) return null;

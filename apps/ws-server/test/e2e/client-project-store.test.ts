@@ -27,6 +27,26 @@ function client(url: string): Client {
   return c;
 }
 
+/** The `ws` class with a switch that holds every frame the client sends until released (a slow uplink). */
+function gatedWebSocket() {
+  let held: Array<() => void> | undefined;
+  class Gated extends WebSocket {
+    override send(data: string): void {
+      if (held === undefined) super.send(data);
+      else held.push(() => super.send(data));
+    }
+  }
+  return {
+    WebSocket: Gated,
+    hold: () => (held = []),
+    release: () => {
+      const frames = held ?? [];
+      held = undefined;
+      for (const send of frames) send();
+    },
+  };
+}
+
 async function ready(store: ProjectStore): Promise<ProjectSnapshot> {
   await vi.waitFor(() => expect(store.getSnapshot().status).toBe('ready'));
   return store.getSnapshot();
@@ -150,6 +170,38 @@ describe('client.project(id): the live project store against the real server', (
     expect(winner.getSnapshot().workspaces[0]!.data).toEqual(failure!.patch!.data);
   });
 
+  it('two quick edits while someone else replaces the version they start from: the other write is never lost', async () => {
+    const server = await start();
+    const projectId = 'store-pipelined';
+    const gate = gatedWebSocket();
+    const ca = createClient({ url: server.url, WebSocket: gate.WebSocket, reconnect: { baseDelayMs: 30 } });
+    clients.push(ca);
+    const a = ca.project(projectId);
+    const b = client(server.url).project(projectId);
+    await ready(a);
+    await ready(b);
+    const w = await a.create({ name: 'Scene' });
+    await converged(a, b);
+
+    // a's two edits (typed quickly on version 1) are still on their way when b's write makes version 2.
+    gate.hold();
+    const first = a.update(w.id, { name: 'mine 1' });
+    const second = a.update(w.id, { name: 'mine 2' });
+    await b.update(w.id, { name: 'theirs' });
+    gate.release();
+
+    const outcomes = await Promise.allSettled([first, second]);
+    expect(outcomes.map((o) => o.status === 'rejected' && (o.reason as ProtocolError).code)).toEqual([
+      'CONFLICT',
+      'CONFLICT',
+    ]);
+    await converged(a, b);
+    expect(names(a)).toEqual(['theirs']);
+    const stored = await client(server.url).listWorkspaces({ projectId });
+    expect(stored.workspaces.map((x) => [x.name, x.version])).toEqual([['theirs', 2]]);
+    expect(a.getSnapshot().failures.map((f) => f.patch)).toEqual([{ name: 'mine 1' }, { name: 'mine 2' }]);
+  });
+
   it('a change refused before sending (invalid name) is rolled back at once', async () => {
     const server = await start();
     const a = client(server.url).project('store-invalid');
@@ -160,7 +212,7 @@ describe('client.project(id): the live project store against the real server', (
     expect(a.getSnapshot().queued).toBe(0);
   });
 
-  it('changes made while the server is away are shown, queued, then applied once and in order', async () => {
+  it('changes made while the server is away are shown, queued, then applied once and in order (updates of one workspace merged)', async () => {
     const port = (await freePort()) as number;
     const dbName = testDbName('store');
     let server = await start({ port, dbName });
@@ -183,13 +235,14 @@ describe('client.project(id): the live project store against the real server', (
 
     server = await start({ port, dbName });
     const results = await Promise.all(typed);
-    expect(results.map((r) => r.version)).toEqual([2, 3, 4, 5, 6]);
+    // The first went out (queued offline); the four typed after it waited for its ack and went as one update.
+    expect(results.map((r) => r.version)).toEqual([2, 3, 3, 3, 3]);
     await vi.waitFor(() => expect(a.getSnapshot().pendingIds.size).toBe(0));
     expect(names(a)).toEqual(['Draft 2']);
-    expect(a.getSnapshot().workspaces[0]!.version).toBe(6);
+    expect(a.getSnapshot().workspaces[0]!.version).toBe(3);
     expect(connection.getSnapshot()).toMatchObject({ state: 'open', failedAttempts: 0 });
     const stored = await client(server.url).listWorkspaces({ projectId });
-    expect(stored.workspaces.map((x) => [x.name, x.version])).toEqual([['Draft 2', 6]]);
+    expect(stored.workspaces.map((x) => [x.name, x.version])).toEqual([['Draft 2', 3]]);
   });
 
   it('reloads the list when the server cannot replay what it missed (resync: another epoch)', async () => {
