@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { openApiDocument } from '@app/api';
+import { openApiDocument } from '@app/api/openapi';
 import { asyncApiDocument } from '@app/protocol/artifacts';
 import { describe, expect, it } from 'vitest';
 import { GENERATED, generatedClientFiles } from '../src/generate-clients.js';

@@ -8,7 +8,6 @@ export {
   type HttpError,
 } from './error-handler.js';
 export { IDEMPOTENCY_HEADER } from './validation.js';
-export { OPENAPI_PATH, REST_OPERATIONS, openApiDocument, type RestOperation } from './openapi.js';
 export { apiOptionsFromConfig } from './options-from-config.js';
 export { DEFAULT_REST_RATE_LIMIT, type RestRateLimit } from './rate-limit.js';
 export { videosRouter, parseRange, type ApiVideos } from './routes/videos.js';
