@@ -37,7 +37,17 @@ const APPS = ['@app/ws-server', '@app/api', '@app/server', '@app/web', '@app/pro
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', '.data/**', 'bench/results/**', '**/*.d.ts', '**/*.mjs'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '.tools/**',
+      '.data/**',
+      'bench/results/**',
+      '**/*.d.ts',
+      '**/*.mjs',
+      // Written by `pnpm generate` (examples/src/generate-clients.ts); the tests compare them with the generator.
+      'examples/typescript/generated/**',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.tsx'],
@@ -48,7 +58,12 @@ export default tseslint.config(
     settings: {
       'import-x/resolver-next': [
         createTypeScriptImportResolver({
-          project: ['packages/*/tsconfig.json', 'apps/*/tsconfig.json', 'bench/tsconfig.json'],
+          project: [
+            'packages/*/tsconfig.json',
+            'apps/*/tsconfig.json',
+            'bench/tsconfig.json',
+            'examples/tsconfig.json',
+          ],
           conditionNames: ['@app/source', 'types', 'import', 'default'],
           noWarnOnMultipleProjects: true,
         }),

@@ -11,11 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { startDatabase } from './embedded-db.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packageDirs = ['packages', 'apps'].flatMap((group) =>
-  readdirSync(join(root, group), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
-    .map((entry) => join(root, group, entry.name)),
-);
+const packageDirs = [
+  ...['packages', 'apps'].flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
+      .map((entry) => join(root, group, entry.name)),
+  ),
+  // Packages that are a folder of their own at the root (the generated clients in examples/).
+  ...['examples'].map((dir) => join(root, dir)).filter((dir) => existsSync(join(dir, 'package.json'))),
+];
 const withTests = packageDirs.filter(
   (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test,
 );

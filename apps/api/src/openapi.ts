@@ -1,5 +1,5 @@
-import { ERROR_CODES, PROTOCOL_VERSION, REQUESTS, errorFrameSchema, type RequestType } from '@app/protocol';
-import { zodToJsonSchema, type JsonSchema } from '@app/protocol/artifacts';
+import { ERROR_CODES, PROTOCOL_VERSION, REQUESTS, errorFrameSchema, idSchema, type RequestType } from '@app/protocol';
+import { ComponentSchemas, pascalName, zodToJsonSchema, type JsonSchema } from '@app/protocol/artifacts';
 import { HTTP_STATUS } from './error-handler.js';
 import { IDEMPOTENCY_HEADER } from './validation.js';
 
@@ -15,8 +15,11 @@ export interface RestOperation {
   requestType?: RequestType;
   /** Fields of the request data that come from the URL, so the body must not carry them. */
   fromUrl?: string[];
-  /** The success status and what it carries: a request type's ack data, or a fixed schema. */
-  success: { status: number; body: RequestType | JsonSchema; contentType?: string };
+  /**
+   * The success status and what it carries: a request type's ack data (the component `<Type>Result`,
+   * or `name`), or a fixed schema (a component when `name` is given).
+   */
+  success: { status: number; body: RequestType | JsonSchema; name?: string; contentType?: string };
   /** Error statuses besides the success (each with the error body of `toHttpError`). */
   errors: number[];
   /** Under /api: authentication (when configured), rate limit, Idempotency-Key on writes. */
@@ -40,7 +43,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     method: 'get',
     path: '/health',
     summary: 'Liveness: 200 while the process runs, whatever the database does',
-    success: { status: 200, body: status(['ok']) },
+    success: { status: 200, body: status(['ok']), name: 'Health' },
     errors: [],
     api: false,
   },
@@ -48,7 +51,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     method: 'get',
     path: '/ready',
     summary: 'Readiness: 200 while the database answers a ping, else 503 (take this node out of rotation)',
-    success: { status: 200, body: status(['ready']) },
+    success: { status: 200, body: status(['ready']), name: 'Ready' },
     errors: [503],
     api: false,
   },
@@ -94,7 +97,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     method: 'get',
     path: '/api/workspaces/{id}',
     summary: 'One workspace',
-    success: { status: 200, body: 'workspace.update' },
+    success: { status: 200, body: 'workspace.update', name: 'WorkspaceResult' },
     errors: [...READ_ERRORS, 404].sort(),
     api: true,
   },
@@ -149,59 +152,77 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
   },
 ];
 
-const REASONS: Readonly<Record<number, string>> = {
-  200: 'OK',
-  201: 'Created',
-  202: 'Accepted',
-  400: 'Bad request: INVALID_JSON, INVALID_MESSAGE (details.issues name each problem)',
-  401: 'UNAUTHORIZED: missing, invalid or expired token',
-  403: 'FORBIDDEN: the token does not grant this project',
-  404: 'NOT_FOUND',
-  409: 'CONFLICT: expectedVersion is stale, the order is not a permutation, or the workspace already has a video job in progress',
-  413: 'INVALID_MESSAGE: the body is larger than MAX_MESSAGE_BYTES',
-  415: 'INVALID_MESSAGE: unsupported content encoding or charset',
-  429: 'RATE_LIMITED: details.retryAfterMs, and Retry-After in seconds',
-  500: 'INTERNAL',
-  502: "PROVIDER_ERROR: the language model's answer could not be used (prompt.enhance)",
-  503: 'UNAVAILABLE: the database is unreachable, the server is stopping, or (prompt.enhance) the language model is down, slow, rate-limited or not configured; details.retryAfterMs and Retry-After when a retry can help',
+/** Each error status once, as a named response (`components.responses`) the operations reference. */
+const ERROR_RESPONSES: Readonly<Record<number, { name: string; description: string }>> = {
+  400: { name: 'BadRequest', description: 'INVALID_JSON, INVALID_MESSAGE (details.issues name each problem)' },
+  401: { name: 'Unauthorized', description: 'UNAUTHORIZED: missing, invalid or expired token' },
+  403: { name: 'Forbidden', description: 'FORBIDDEN: the token does not grant this project' },
+  404: { name: 'NotFound', description: 'NOT_FOUND' },
+  409: {
+    name: 'Conflict',
+    description:
+      'CONFLICT: expectedVersion is stale, the order is not a permutation, or the workspace already has a video job in progress',
+  },
+  413: { name: 'PayloadTooLarge', description: 'INVALID_MESSAGE: the body is larger than MAX_MESSAGE_BYTES' },
+  415: { name: 'UnsupportedMediaType', description: 'INVALID_MESSAGE: unsupported content encoding or charset' },
+  429: { name: 'RateLimited', description: 'RATE_LIMITED: details.retryAfterMs, and Retry-After in seconds' },
+  500: { name: 'Internal', description: 'INTERNAL' },
+  502: {
+    name: 'ProviderError',
+    description: "PROVIDER_ERROR: the language model's answer could not be used (prompt.enhance)",
+  },
+  503: { name: 'Unavailable', description: 'UNAVAILABLE: the database is unreachable or the server is stopping' },
 };
 
-/** The error body of every failed request (`{ code, message, details? }`), from the protocol's error frame. */
-function errorBodySchema(): JsonSchema {
-  const frame = zodToJsonSchema(errorFrameSchema, 'output', 'draft-2020-12');
-  const { $schema: _dialect, ...schema } = frame;
-  const properties = { ...(schema['properties'] as Record<string, unknown>) };
-  delete properties['type'];
-  delete properties['id'];
-  return { ...schema, properties, required: ['code', 'message'] };
+/** `prompt.enhance`'s 503: the error handler sets Retry-After on any UNAVAILABLE that carries retryAfterMs, and only its do. */
+const UNAVAILABLE_RETRY = {
+  name: 'UnavailableRetry',
+  description:
+    'UNAVAILABLE: the database is unreachable, the server is stopping, or the language model is down, slow, rate-limited or not configured; details.retryAfterMs and Retry-After when a retry can help',
+};
+
+const SUCCESS_REASONS: Readonly<Record<number, string>> = { 200: 'OK', 201: 'Created', 202: 'Accepted' };
+
+/** The error body of every failed request (`{ code, message, details? }`): the protocol's error frame less `type` and `id`. */
+const errorBody = errorFrameSchema.omit({ type: true, id: true });
+
+/** The body a route takes: the request data's schema less the fields the URL gives (none on GET and DELETE). */
+function bodySchema(operation: RestOperation, schemas: ComponentSchemas): JsonSchema | undefined {
+  if (operation.requestType === undefined || operation.method === 'get' || operation.method === 'delete') {
+    return undefined;
+  }
+  const data = withoutUrlFields(operation, schemas);
+  return schemas.addJson(`${pascalName(operation.requestType)}Body`, data);
 }
 
-function withoutDialect(schema: JsonSchema): JsonSchema {
-  const { $schema: _dialect, ...rest } = schema;
-  return rest;
-}
-
-/** The body a route takes: the request data's schema less the fields the URL gives. */
-function bodySchema(operation: RestOperation): JsonSchema | undefined {
-  if (operation.requestType === undefined) return undefined;
-  const data = withoutDialect(zodToJsonSchema(REQUESTS[operation.requestType].data, 'input'));
+/** The request data's JSON Schema less the fields the URL gives. */
+function withoutUrlFields(operation: RestOperation, schemas: ComponentSchemas): JsonSchema {
+  const data = schemas.json(REQUESTS[operation.requestType!].data, 'input');
   const properties = { ...(data['properties'] as Record<string, unknown>) };
   for (const field of operation.fromUrl ?? []) delete properties[field];
   const required = ((data['required'] as string[] | undefined) ?? []).filter((f) => !operation.fromUrl?.includes(f));
-  return { ...data, properties, ...(required.length > 0 ? { required } : {}) };
+  const { required: _all, ...rest } = data;
+  return { ...rest, properties, ...(required.length > 0 ? { required } : {}) };
 }
 
-function successSchema(operation: RestOperation): JsonSchema {
-  const { body } = operation.success;
-  if (typeof body !== 'string') return body;
-  // `GET /api/workspaces/{id}` answers `{ workspace }`, the shape of an update's ack.
-  return withoutDialect(zodToJsonSchema(REQUESTS[body].ack, 'output'));
+function successSchema(operation: RestOperation, schemas: ComponentSchemas): JsonSchema {
+  const { body, name } = operation.success;
+  if (typeof body !== 'string') return name === undefined ? body : schemas.addJson(name, body);
+  return schemas.add(name ?? `${pascalName(body)}Result`, REQUESTS[body].ack, 'output');
 }
 
-function parameters(operation: RestOperation): JsonSchema[] {
+function parameters(operation: RestOperation, schemas: ComponentSchemas): JsonSchema[] {
   const result: JsonSchema[] = [];
   for (const [, name] of operation.path.matchAll(/\{(\w+)\}/g)) {
     result.push({ name, in: 'path', required: true, schema: { $ref: '#/components/schemas/Id' } });
+  }
+  // A GET or DELETE that takes request data takes what the URL path does not give in the query.
+  if (operation.requestType !== undefined && (operation.method === 'get' || operation.method === 'delete')) {
+    const data = withoutUrlFields(operation, schemas);
+    const required = new Set((data['required'] as string[] | undefined) ?? []);
+    for (const [name, schema] of Object.entries(data['properties'] as Record<string, JsonSchema>)) {
+      result.push({ name, in: 'query', required: required.has(name), schema });
+    }
   }
   // Only the workspace delete takes a version; cancelling a video job takes none.
   if (operation.method === 'delete' && operation.path === '/api/workspaces/{id}') {
@@ -219,48 +240,86 @@ function parameters(operation: RestOperation): JsonSchema[] {
   return result;
 }
 
-function responses(operation: RestOperation): Record<string, unknown> {
+function responses(operation: RestOperation, schemas: ComponentSchemas): Record<string, unknown> {
   const { status: code, contentType = 'application/json' } = operation.success;
   const result: Record<string, unknown> = {
-    [code]: { description: REASONS[code] ?? 'OK', content: { [contentType]: { schema: successSchema(operation) } } },
+    [code]: {
+      description: SUCCESS_REASONS[code] ?? 'OK',
+      content: { [contentType]: { schema: successSchema(operation, schemas) } },
+    },
   };
   for (const error of operation.errors) {
-    const schema =
-      operation.path === '/ready' && error === 503 ? status(['unavailable']) : { $ref: '#/components/schemas/Error' };
-    const response: Record<string, unknown> = {
-      description: REASONS[error] ?? 'Error',
-      content: { 'application/json': { schema } },
-    };
-    if (error === 429) {
-      response['headers'] = { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } };
+    if (operation.path === '/ready' && error === 503) {
+      const schema = schemas.addJson('NotReady', status(['unavailable']));
+      result[error] = { description: 'Not ready', content: { 'application/json': { schema } } };
+    } else if (error === 503 && operation.requestType === 'prompt.enhance') {
+      result[error] = { $ref: `#/components/responses/${UNAVAILABLE_RETRY.name}` };
+    } else {
+      result[error] = { $ref: `#/components/responses/${errorResponse(error).name}` };
     }
-    // The error handler sets Retry-After on any UNAVAILABLE that carries retryAfterMs: only prompt.enhance's do.
-    if (error === 503 && operation.requestType === 'prompt.enhance') {
-      response['headers'] = {
-        'Retry-After': { description: 'Seconds to wait, when a retry can help', schema: { type: 'integer' } },
-      };
-    }
-    result[error] = response;
   }
   return result;
 }
 
+function errorResponse(status: number): { name: string; description: string } {
+  const response = ERROR_RESPONSES[status];
+  if (response === undefined) throw new Error(`No error response is described for status ${status}`);
+  return response;
+}
+
+/** `components.responses`: every error status an operation lists, each an `Error` body. */
+function errorResponses(): Record<string, unknown> {
+  const body = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+  const retryAfter = (description: string) => ({ 'Retry-After': { description, schema: { type: 'integer' } } });
+  const used = [...new Set(REST_OPERATIONS.flatMap((op) => op.errors))].sort();
+  const result: Record<string, unknown> = {};
+  for (const status of used) {
+    if (status === 503 && REST_OPERATIONS.every((op) => !op.errors.includes(503) || op.path === '/ready')) continue;
+    const { name, description } = errorResponse(status);
+    result[name] = {
+      description,
+      content: body,
+      ...(status === 429 ? { headers: retryAfter('Seconds to wait') } : {}),
+    };
+  }
+  if (REST_OPERATIONS.some((op) => op.requestType === 'prompt.enhance' && op.errors.includes(503))) {
+    result[UNAVAILABLE_RETRY.name] = {
+      description: UNAVAILABLE_RETRY.description,
+      content: body,
+      headers: retryAfter('Seconds to wait, when a retry can help'),
+    };
+  }
+  return result;
+}
+
+/** The error codes, with the HTTP status each answers with. */
+function errorCodeDescription(): string {
+  const codes = (Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]).map(
+    (code) => `${code} (${HTTP_STATUS[code]})`,
+  );
+  return `The error codes of docs/protocol.md#6-errors, each with the HTTP status it answers with: ${codes.join(', ')}`;
+}
+
 /** The REST API as an OpenAPI 3.1 document, with bodies and replies from the protocol's zod schemas. */
 export function openApiDocument(): JsonSchema {
+  const schemas = new ComponentSchemas('draft-2020-12');
+  const { $schema: _dialect, ...id } = zodToJsonSchema(idSchema, 'input');
+  schemas.addJson('Id', id);
+  schemas.add('Error', errorBody, 'output');
+  schemas.annotate('ErrorCode', { description: errorCodeDescription() });
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of REST_OPERATIONS) {
     const item: Record<string, unknown> = { summary: operation.summary, operationId: operationId(operation) };
-    const params = parameters(operation);
+    const params = parameters(operation, schemas);
     if (params.length > 0) item['parameters'] = params;
-    const body = bodySchema(operation);
+    const body = bodySchema(operation, schemas);
     if (body !== undefined) {
       item['requestBody'] = { required: true, content: { 'application/json': { schema: body } } };
     }
-    item['responses'] = responses(operation);
+    item['responses'] = responses(operation, schemas);
     if (!operation.api) item['security'] = [];
     (paths[operation.path] ??= {})[operation.method] = item;
   }
-  const id = withoutDialect(zodToJsonSchema(REQUESTS['workspace.list'].data, 'input'));
   return {
     openapi: '3.1.0',
     info: {
@@ -273,10 +332,8 @@ export function openApiDocument(): JsonSchema {
     security: [{ bearer: [] }, {}],
     paths,
     components: {
-      schemas: {
-        Id: (id['properties'] as Record<string, unknown>)['projectId'],
-        Error: errorBodySchema(),
-      },
+      schemas: schemas.schemas(),
+      responses: errorResponses(),
       securitySchemes: {
         bearer: {
           type: 'http',

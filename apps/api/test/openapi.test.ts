@@ -70,7 +70,7 @@ describe('the API answers as the document says', () => {
   let api: StartedApi;
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats.default(ajv);
-  ajv.addSchema({ ...(document['components'] as object), $id: 'components' } as never);
+  ajv.addSchema({ $id: 'document', components: document['components'] } as never);
   const cache = new Map<string, ValidateFunction>();
 
   beforeAll(async () => {
@@ -88,13 +88,17 @@ describe('the API answers as the document says', () => {
       method
     ];
     expect(operation, `${method} ${path} is not in the document`).toBeDefined();
-    const response = operation!.responses[String(res.status)];
+    const listed = operation!.responses[String(res.status)] as { $ref?: string } | undefined;
+    const responses = (document['components'] as { responses: Record<string, unknown> }).responses;
+    const response = (listed?.$ref === undefined ? listed : responses[listed.$ref.split('/').pop()!]) as any;
     expect(response, `${method} ${path} answered ${res.status}, not listed: ${res.text.slice(0, 200)}`).toBeDefined();
     const [contentType, media] = Object.entries(response.content as Record<string, { schema: object }>)[0]!;
     const key = `${method} ${path} ${res.status}`;
     let check = cache.get(key);
     if (check === undefined) {
-      const schema = JSON.parse(JSON.stringify(media.schema).replaceAll('"#/components/', '"components#/')) as object;
+      const schema = JSON.parse(
+        JSON.stringify(media.schema).replaceAll('"#/components/', '"document#/components/'),
+      ) as object;
       check = ajv.compile(schema);
       cache.set(key, check);
     }
@@ -143,5 +147,72 @@ describe('the API answers as the document says', () => {
     expect(unset.status).toBe(503);
     const empty = await call('post', '/api/prompt/enhance', '/api/prompt/enhance', { prompt: '' });
     expect(empty.status).toBe(400);
+  });
+});
+
+describe('docs/openapi.json: what a client generator needs', () => {
+  const components = document['components'] as {
+    schemas: Record<string, Record<string, unknown>>;
+    responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+  };
+  const operations = Object.entries(
+    document['paths'] as Record<string, Record<string, Record<string, unknown>>>,
+  ).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ path, method, operation })));
+
+  it('has no request body on a GET or DELETE', () => {
+    for (const { path, method, operation } of operations) {
+      if (method === 'get' || method === 'delete')
+        expect(operation['requestBody'], `${method} ${path}`).toBeUndefined();
+    }
+  });
+
+  it('names every JSON body and reply: a $ref to a titled component', () => {
+    for (const { path, method, operation } of operations) {
+      const body = operation['requestBody'] as { content: Record<string, { schema: { $ref?: string } }> } | undefined;
+      const replies = Object.values(operation['responses'] as Record<string, Record<string, any>>).filter(
+        (r) => r['$ref'] === undefined,
+      );
+      const schemas = [
+        ...(body === undefined ? [] : [body.content['application/json']!.schema]),
+        ...replies.map((r) => r['content']['application/json']?.schema).filter((s) => s !== undefined),
+      ] as { $ref?: string }[];
+      for (const schema of schemas) {
+        expect(schema.$ref, `${method} ${path}`).toMatch(/^#\/components\/schemas\//);
+        const name = schema.$ref!.split('/').pop()!;
+        expect(components.schemas[name]?.['title'], name).toBe(name);
+      }
+    }
+  });
+
+  it('describes the error shape and codes once and references them', () => {
+    for (const { path, method, operation } of operations) {
+      for (const [status, response] of Object.entries(operation['responses'] as Record<string, Record<string, any>>)) {
+        if (Number(status) < 400 || path === '/ready') continue;
+        expect(response['$ref'], `${method} ${path} ${status}`).toMatch(/^#\/components\/responses\//);
+      }
+    }
+    for (const response of Object.values(components.responses)) {
+      expect(response.content['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Error' });
+    }
+    const error = components.schemas['Error']!['properties'] as Record<string, unknown>;
+    expect(error['code']).toEqual({ $ref: '#/components/schemas/ErrorCode' });
+    expect(components.schemas['ErrorCode']!['enum']).toEqual(Object.keys(document['x-error-codes'] as object));
+  });
+
+  it('types free-form JSON objects (workspace data) as taking any key', () => {
+    const freeForm: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const schema = node as Record<string, unknown>;
+      if (schema['type'] === 'object' && schema['properties'] === undefined) {
+        freeForm.push(at);
+        expect(schema['additionalProperties'], at).not.toBe(false);
+        expect(schema['additionalProperties'], at).toBeDefined();
+      }
+      for (const [key, inner] of Object.entries(schema)) walk(inner, `${at}/${key}`);
+    };
+    walk(components.schemas, 'schemas');
+    expect(freeForm).toContain('schemas/JsonObject');
+    expect(freeForm).toContain('schemas/Workspace/properties/data');
   });
 });

@@ -1,7 +1,9 @@
 import { PROTOCOL_VERSION } from '../constants.js';
 import { REQUESTS, REQUEST_TYPES, type RequestType } from '../messages/index.js';
-import { toJsonSchema, type JsonSchema } from './json-schema.js';
+import { ComponentSchemas } from './component-schemas.js';
+import type { JsonSchema } from './json-schema.js';
 import { messageSchemas, type MessageSchema } from './message-schemas.js';
+import { pascalName } from './schema-names.js';
 
 /** Replies that may arrive in `page` frames before their ack (docs/protocol.md#2-envelopes). */
 const PAGED_REPLIES: ReadonlySet<RequestType> = new Set<RequestType>(['workspace.list', 'subscribe']);
@@ -10,10 +12,20 @@ const CHANNEL = 'socket';
 const channelRef = { $ref: `#/channels/${CHANNEL}` };
 const messageRef = (name: string) => ({ $ref: `#/channels/${CHANNEL}/messages/${name}` });
 
-/** An AsyncAPI message: the payload in AsyncAPI's default schema format (a superset of JSON Schema draft 07). */
-function asyncApiMessage(message: MessageSchema): JsonSchema {
-  const { $schema: _dialect, title, ...payload } = toJsonSchema(message, 'draft-7');
-  const result: JsonSchema = { name: message.name, title, payload };
+/** Where a request and its reply carry what links them (docs/protocol.md#2-envelopes). */
+const correlationId = {
+  description: 'The request id, echoed by its pages, ack or error',
+  location: '$message.payload#/id',
+};
+
+/**
+ * An AsyncAPI message: its payload a named schema (`WorkspaceCreate`, `VideoStatusUpdate`, ...) in
+ * AsyncAPI's default schema format (a superset of JSON Schema draft 07).
+ */
+function asyncApiMessage(message: MessageSchema, schemas: ComponentSchemas): JsonSchema {
+  const name = pascalName(message.name);
+  const result: JsonSchema = { name, title: message.title, payload: schemas.add(name, message.schema, message.io) };
+  if (message.kind !== 'event' && message.name !== 'hello') result['correlationId'] = correlationId;
   if (message.kind === 'request' && message.requestType !== undefined) {
     const valid = REQUESTS[message.requestType].examples.valid as readonly unknown[];
     result['examples'] = valid.map((data, i) => ({
@@ -26,13 +38,15 @@ function asyncApiMessage(message: MessageSchema): JsonSchema {
 
 /**
  * The WebSocket API as an AsyncAPI 3 document: one channel (the socket), an operation the server
- * receives per request type (with its reply), and what the server sends on its own (hello, events).
- * Built from the zod schemas, so a new request type or event appears here without an edit.
+ * receives per request type (with its reply, linked by the request `id`), and what the server sends on
+ * its own (hello, events). Every payload and shared schema is a named component. Built from the zod
+ * schemas, so a new request type, event or field appears here without an edit.
  */
 export function asyncApiDocument(): JsonSchema {
   const messages = messageSchemas();
+  const schemas = new ComponentSchemas('draft-7');
   const components: Record<string, JsonSchema> = {};
-  for (const message of messages) components[message.name] = asyncApiMessage(message);
+  for (const message of messages) components[message.name] = asyncApiMessage(message, schemas);
   const channelMessages: Record<string, unknown> = {};
   for (const message of messages) channelMessages[message.name] = { $ref: `#/components/messages/${message.name}` };
 
@@ -68,7 +82,8 @@ export function asyncApiDocument(): JsonSchema {
   };
 
   return {
-    asyncapi: '3.1.0',
+    // 3.0.0, not the latest 3.1.0: the version AsyncAPI's model generator reads (docs/decisions/0013-asyncapi-version.md).
+    asyncapi: '3.0.0',
     info: {
       title: 'Workspace realtime protocol',
       version: `${PROTOCOL_VERSION}.0.0`,
@@ -91,6 +106,7 @@ export function asyncApiDocument(): JsonSchema {
     channels: { [CHANNEL]: { address: '/', title: 'The WebSocket', messages: channelMessages } },
     operations,
     components: {
+      schemas: schemas.schemas(),
       messages: components,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },

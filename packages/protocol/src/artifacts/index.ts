@@ -5,3 +5,5 @@ export { COMPILED_SCHEMAS_PATH, compiledSchemas, compiledSchemasModule } from '.
 export { SCHEMA_DIR, jsonFileText, protocolArtifactFiles } from './artifact-files.js';
 export { toJsonSchema, zodToJsonSchema, type JsonSchema, type JsonSchemaTarget } from './json-schema.js';
 export { messageSchemas, type MessageSchema } from './message-schemas.js';
+export { ComponentSchemas } from './component-schemas.js';
+export { NAMED_SCHEMAS, pascalName } from './schema-names.js';

@@ -13,19 +13,35 @@ export function toJsonSchema(message: MessageSchema, target: JsonSchemaTarget = 
   return { ...zodToJsonSchema(message.schema, message.io, target), title: message.title };
 }
 
+/**
+ * zod's converter options the documents share. zod calls custom types unrepresentable; they are all
+ * JSON objects with any keys here (`additionalProperties: true`, so generated clients accept any key).
+ * With `metadata`, the schemas it names (`{ id }`) become definitions referenced by `$ref`.
+ */
+export function jsonSchemaOptions(
+  io: 'input' | 'output',
+  target: JsonSchemaTarget,
+  metadata?: z.core.$ZodRegistry<{ id: string }>,
+): z.core.ToJSONSchemaParams {
+  return {
+    target,
+    io,
+    unrepresentable: 'any',
+    ...(metadata === undefined ? {} : { metadata }),
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === 'custom') {
+        ctx.jsonSchema.type = 'object';
+        ctx.jsonSchema.additionalProperties = true;
+      }
+    },
+  };
+}
+
 /** Any zod schema of the protocol as JSON Schema (`io`: as sent, or as received after parsing). */
 export function zodToJsonSchema(
   schema: z.ZodType,
   io: 'input' | 'output',
   target: JsonSchemaTarget = 'draft-2020-12',
 ): JsonSchema {
-  return z.toJSONSchema(schema, {
-    target,
-    io,
-    // zod calls custom types unrepresentable; they are all JSON objects here (set below).
-    unrepresentable: 'any',
-    override: (ctx) => {
-      if (ctx.zodSchema._zod.def.type === 'custom') ctx.jsonSchema.type = 'object';
-    },
-  }) as JsonSchema;
+  return z.toJSONSchema(schema, jsonSchemaOptions(io, target)) as JsonSchema;
 }
