@@ -1,5 +1,6 @@
 import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
+import { eventReadConcernOf, type EventReadConcern } from './db/read-concern.js';
 import { EventRanges } from './event-ranges.js';
 import { EventTail } from './event-tail.js';
 
@@ -14,11 +15,15 @@ const READ_AHEAD_BLOCKS = 4;
  */
 export class EventLog {
   private readonly ranges: EventRanges;
+  /** The read concern of event reads (see db/read-concern.ts): given, or known from the driver's view of the deployment. */
+  private readonly readConcern: 'majority' | 'default' | undefined;
 
   constructor(
     private readonly models: Models,
     readonly tail: EventTail = new EventTail(eventSize),
+    options: { readConcern?: 'majority' | 'default' } = {},
   ) {
+    this.readConcern = options.readConcern;
     this.ranges = new EventRanges(
       (ids) => this.queryEvents(ids),
       storedSize,
@@ -63,7 +68,10 @@ export class EventLog {
    * that the `requests` index does not explain (a crash between an event insert and its index entry).
    */
   async scanForKey(key: string): Promise<EventDoc | null> {
-    return fromStoredEvent(await this.models.Event.findOne({ key }).lean<StoredEventDoc>().exec());
+    const query = this.models.Event.findOne({ key });
+    const level = this.eventReadConcern();
+    if (level !== undefined) query.readConcern(level);
+    return fromStoredEvent(await query.lean<StoredEventDoc>().exec());
   }
 
   /** Records where the keys of these events were applied; repeats are harmless. */
@@ -134,11 +142,17 @@ export class EventLog {
 
   /** Reads events by `_id`, with one query (answered from the `_id` index, see `EventRanges`). */
   private async queryEvents(ids: string[]): Promise<EventDoc[]> {
-    const docs = await this.models.Event.find({ _id: { $in: ids } })
-      .batchSize(ids.length + 1)
-      .lean<StoredEventDoc[]>()
-      .exec();
+    const query = this.models.Event.find({ _id: { $in: ids } }).batchSize(ids.length + 1);
+    const level = this.eventReadConcern();
+    if (level !== undefined) query.readConcern(level);
+    const docs = await query.lean<StoredEventDoc[]>().exec();
     return docs.map((doc) => fromStoredEvent(doc)!);
+  }
+
+  private eventReadConcern(): EventReadConcern {
+    if (this.readConcern !== undefined) return this.readConcern === 'majority' ? 'majority' : undefined;
+    const known = eventReadConcernOf(this.models.Event.db);
+    return known === 'unknown' ? undefined : known;
   }
 }
 

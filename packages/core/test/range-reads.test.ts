@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createModels, type EventDoc, type Models } from '../src/db/models.js';
 import { EventLog } from '../src/event-log.js';
 import { BLOCK_EVENTS } from '../src/event-ranges.js';
-import { testDbName } from '../src/testing.js';
+import { InProcessBus } from '../src/bus/in-process.js';
+import { silentLogger, testDbName } from '../src/testing.js';
+import { WorkspaceService } from '../src/workspace-service.js';
 
 const dbName = testDbName('ranges');
 const P = 'long';
@@ -79,5 +81,64 @@ describe('reading a range of the log', () => {
     // (a reader that comes to a block after its read ended takes it from memory or reads it again), not 40 times.
     const blocks = Math.ceil(2_000 / BLOCK_EVENTS) - Math.floor(1_000 / BLOCK_EVENTS);
     expect(eventReads()).toBeLessThanOrEqual(3 * blocks);
+  });
+});
+
+describe('loading a workspace whose read model is behind a run of video statuses', () => {
+  it('walks the log back a block at a time, not an event at a time', async () => {
+    const p = 'video-walk';
+    const id = `${p}-w`;
+    const statuses = 400;
+    const workspace = {
+      id,
+      projectId: p,
+      name: 'W',
+      position: 0,
+      version: 1,
+      data: {},
+      createdAt: new Date(0).toISOString(),
+      updatedAt: new Date(0).toISOString(),
+    };
+    const events: EventDoc[] = [
+      {
+        _id: `${p}:1`,
+        projectId: p,
+        seq: 1,
+        key: `~${p}:1`,
+        type: 'workspace.created',
+        data: { workspace },
+        createdAt: new Date(1),
+      },
+      ...Array.from({ length: statuses }, (_, i) => ({
+        _id: `${p}:${i + 2}`,
+        projectId: p,
+        seq: i + 2,
+        key: `~${p}:${i + 2}`,
+        type: 'video.status_update',
+        data: { workspaceId: id, jobId: 'j', status: 'running', progress: i },
+        createdAt: new Date(i + 2),
+      })),
+    ];
+    expect((await new EventLog(models).appendMany(events)).inserted).toBe(events.length);
+    // A crash left the read model without the workspace's document: its head names the last status.
+    await models.Project.collection.insertOne({
+      _id: p as never,
+      epoch: 'e',
+      seq: statuses + 1,
+      order: [id],
+      lastSeqs: { [id]: statuses + 1 },
+      createdAt: new Date(0),
+    });
+    const reader = new WorkspaceService({
+      models,
+      bus: new InProcessBus(),
+      logger: silentLogger(),
+      projectionDelayMs: 0,
+    });
+    commands.length = 0;
+    const { workspaces } = await reader.snapshot(p);
+    expect(workspaces[0]).toMatchObject({ id, name: 'W', video: { jobId: 'j', progress: statuses - 1 } });
+    expect(eventReads()).toBeLessThanOrEqual(Math.ceil(statuses / BLOCK_EVENTS) + 3);
+    await reader.flush();
   });
 });
