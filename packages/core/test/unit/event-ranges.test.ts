@@ -63,7 +63,7 @@ describe('EventLog shared reads under generated interleavings', () => {
         async (s, initial, steps) => {
           const { models, stored } = databaseDouble(s);
           for (let seq = 1; seq <= initial; seq += 1) stored.set(EventLog.eventId(P, seq), toStoredEvent(event(seq)));
-          const log = new EventLog(models);
+          const log = new EventLog(models, undefined, { readConcern: 'default' });
           let appended = initial;
           let acked = initial;
           const ackedSeqs = new Set<number>();
