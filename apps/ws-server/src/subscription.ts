@@ -13,7 +13,10 @@ export interface SubscriptionDeps {
   encode(event: ServerEvent): string;
   /** Called when the subscription cannot keep its guarantees (repair failed, too far behind). */
   fail(reason: 'repair-failed' | 'overflow', error?: unknown): void;
-  /** Most events the subscription may be behind its project (held or left in the log) before it fails with 'overflow'. */
+  /**
+   * Most live events the subscription may be behind its project (held or left in the log) before it
+   * fails with 'overflow', counted from where it starts (a replay it answers with does not count).
+   */
   maxBuffered: number;
   /**
    * Backpressure (default: always writable): whether the connection takes another event now, and a
@@ -54,6 +57,12 @@ export class Subscription {
   private owedInLog = new Map<number, number>();
   /** Highest seq known to exist. */
   private knownSeq = 0;
+  /**
+   * Where the subscription starts: the seq before the first live event it was offered, or the end
+   * of the replay or snapshot it answers with, whichever is lower. What the peer asked for (a replay
+   * up to here) is never counted against it; only what arrives live past this point is.
+   */
+  private startSeq: number | undefined;
   /** While pending: deliver up to this seq (a replay), then wait for `start`. */
   private target = 0;
   private reading = false;
@@ -84,6 +93,7 @@ export class Subscription {
   deliver(seq: number, text: string | Buffer): void {
     if (this.state === 'closed' || seq <= this.lastSeq) return;
     if (seq > this.knownSeq) this.knownSeq = seq;
+    if (this.startSeq === undefined) this.startSeq = seq - 1;
     if (
       this.state === 'live' &&
       seq === this.lastSeq + 1 &&
@@ -96,7 +106,7 @@ export class Subscription {
       this.deps.send(text);
       return;
     }
-    if (this.knownSeq - this.lastSeq > this.deps.maxBuffered) {
+    if (this.behind() > this.deps.maxBuffered) {
       this.close();
       this.deps.fail('overflow');
       return;
@@ -114,6 +124,7 @@ export class Subscription {
     this.lastSeq = fromSeq;
     this.dropUpTo(fromSeq);
     this.target = uptoSeq;
+    this.noteStart(uptoSeq);
     if (uptoSeq > this.knownSeq) this.knownSeq = uptoSeq;
     const done = new Promise<void>((resolve, reject) => {
       this.catchingUp = { resolve, reject };
@@ -125,6 +136,7 @@ export class Subscription {
   /** The subscribe reply went out, reflecting everything up to `seq`: start live delivery after it. */
   start(seq: number): void {
     if (this.state === 'closed') return;
+    this.noteStart(seq);
     this.lastSeq = seq;
     this.dropUpTo(seq);
     this.state = 'live';
@@ -139,6 +151,18 @@ export class Subscription {
     const catchingUp = this.catchingUp;
     this.catchingUp = undefined;
     catchingUp?.reject(new Error('subscription closed'));
+  }
+
+  /**
+   * Live events the peer is behind: those known past both what it was sent and where the
+   * subscription started (so neither the wait for the snapshot nor a replay it asked for counts).
+   */
+  private behind(): number {
+    return this.knownSeq - Math.max(this.lastSeq, this.startSeq ?? this.knownSeq);
+  }
+
+  private noteStart(seq: number): void {
+    if (this.startSeq === undefined || seq < this.startSeq) this.startSeq = seq;
   }
 
   private idle(): boolean {

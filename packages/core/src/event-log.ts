@@ -1,22 +1,39 @@
 import type { EventDoc, Models, StoredEventDoc } from './db/models.js';
 import { onlyDuplicateKeys } from './db/errors.js';
-import { POINT_READ_CHUNK } from './db/point-reads.js';
+import { eventReadConcernOf, type EventReadConcern } from './db/read-concern.js';
+import { EventRanges } from './event-ranges.js';
 import { EventTail } from './event-tail.js';
-import { readConsecutive } from './read-consecutive.js';
+
+/** Most blocks of one range read in flight at once. */
+const READ_AHEAD_BLOCKS = 4;
 
 /**
  * Append-only, per-project event log with seq as `_id` suffix: a seq can never be stored twice.
- * Reads are served from the recent events kept in memory (`tail`) where they can be, and concurrent
- * reads of one event share one database read.
+ * Reads are served from the recent events kept in memory (`tail`) where they can be; the rest is read
+ * in blocks of consecutive seqs, one `_id` list query per block, shared by concurrent readers
+ * (`EventRanges`, docs/decisions/0010-event-range-reads.md).
  */
 export class EventLog {
-  /** Reads of single events in flight, by `_id`. */
-  private readonly reading = new Map<string, Promise<EventDoc | null>>();
+  private readonly ranges: EventRanges;
+  /** The read concern of event reads (see db/read-concern.ts): given, or known from the driver's view of the deployment. */
+  private readonly readConcern: 'majority' | 'default' | undefined;
 
   constructor(
     private readonly models: Models,
     readonly tail: EventTail = new EventTail(eventSize),
-  ) {}
+    options: { readConcern?: 'majority' | 'default' } = {},
+  ) {
+    this.readConcern = options.readConcern;
+    this.ranges = new EventRanges(
+      (ids) => this.queryEvents(ids),
+      storedSize,
+      (events) => this.remember(events),
+      (projectId) => {
+        const held = this.tail.largest(projectId);
+        return held === undefined ? undefined : (held - 256) / 2 + 256; // the tail measures memory (see eventSize)
+      },
+    );
+  }
 
   static eventId(projectId: string, seq: number): string {
     return `${projectId}:${seq}`;
@@ -55,7 +72,10 @@ export class EventLog {
    * that the `requests` index does not explain (a crash between an event insert and its index entry).
    */
   async scanForKey(key: string): Promise<EventDoc | null> {
-    return fromStoredEvent(await this.models.Event.findOne({ key }).lean<StoredEventDoc>().exec());
+    const query = this.models.Event.findOne({ key });
+    const level = this.eventReadConcern();
+    if (level !== undefined) query.readConcern(level);
+    return fromStoredEvent(await query.lean<StoredEventDoc>().exec());
   }
 
   /** Records where the keys of these events were applied; repeats are harmless. */
@@ -77,60 +97,67 @@ export class EventLog {
   }
 
   async findById(projectId: string, seq: number): Promise<EventDoc | null> {
-    return this.fetch(projectId, seq, 'when-read');
-  }
-  /**
-   * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
-   * from it; the rest is read by primary key (`<projectId>:<seq>`) in growing parallel chunks,
-   * stopping at the first missing seq (see `readConsecutive`), and kept in the tail.
-   */
-  async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
-    const last = uptoSeq ?? Number.POSITIVE_INFINITY;
-    const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
-    const read: EventDoc[] = [];
-    const fetched: string[] = [];
-    try {
-      await readConsecutive({
-        fromSeq: afterSeq + out.length + 1,
-        uptoSeq: last,
-        limit: limit - out.length,
-        firstChunk: uptoSeq === undefined ? 1 : POINT_READ_CHUNK,
-        maxChunk: POINT_READ_CHUNK,
-        read: (seq) => {
-          fetched.push(EventLog.eventId(projectId, seq));
-          return this.fetch(projectId, seq, 'by-caller');
-        },
-        into: read,
-      });
-      for (const doc of read) out.push(doc);
-      return out;
-    } finally {
-      // Into the tail first, then let go of the shared reads: a reader arriving in between finds them in one or the other.
-      this.remember(read);
-      for (const id of fetched) this.reading.delete(id);
-    }
+    const held = this.tail.read(projectId, seq - 1, 1)[0];
+    if (held !== undefined) return held;
+    return (await this.ranges.read(projectId, seq, seq, this.ranges.begin())).get(seq) ?? null;
   }
 
   /**
-   * One event: from the tail, or the database read of it already in flight, or a new one. A new read
-   * stays shared until it ends (`when-read`), or until its caller has put it into the tail and lets
-   * go of it (`by-caller`, see `readAfter`).
+   * Events with seq in (afterSeq, uptoSeq], in order; at most `limit`. What the tail holds is taken
+   * from it; the rest is read in aligned blocks of seqs (several in flight when the end is known, one
+   * at a time past the head), stopping at the first missing seq, and kept in the tail.
    */
-  private fetch(projectId: string, seq: number, shareUntil: 'when-read' | 'by-caller'): Promise<EventDoc | null> {
-    const held = this.tail.read(projectId, seq - 1, 1)[0];
-    if (held !== undefined) return Promise.resolve(held);
-    const id = EventLog.eventId(projectId, seq);
-    const running = this.reading.get(id);
-    if (running !== undefined) return running;
-    const read = this.models.Event.findById(id).lean<StoredEventDoc>().exec().then(fromStoredEvent);
-    this.reading.set(id, read);
-    if (shareUntil === 'when-read') {
-      const done = (): void => {
-        if (this.reading.get(id) === read) this.reading.delete(id);
-      };
-      read.then(done, done);
+  async readAfter(projectId: string, afterSeq: number, limit: number, uptoSeq?: number): Promise<EventDoc[]> {
+    const began = this.ranges.begin();
+    const last = Math.min(uptoSeq ?? Number.POSITIVE_INFINITY, afterSeq + limit);
+    const out: EventDoc[] = this.tail.read(projectId, afterSeq, limit, last);
+    let next = afterSeq + out.length + 1;
+    // One block first past the head (usually nothing is there), or while the size of the project's events is not known.
+    let ahead = uptoSeq === undefined || !this.ranges.knowsSize(projectId) ? 1 : READ_AHEAD_BLOCKS;
+    while (next <= last) {
+      // What the tail holds from here (a long replay reaches it) is not read again.
+      const held = this.tail.read(projectId, next - 1, last - next + 1, last);
+      for (const event of held) out.push(event);
+      next += held.length;
+      if (next > last) break;
+      const blocks: { first: number; last: number }[] = [];
+      for (let first = next; blocks.length < ahead && first <= last;) {
+        const block = EventRanges.blockOf(first);
+        blocks.push({ first, last: Math.min(block.last, last) });
+        first = block.last + 1;
+      }
+      const reads = await Promise.all(
+        blocks.map((block) => {
+          const whole = EventRanges.blockOf(block.first);
+          return this.ranges.read(projectId, whole.first, whole.last, began, block.first, block.last);
+        }),
+      );
+      for (const [i, events] of reads.entries()) {
+        for (let seq = blocks[i]!.first; seq <= blocks[i]!.last; seq += 1) {
+          const event = events.get(seq);
+          if (event === undefined) return out;
+          out.push(event);
+        }
+      }
+      next = out.length + afterSeq + 1;
+      ahead = READ_AHEAD_BLOCKS;
     }
-    return read;
+    return out;
+  }
+
+  /** Reads events by `_id`, with one query (answered from the `_id` index, see `EventRanges`). */
+  private async queryEvents(ids: string[]): Promise<EventDoc[]> {
+    const query = this.models.Event.find({ _id: { $in: ids } }).batchSize(ids.length + 1);
+    const level = this.eventReadConcern();
+    if (level !== undefined) query.readConcern(level);
+    const docs = await query.lean<StoredEventDoc[]>().exec();
+    return docs.map((doc) => fromStoredEvent(doc)!);
+  }
+
+  private eventReadConcern(): EventReadConcern {
+    if (this.readConcern !== undefined) return this.readConcern === 'majority' ? 'majority' : undefined;
+    const known = eventReadConcernOf(this.models.Event.db);
+    return known === 'unknown' ? undefined : known;
   }
 }
 
@@ -152,6 +179,11 @@ function insertedBefore(error: unknown): number {
 
 /** The length of each event's data as JSON text, known from storing or reading it (the tail's size measure). */
 const storedDataLength = new WeakMap<EventDoc, number>();
+
+/** About the bytes of an event's stored form (its data's JSON length, plus the fixed fields). */
+export function storedSize(event: EventDoc): number {
+  return (eventSize(event) - 256) / 2 + 256;
+}
 
 /** About what an event costs in memory: its data's JSON length (measured once, when stored or read), plus the fixed fields. */
 export function eventSize(event: EventDoc): number {

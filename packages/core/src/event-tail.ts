@@ -79,6 +79,15 @@ export class EventTail {
     this.evict(projectId);
   }
 
+  /** The size (as measured by `sizeOf`) of the largest event held of a project, or undefined when none is held. */
+  largest(projectId: string): number | undefined {
+    const tail = this.tails.get(projectId);
+    if (tail === undefined || tail.sizes.length === 0) return undefined;
+    let largest = 0;
+    for (const size of tail.sizes) if (size > largest) largest = size;
+    return largest;
+  }
+
   /** Bytes held (for tests and metrics). */
   get size(): { projects: number; bytes: number } {
     return { projects: this.tails.size, bytes: this.bytes };

@@ -115,8 +115,6 @@ export class WorkspaceService {
       markLeftover: (projectId, id, lastSeq) => states.markLeftover(projectId, id, lastSeq),
     });
     this.announcer = new UnknownOutcomeAnnouncer({
-      queue,
-      states,
       log,
       bus,
       logger,

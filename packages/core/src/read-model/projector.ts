@@ -9,6 +9,8 @@ import type { ProjectionSnapshot } from './projection-snapshot.js';
 import { toWorkspace, toWorkspaceDocument } from './workspace-document.js';
 
 const CATCH_UP_BATCH = 500;
+/** Events read at once when walking the log back (`workspaceAt`): a few blocks of `EventRanges`. */
+const WALK_BACK_EVENTS = 256;
 /** Most workspace writes in one command of a read-model write. */
 const WRITE_CHUNK = 64;
 
@@ -147,24 +149,29 @@ export class Projector {
   /**
    * A workspace as of a `video.status_update` event (which carries only the video): found by walking the
    * log back to the last event that carried the workspace whole, then folding the video statuses after it.
-   * Only after a crash left the read model behind, so reading event by event is fine.
+   * Only after a crash left the read model behind; the walk reads the log a block of seqs at a time.
    */
   private async workspaceAt(projectId: string, id: string, last: EventDoc): Promise<Workspace | undefined> {
     const videos: EventDoc[] = [last];
-    for (let seq = last.seq - 1; seq > 0; seq -= 1) {
-      const event = await this.log.findById(projectId, seq);
-      if (event === null) return undefined;
-      const whole = workspaceOf(event);
-      if (whole?.id === id) {
-        let workspace = whole;
-        for (const video of videos.reverse()) {
-          const { workspaceId: _workspaceId, ...status } = video.data as { workspaceId: string } & Video;
-          workspace = { ...workspace, video: status };
+    for (let upto = last.seq - 1; upto > 0;) {
+      const from = Math.max(0, upto - WALK_BACK_EVENTS);
+      const events = await this.log.readAfter(projectId, from, upto - from, upto);
+      if (events.length !== upto - from) return undefined; // a hole in the log
+      for (let i = events.length - 1; i >= 0; i -= 1) {
+        const event = events[i]!;
+        const whole = workspaceOf(event);
+        if (whole?.id === id) {
+          let workspace = whole;
+          for (const video of videos.reverse()) {
+            const { workspaceId: _workspaceId, ...status } = video.data as { workspaceId: string } & Video;
+            workspace = { ...workspace, video: status };
+          }
+          return workspace;
         }
-        return workspace;
+        if (event.type === 'video.status_update' && (event.data as { workspaceId: string }).workspaceId === id)
+          videos.push(event);
       }
-      if (event.type === 'video.status_update' && (event.data as { workspaceId: string }).workspaceId === id)
-        videos.push(event);
+      upto = from;
     }
     return undefined;
   }

@@ -178,10 +178,10 @@ export class GroupCommit {
     if (!isDuplicateKey(error)) {
       // Unknown outcome (the connection broke, a timeout): the events may be stored. Their requests
       // get UNAVAILABLE (a retry with the same id is answered with what was applied), and whatever
-      // the log holds past this state is announced once the database answers again. The refusals
+      // the log holds at their seqs is announced once the database answers again. The refusals
       // behind them are planned again on the state as stored.
       states.forget(projectId);
-      this.options.announcer.announceAfter(projectId, state.seq);
+      this.options.announcer.announceAfter(projectId, state.seq, rest.length);
       const failure = toStorageError(error);
       for (const item of rest) item.reject(failure);
       return again(replanned, later);
