@@ -63,6 +63,8 @@ const jobSchema = new Schema<VideoJobDoc>(
     sha256: String,
     bytes: Number,
     error: errorSchema,
+    estimatedCost: Number,
+    cost: Number,
     requestedBy: String,
     nextPollAt: { type: Date, required: true },
     deadlineAt: { type: Date, required: true },
@@ -73,6 +75,7 @@ const jobSchema = new Schema<VideoJobDoc>(
   { versionKey: false, strict: true, collection: 'videoJobs' },
 );
 jobSchema.index({ status: 1 });
+jobSchema.index({ taskId: 1 });
 
 const leaseSchema = new Schema<VideoLeaseDoc>(
   {
