@@ -1,12 +1,22 @@
 export { ProviderError, type ProviderErrorInit } from './provider-error.js';
 export type {
+  CreatedTask,
   ProviderCallOptions,
   ProviderTask,
   ProviderTaskState,
   VideoProvider,
   VideoRequest,
 } from './video-provider.js';
-export { RunwayProvider, providerErrorOf, taskFailure, type RunwayProviderOptions } from './runway-provider.js';
+export {
+  RunwayProvider,
+  createErrorOf,
+  providerErrorOf,
+  runwayBody,
+  taskFailure,
+  type RunwayProviderOptions,
+} from './runway-provider.js';
+export { CostRecordingProvider, type CostRecordingOptions } from './cost-recording-provider.js';
+export { VideoJobCosts } from './video-job-costs.js';
 export {
   ACTIVE_STATUSES,
   FINAL_STATUSES,
