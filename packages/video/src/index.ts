@@ -40,8 +40,10 @@ export { VideoPipeline, type VideoPipelineOptions, type VideoSubmission } from '
 export {
   runwayProviderFromConfig,
   videoPipelineOptionsFromConfig,
+  videoRetentionMsFromConfig,
   videoStorageDirFromConfig,
 } from './options-from-config.js';
+export { VideoRetention, type VideoRetentionOptions } from './video-retention.js';
 export { toStatusEventData, toVideoJobInfo } from './wire-shapes.js';
 export { VideoService, jobIdOf, type VideoServiceOptions } from './video-service.js';
 export { WorkspaceStatusSink } from './workspace-status-sink.js';

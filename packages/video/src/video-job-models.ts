@@ -76,6 +76,8 @@ const jobSchema = new Schema<VideoJobDoc>(
 );
 jobSchema.index({ status: 1 });
 jobSchema.index({ taskId: 1 });
+jobSchema.index({ status: 1, updatedAt: 1 }); // the retention sweep
+jobSchema.index({ workspaceId: 1, createdAt: -1 }); // a workspace's videos, newest first
 
 const leaseSchema = new Schema<VideoLeaseDoc>(
   {

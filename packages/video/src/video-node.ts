@@ -4,12 +4,14 @@ import { FileVideoStorage } from './file-video-storage.js';
 import {
   runwayProviderFromConfig,
   videoPipelineOptionsFromConfig,
+  videoRetentionMsFromConfig,
   videoStorageDirFromConfig,
 } from './options-from-config.js';
 import { VideoJobCosts } from './video-job-costs.js';
 import { VideoJobStore } from './video-job-store.js';
 import { videoMetrics } from './video-metrics.js';
 import { VideoPipeline } from './video-pipeline.js';
+import { VideoRetention } from './video-retention.js';
 import type { VideoProvider } from './video-provider.js';
 import { VideoService } from './video-service.js';
 import { WorkspaceStatusSink } from './workspace-status-sink.js';
@@ -64,10 +66,21 @@ export async function startVideoNode(config: Config, options: VideoNodeOptions):
     runJobs: config.VIDEO_PIPELINE === 'on',
   });
   pipeline.start();
+  // Finished jobs and their files are removed VIDEO_RETENTION_DAYS after they ended (every node sweeps).
+  const retention = new VideoRetention({
+    models: jobs.models,
+    storage,
+    retentionMs: videoRetentionMsFromConfig(config),
+    logger: options.logger.child({ module: 'video' }),
+  });
+  retention.start();
   return {
     requests: new VideoService({ service: options.core.service, pipeline, store: jobs }),
     videos: { jobs, storage },
     pipeline,
-    close: () => pipeline.stop({ release: true }),
+    close: async () => {
+      await retention.stop();
+      await pipeline.stop({ release: true });
+    },
   };
 }
