@@ -17,6 +17,7 @@ export {
 } from './runway-provider.js';
 export { CostRecordingProvider, type CostRecordingOptions } from './cost-recording-provider.js';
 export { VideoJobCosts } from './video-job-costs.js';
+export { workspaceJobs } from './video-job-history.js';
 export {
   ACTIVE_STATUSES,
   FINAL_STATUSES,

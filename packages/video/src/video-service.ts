@@ -1,6 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { isDuplicateKey, type MutationContext, type VideoRequests, type WorkspaceService } from '@app/core';
-import { ProtocolError, resolveVideoRequest, type AckData, type ParsedRequestData } from '@app/protocol';
+import {
+  isDuplicateKey,
+  type MutationContext,
+  type ReadContext,
+  type VideoRequests,
+  type WorkspaceService,
+} from '@app/core';
+import {
+  MAX_VIDEO_LIST_LENGTH,
+  ProtocolError,
+  resolveVideoRequest,
+  type AckData,
+  type ParsedRequestData,
+} from '@app/protocol';
+import { workspaceJobs } from './video-job-history.js';
 import type { VideoJobStore } from './video-job-store.js';
 import type { VideoPipeline } from './video-pipeline.js';
 import type { VideoRequest } from './video-provider.js';
@@ -10,7 +23,7 @@ export interface VideoServiceOptions {
   /** Reads the workspace: authorisation and its project. */
   service: Pick<WorkspaceService, 'get'>;
   pipeline: Pick<VideoPipeline, 'submit' | 'cancel'>;
-  store: Pick<VideoJobStore, 'get'>;
+  store: Pick<VideoJobStore, 'get' | 'models'>;
 }
 
 /**
@@ -62,6 +75,13 @@ export class VideoService implements VideoRequests {
       }
       throw error;
     }
+  }
+
+  /** The workspace's jobs, newest first (finished ones until retention removes them), after reading the workspace as the caller. */
+  async list(input: ParsedRequestData<'video.list'>, ctx: ReadContext): Promise<AckData<'video.list'>> {
+    await this.options.service.get(input.workspaceId, ctx);
+    const jobs = await workspaceJobs(this.options.store.models, input.workspaceId, MAX_VIDEO_LIST_LENGTH);
+    return { jobs: jobs.map(toVideoJobInfo) };
   }
 
   /** The ack of a retried request (its job exists), or undefined; a request id reused for another request is refused. */
