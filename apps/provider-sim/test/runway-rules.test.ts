@@ -1,5 +1,5 @@
 import { VIDEO_MODELS, checkVideoRequest, type VideoModelId } from '@app/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUNWAY_VERSION, startProviderSim, type ProviderSim, type RunwaySimStats } from '../src/index.js';
 
 // The simulator answers 400 like Runway for everything the model catalogue forbids, so a request the
@@ -118,9 +118,24 @@ describe('Runway simulator: 400 for what the model catalogue forbids', () => {
         string,
         unknown
       >;
-    expect(await get(ok.body['id'])).toMatchObject({ status: 'PENDING', estimatedCost: { credits: 48 } });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Unfinished: the estimate, no cost yet (a simulator whose tasks stay PENDING for a minute).
+    const slow = await startProviderSim({ runway: { stepMs: 60_000 } });
+    try {
+      const body = JSON.stringify({ model: 'gen4.5', promptText: 'fox', ratio: '1280:720', duration: 4 });
+      const created = (await (
+        await fetch(`${slow.runwayBaseUrl}/v1/text_to_video`, { method: 'POST', headers, body })
+      ).json()) as { id: string };
+      const pending = (await (
+        await fetch(`${slow.runwayBaseUrl}/v1/tasks/${created.id}`, { headers })
+      ).json()) as Record<string, unknown>;
+      expect(pending).toMatchObject({ status: 'PENDING', estimatedCost: { credits: 48 } });
+      expect(pending).not.toHaveProperty('cost');
+    } finally {
+      await slow.close();
+    }
+    await vi.waitFor(async () => expect(await get(ok.body['id'])).toMatchObject({ status: 'SUCCEEDED' }));
     expect(await get(ok.body['id'])).toMatchObject({ status: 'SUCCEEDED', cost: { credits: 48 } });
+    await vi.waitFor(async () => expect(await get(failed.body['id'])).toMatchObject({ status: 'FAILED' }));
     expect(await get(failed.body['id'])).toMatchObject({ status: 'FAILED', cost: { credits: 0 } });
   });
 
