@@ -142,6 +142,17 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     api: true,
   },
   {
+    method: 'get',
+    path: '/api/workspaces/{id}/videos',
+    summary:
+      "The workspace's video jobs, newest first (as `video.list`); finished ones until VIDEO_RETENTION_DAYS removes them",
+    requestType: 'video.list',
+    fromUrl: ['workspaceId'],
+    success: { status: 200, body: 'video.list' },
+    errors: [...READ_ERRORS, 404].sort(),
+    api: true,
+  },
+  {
     method: 'delete',
     path: '/api/workspaces/{id}/video',
     summary: "Cancels the workspace's active video job (as `video.cancel`)",

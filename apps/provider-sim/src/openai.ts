@@ -25,7 +25,14 @@ export const OPENAI_SIM_MARKERS = {
   rateLimited: '[sim:429]',
   /** No answer at all until the client gives up (or the simulator closes). */
   hang: '[sim:hang]',
+  /** 429 `insufficient_quota`: the account has no credit left (retrying does not help). */
+  quota: '[sim:quota]',
+  /** A rewritten prompt of 1,200 characters, longer than a video model takes. */
+  long: '[sim:long]',
 } as const;
+
+/** A model name the simulator does not know: 404 `model_not_found`, as OpenAI answers a misconfigured model. */
+export const OPENAI_SIM_MISSING_MODEL = 'sim-missing-model';
 
 /** What the simulator appends to a `prompt` field: the deterministic "enhancement". */
 export const OPENAI_SIM_ENHANCEMENT = 'cinematic lighting, rich detail, smooth camera motion';
@@ -91,13 +98,34 @@ function chatCompletion(req: Request, res: Response, options: OpenAiSimOptions):
     apiError(res, 503, 'server_error', null, 'The server is overloaded or not ready yet.');
     return;
   }
+  if (body.model === OPENAI_SIM_MISSING_MODEL) {
+    apiError(
+      res,
+      404,
+      'invalid_request_error',
+      'model_not_found',
+      `The model \`${body.model}\` does not exist or you do not have access to it.`,
+    );
+    return;
+  }
+  if (has(OPENAI_SIM_MARKERS.quota)) {
+    apiError(
+      res,
+      429,
+      'insufficient_quota',
+      'insufficient_quota',
+      'You exceeded your current quota, please check your plan and billing details.',
+    );
+    return;
+  }
   if (has(OPENAI_SIM_MARKERS.rateLimited)) {
     res.set('retry-after', String(options.retryAfterSec ?? 1));
     apiError(res, 429, 'requests', 'rate_limit_exceeded', 'Rate limit reached for requests.');
     return;
   }
   const schema = jsonSchemaOf(body.response_format);
-  const text = withoutMarkers(userText);
+  const plain = withoutMarkers(userText);
+  const text = has(OPENAI_SIM_MARKERS.long) ? `${plain} ${'and more detail '.repeat(75)}`.trim() : plain;
   let content: string | null;
   let refusal: string | null = null;
   if (has(OPENAI_SIM_MARKERS.refusal)) {

@@ -17,6 +17,8 @@ export const RUNWAY_SCENARIOS = [
   '429',
   /** Create answers 502 (`[sim:500x2]`: the first two creates of this prompt), then as `ok`. */
   '500',
+  /** Create answers 500, an internal error Runway's retry table does not list (`[sim:internalx2]`), then as `ok`. */
+  'internal',
   /** Create is never answered (the caller's timeout must end it). */
   'hang',
   /** Create works, every GET of the task is never answered. */
@@ -26,7 +28,7 @@ export type RunwayScenario = (typeof RUNWAY_SCENARIOS)[number];
 
 const MARKER = /\[sim:([a-z0-9-]+?)(?:x(\d{1,3}))?\]/;
 
-/** The scenario a prompt asks for, and how many times (for `429` / `500`; default 1). */
+/** The scenario a prompt asks for, and how many times (for `429` / `500` / `internal`; default 1). */
 export function scenarioOf(prompt: string): { scenario: RunwayScenario; times: number } {
   const match = MARKER.exec(prompt);
   const name = match?.[1];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import express, { Router, type Request, type Response } from 'express';
+import { runwayCreateError, runwayCredits } from './runway-rules.js';
 import { scenarioOf, type RunwayScenario } from './runway-scenario.js';
 
 /** The only API version Runway's current SDK speaks (`X-Runway-Version`). */
@@ -27,6 +28,8 @@ interface SimTask {
   createdAt: number;
   scenario: RunwayScenario;
   prompt: string;
+  /** The most it costs (Runway's `estimatedCost.credits`); what it costs once it succeeded. */
+  credits: number;
   cancelledAt?: number;
   deleted?: boolean;
 }
@@ -36,8 +39,9 @@ export interface RunwaySimStats {
   creates: number;
   retrieves: number;
   deletes: number;
-  /** Create calls answered with 429 / 5xx, and create calls left hanging. */
+  /** Create calls answered with 429 / 5xx, create calls refused 400 by the model rules, and create calls left hanging. */
   refusedCreates: number;
+  invalidCreates: number;
   hungRequests: number;
   /** Every create call: when it arrived (epoch ms) and what it was answered (0: never answered). */
   createCalls: { at: number; status: number }[];
@@ -68,7 +72,7 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
   const tasks = new Map<string, SimTask>();
   /** Create calls seen per prompt text, so `[sim:429x2]` refuses the first two and accepts the third. */
   const createsByPrompt = new Map<string, number>();
-  const stats = { creates: 0, retrieves: 0, deletes: 0, refusedCreates: 0, hungRequests: 0 };
+  const stats = { creates: 0, retrieves: 0, deletes: 0, refusedCreates: 0, invalidCreates: 0, hungRequests: 0 };
   const createCalls: RunwaySimStats['createCalls'] = [];
   const router = Router();
 
@@ -143,13 +147,12 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
   const create = (kind: 'text' | 'image') => (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const promptText = body['promptText'];
-    if (typeof body['model'] !== 'string') return error(res, 400, 'model: Required');
-    if (typeof body['ratio'] !== 'string') return error(res, 400, 'ratio: Required');
-    if (kind === 'text' && typeof promptText !== 'string') return error(res, 400, 'promptText: Required');
-    if (promptText !== undefined && (typeof promptText !== 'string' || promptText.length > 1000)) {
-      return error(res, 400, 'promptText: must be a string of at most 1000 characters');
+    // Everything the model catalogue forbids is a 400 naming the field, as Runway answers.
+    const refused = runwayCreateError(kind, body);
+    if (refused !== undefined) {
+      stats.invalidCreates += 1;
+      return error(res, 400, refused);
     }
-    if (kind === 'image' && body['promptImage'] === undefined) return error(res, 400, 'promptImage: Required');
     const prompt = typeof promptText === 'string' ? promptText : '';
     const { scenario, times } = scenarioOf(prompt);
     const seen = (createsByPrompt.get(prompt) ?? 0) + 1;
@@ -160,9 +163,10 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
       stats.hungRequests += 1;
       return; // never answered: the caller's timeout has to end it
     }
-    if ((scenario === '429' || scenario === '500') && seen <= times) {
+    if ((scenario === '429' || scenario === '500' || scenario === 'internal') && seen <= times) {
       stats.refusedCreates += 1;
-      call.status = scenario === '429' ? 429 : 502;
+      call.status = scenario === '429' ? 429 : scenario === '500' ? 502 : 500;
+      if (scenario === 'internal') return error(res, 500, 'An internal error occurred.');
       if (scenario === '429') {
         res.set('Retry-After', String(retryAfterSec));
         return error(res, 429, 'You have exceeded the daily generation limit of your tier.');
@@ -171,9 +175,9 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
     }
     stats.creates += 1;
     call.status = 200;
-    const task: SimTask = { id: randomUUID(), createdAt: Date.now(), scenario, prompt };
+    const task: SimTask = { id: randomUUID(), createdAt: Date.now(), scenario, prompt, credits: runwayCredits(body) };
     tasks.set(task.id, task);
-    res.json({ id: task.id });
+    res.json({ id: task.id, estimatedCost: { credits: task.credits } });
   };
   router.post('/v1/text_to_video', create('text'));
   router.post('/v1/image_to_video', create('image'));
@@ -186,7 +190,13 @@ export function runwayRoutes(options: RunwaySimOptions = {}): Router {
       stats.hungRequests += 1;
       return;
     }
-    res.json({ id: task.id, createdAt: new Date(task.createdAt).toISOString(), ...view(task, req) });
+    const shown = view(task, req);
+    // Unfinished tasks carry the estimate, finished ones the cost: the credits when it succeeded, 0 (refunded) otherwise.
+    const credits =
+      shown.status === 'PENDING' || shown.status === 'THROTTLED' || shown.status === 'RUNNING'
+        ? { estimatedCost: { credits: task.credits } }
+        : { cost: { credits: shown.status === 'SUCCEEDED' ? task.credits : 0 } };
+    res.json({ id: task.id, createdAt: new Date(task.createdAt).toISOString(), ...shown, ...credits });
   });
 
   router.delete('/v1/tasks/:id', (req, res) => {

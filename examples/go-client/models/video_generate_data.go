@@ -5,8 +5,8 @@ package models
 type VideoGenerateData struct {
   WorkspaceId string `json:"workspaceId" binding:"required"`
   Prompt string `json:"prompt,omitempty"`
-  Model string `json:"model,omitempty"`
-  Ratio string `json:"ratio,omitempty"`
+  Model *VideoGenerateDataModel `json:"model,omitempty"`
+  Ratio *VideoGenerateDataRatio `json:"ratio,omitempty"`
   Duration int `json:"duration,omitempty"`
   PromptImage string `json:"promptImage,omitempty"`
   Seed int `json:"seed,omitempty"`

@@ -10,4 +10,6 @@ type VideoJob struct {
   VideoUrl string `json:"videoUrl,omitempty"`
   Error *VideoError `json:"error,omitempty"`
   CreatedAt string `json:"createdAt" binding:"required"`
+  EstimatedCost float64 `json:"estimatedCost,omitempty"`
+  Cost float64 `json:"cost,omitempty"`
 }

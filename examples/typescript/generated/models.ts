@@ -186,12 +186,16 @@ export interface VideoGenerate {
 export interface VideoGenerateData {
   'workspaceId': string;
   'prompt'?: string;
-  'model'?: string;
-  'ratio'?: string;
+  'model'?: VideoGenerateDataModel;
+  'ratio'?: VideoGenerateDataRatio;
   'duration'?: number;
   'promptImage'?: string;
   'seed'?: number;
 }
+
+export type VideoGenerateDataModel = "gen4.5" | "gen4_turbo" | "veo3.1" | "veo3.1_fast";
+
+export type VideoGenerateDataRatio = "1280:720" | "720:1280" | "1104:832" | "832:1104" | "960:960" | "1584:672" | "1080:1920" | "1920:1080";
 
 export interface VideoGenerateReply {
   'type': 'ack';
@@ -211,6 +215,28 @@ export interface VideoJob {
   'videoUrl'?: string;
   'error'?: VideoError;
   'createdAt': string;
+  'estimatedCost'?: number;
+  'cost'?: number;
+}
+
+export interface VideoList {
+  'type': 'video.list';
+  'id'?: string;
+  'data': VideoListData;
+}
+
+export interface VideoListData {
+  'workspaceId': string;
+}
+
+export interface VideoListReply {
+  'type': 'ack';
+  'id'?: string;
+  'data': VideoListReplyData;
+}
+
+export interface VideoListReplyData {
+  'jobs': VideoJob[];
 }
 
 export type VideoStatus = "queued" | "throttled" | "running" | "succeeded" | "failed" | "cancelled";

@@ -141,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's video jobs, newest first (as `video.list`); finished ones until VIDEO_RETENTION_DAYS removes them */
+        get: operations["getWorkspacesIdVideos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -212,12 +229,22 @@ export interface components {
         /** VideoGenerateBody */
         VideoGenerateBody: {
             prompt?: string;
-            model?: string;
-            ratio?: string;
+            model?: components["schemas"]["VideoGenerateBodyModel"];
+            ratio?: components["schemas"]["VideoGenerateBodyRatio"];
             duration?: number;
             promptImage?: string;
             seed?: number;
         };
+        /**
+         * VideoGenerateBodyModel
+         * @enum {string}
+         */
+        VideoGenerateBodyModel: "gen4.5" | "gen4_turbo" | "veo3.1" | "veo3.1_fast";
+        /**
+         * VideoGenerateBodyRatio
+         * @enum {string}
+         */
+        VideoGenerateBodyRatio: "1280:720" | "720:1280" | "1104:832" | "832:1104" | "960:960" | "1584:672" | "1080:1920" | "1920:1080";
         /** VideoGenerateResult */
         VideoGenerateResult: {
             job: components["schemas"]["VideoJob"];
@@ -232,6 +259,12 @@ export interface components {
             error?: components["schemas"]["VideoError"];
             /** Format: date-time */
             createdAt: string;
+            estimatedCost?: number;
+            cost?: number;
+        };
+        /** VideoListResult */
+        VideoListResult: {
+            jobs: components["schemas"]["VideoJob"][];
         };
         /**
          * VideoStatus
@@ -792,6 +825,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VideoCancelResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWorkspacesIdVideos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoListResult"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -185,6 +185,11 @@ export class Client {
     return this.request('video.cancel', data, options);
   }
 
+  /** The workspace's video jobs, newest first, finished ones included until the server's retention removes them. */
+  listVideos(data: RequestData<'video.list'>, options?: RequestOptions): Reply<'video.list'> {
+    return this.request('video.list', data, options);
+  }
+
   /** Round trip to the server; resolves with the server time. */
   ping(options?: RequestOptions): Promise<AckData<'ping'>> {
     return this.request('ping', undefined, options);

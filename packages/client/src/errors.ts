@@ -58,6 +58,7 @@ export type RequestError = ProtocolError | ClientError;
 /** Whether trying the same request again later can help. */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ClientError) return CLIENT_ERROR_CODES[error.code].retry;
-  if (error instanceof ProtocolError) return ERROR_CODES[error.code].retry;
+  // A server can say a retry will not help where the code usually would (`details.retryable: false`).
+  if (error instanceof ProtocolError) return error.details?.['retryable'] !== false && ERROR_CODES[error.code].retry;
   return false;
 }

@@ -36,6 +36,17 @@ export { ConnectionStore, type ConnectionSnapshot, type ConnectionStoreClient } 
 export { applyEvent, isPlaceholderId, type PendingChange } from './project-changes.js';
 // The protocol values and types an app needs, so it can depend on @app/client alone (values from the zod-free entry).
 export { CLOSE_CODES, MUTATION_TYPES, ProtocolError } from '@app/protocol/lite';
+// The video model catalogue (which models, ratios, lengths and prompt lengths video.generate takes).
+export {
+  DEFAULT_VIDEO_MODEL,
+  MAX_VIDEO_PROMPT_LENGTH,
+  VIDEO_MODELS,
+  checkVideoRequest,
+  videoModel,
+  videoModelsFor,
+  type VideoModelId,
+  type VideoModelRules,
+} from '@app/protocol/lite';
 export type {
   AckData,
   ErrorCode,

@@ -212,6 +212,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'finished videos, served at `GET /videos/<jobId>.mp4` (Range requests)',
       },
       {
+        settings: ['VIDEO_RETENTION_DAYS'],
+        text: 'days a finished video and its job are kept before a sweep removes them',
+      },
+      {
         settings: ['VIDEO_PIPELINE'],
         text: '`off`: this server only queues video jobs; video workers (`pnpm --filter @app/video worker`) run them',
       },
@@ -413,6 +417,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['VIDEO_STORAGE_DIR'],
         text: 'where finished videos are stored (`<jobId>.mp4`), served at `GET /videos/<jobId>.mp4` with Range requests, behind the same authentication and rate limit as `/api`; with several API nodes, a directory they all share',
+      },
+      {
+        settings: ['VIDEO_RETENTION_DAYS'],
+        text: "days a finished video job is kept: its file and its document (the request, an image data URI included); then every node's hourly sweep removes both, and the job leaves the workspace's list (`video.list`)",
       },
       {
         settings: ['VIDEO_PIPELINE'],

@@ -150,6 +150,8 @@ export const configSchema = z.object({
    * (written as `pending`), and video workers (`pnpm --filter @app/video worker`) run them.
    */
   VIDEO_PIPELINE: z.enum(['on', 'off']).default('on'),
+  /** Days a finished video job (its document, request and image included) and its file are kept; then a sweep removes both. */
+  VIDEO_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(30),
 });
 
 /** The default of every setting: the schema above is the only place a default lives; code that needs one reads it here. */

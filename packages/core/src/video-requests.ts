@@ -1,5 +1,5 @@
 import type { AckData, ParsedRequestData } from '@app/protocol';
-import type { MutationContext } from './caller-context.js';
+import type { MutationContext, ReadContext } from './caller-context.js';
 
 /**
  * The video requests as the apps call them (`video.generate`, `video.cancel`), WebSocket and REST
@@ -9,4 +9,6 @@ import type { MutationContext } from './caller-context.js';
 export interface VideoRequests {
   generate(input: ParsedRequestData<'video.generate'>, ctx: MutationContext): Promise<AckData<'video.generate'>>;
   cancel(input: ParsedRequestData<'video.cancel'>, ctx: MutationContext): Promise<AckData<'video.cancel'>>;
+  /** The workspace's jobs, newest first, until retention removes them; authorised like reading the workspace. */
+  list(input: ParsedRequestData<'video.list'>, ctx: ReadContext): Promise<AckData<'video.list'>>;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_PROMPT_LENGTH } from '@app/protocol';
+import { MAX_VIDEO_PROMPT_LENGTH } from '@app/protocol';
 
 /**
  * What the model must answer (OpenAI structured output). Every field is required, as strict JSON
@@ -21,7 +21,7 @@ export function instructionsFor(style: string | undefined): string {
   const lines = [
     'You improve prompts for a text-to-video model.',
     "Keep the subject and intent of the person's prompt. Add concrete visual detail: setting, lighting, camera movement, mood.",
-    `Answer with the rewritten prompt (at most ${MAX_PROMPT_LENGTH} characters) and, in notes, one short sentence on what you changed.`,
+    `Answer with the rewritten prompt (at most ${MAX_VIDEO_PROMPT_LENGTH} characters, what the video model takes) and, in notes, one short sentence on what you changed.`,
   ];
   if (style !== undefined) lines.push(`Write it in this style: ${style}`);
   return lines.join('\n');

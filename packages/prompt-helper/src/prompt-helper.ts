@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { KeyedTokenBuckets, type Logger, type ReadContext } from '@app/core';
-import { MAX_PROMPT_LENGTH, ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
+import { MAX_VIDEO_PROMPT_LENGTH, ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
 import { MAX_REFUSAL_CHARS, SDK_MAX_RETRIES } from './constants.js';
 import { enhancedPromptSchema, instructionsFor } from './enhanced-prompt.js';
 import type { PromptMetrics } from './prompt-metrics.js';
@@ -155,13 +155,14 @@ export class PromptHelper {
     }
     const parsed = message?.parsed ?? null;
     const prompt = parsed?.prompt.trim() ?? '';
-    if (prompt === '' || prompt.length > MAX_PROMPT_LENGTH) {
+    // Never offered: a prompt video.generate would refuse (the longest any video model takes).
+    if (prompt === '' || prompt.length > MAX_VIDEO_PROMPT_LENGTH) {
       this.logger.warn(`prompt.enhance: unusable answer (request ${requestId ?? 'unknown'})`);
       throw new ProtocolError(
         'PROVIDER_ERROR',
         prompt === ''
           ? 'The language model’s answer has no prompt'
-          : `The language model’s prompt is longer than ${MAX_PROMPT_LENGTH} characters`,
+          : `The language model’s prompt is longer than the ${MAX_VIDEO_PROMPT_LENGTH} characters a video model takes; ask again`,
       );
     }
     this.logger.info(

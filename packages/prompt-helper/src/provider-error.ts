@@ -37,6 +37,8 @@ export function toProviderFailure(error: unknown, timeoutMs: number): ProviderFa
     const status = typeof error.status === 'number' ? error.status : undefined;
     const requestId = error.requestID ?? undefined;
     const retryAfterMs = retryAfterMsOf(error.headers);
+    const problem = configurationProblem(error, status);
+    if (problem !== undefined) return { error: problem, status, requestId };
     if (status === 429) {
       return {
         ...unavailable('The language model is rate-limited; retry later', retryAfterMs, error),
@@ -74,6 +76,34 @@ export function toProviderFailure(error: unknown, timeoutMs: number): ProviderFa
     };
   }
   return { error: toProtocolError(error) };
+}
+
+/**
+ * A failure only an operator can fix, so asking again does not help: the account out of credit (a 429
+ * whose code is `insufficient_quota`, not a rate limit), or a model this server is set to use that does
+ * not exist for its key (404, or 400 `model_not_found` / invalid model). UNAVAILABLE without
+ * `retryAfterMs`, `details.retryable: false` and the reason.
+ */
+function configurationProblem(
+  error: InstanceType<typeof APIError>,
+  status: number | undefined,
+): ProtocolError | undefined {
+  const code = typeof error.code === 'string' ? error.code : undefined;
+  if (code === 'insufficient_quota') {
+    return new ProtocolError(
+      'UNAVAILABLE',
+      'The language model account of this server has no quota left (insufficient_quota); asking again will not help until an operator adds credit',
+      { cause: error, details: { retryable: false, reason: 'insufficient_quota' } },
+    );
+  }
+  if (status === 404 || code === 'model_not_found' || (status === 400 && code === 'invalid_model')) {
+    return new ProtocolError(
+      'UNAVAILABLE',
+      'The language model this server is set to use (OPENAI_MODEL) does not exist or its key may not use it; asking again will not help until an operator fixes the setting',
+      { cause: error, details: { retryable: false, reason: 'model_not_found' } },
+    );
+  }
+  return undefined;
 }
 
 function unavailable(message: string, retryAfterMs: number, cause: unknown): ProviderFailure {

@@ -4,6 +4,8 @@ export * from './errors.js';
 export * from './json-value.js';
 export * from './workspace.js';
 export * from './video-job.js';
+export * from './video-models.js';
+export * from './video-rules.js';
 export * from './messages/index.js';
 export * from './codec.js';
 export * from './encode.js';

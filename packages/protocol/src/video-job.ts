@@ -10,5 +10,9 @@ export const videoJobSchema = z.strictObject({
   videoUrl: z.string().optional(),
   error: videoErrorSchema.optional(),
   createdAt: z.string().datetime({ offset: true }),
+  /** The most the job can cost, in provider credits (the catalogue's price; Runway's own once the task exists). */
+  estimatedCost: z.number().nonnegative().optional(),
+  /** What the provider charged, in credits, once the job ended (0 when fully refunded). */
+  cost: z.number().nonnegative().optional(),
 });
 export type VideoJobInfo = z.infer<typeof videoJobSchema>;

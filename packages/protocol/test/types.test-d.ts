@@ -35,6 +35,7 @@ describe('public types', () => {
       | 'prompt.enhance'
       | 'video.generate'
       | 'video.cancel'
+      | 'video.list'
       | 'subscribe'
       | 'unsubscribe'
       | 'ping'

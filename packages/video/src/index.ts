@@ -1,12 +1,23 @@
 export { ProviderError, type ProviderErrorInit } from './provider-error.js';
 export type {
+  CreatedTask,
   ProviderCallOptions,
   ProviderTask,
   ProviderTaskState,
   VideoProvider,
   VideoRequest,
 } from './video-provider.js';
-export { RunwayProvider, providerErrorOf, taskFailure, type RunwayProviderOptions } from './runway-provider.js';
+export {
+  RunwayProvider,
+  createErrorOf,
+  providerErrorOf,
+  runwayBody,
+  taskFailure,
+  type RunwayProviderOptions,
+} from './runway-provider.js';
+export { CostRecordingProvider, type CostRecordingOptions } from './cost-recording-provider.js';
+export { VideoJobCosts } from './video-job-costs.js';
+export { workspaceJobs } from './video-job-history.js';
 export {
   ACTIVE_STATUSES,
   FINAL_STATUSES,
@@ -30,8 +41,10 @@ export { VideoPipeline, type VideoPipelineOptions, type VideoSubmission } from '
 export {
   runwayProviderFromConfig,
   videoPipelineOptionsFromConfig,
+  videoRetentionMsFromConfig,
   videoStorageDirFromConfig,
 } from './options-from-config.js';
+export { VideoRetention, type VideoRetentionOptions } from './video-retention.js';
 export { toStatusEventData, toVideoJobInfo } from './wire-shapes.js';
 export { VideoService, jobIdOf, type VideoServiceOptions } from './video-service.js';
 export { WorkspaceStatusSink } from './workspace-status-sink.js';

@@ -42,3 +42,8 @@ export function runwayProviderFromConfig(
     timeoutMs: config.VIDEO_PROVIDER_TIMEOUT_MS,
   });
 }
+
+/** VIDEO_RETENTION_DAYS in ms: how long a finished job and its file are kept. */
+export function videoRetentionMsFromConfig(config: Pick<Config, 'VIDEO_RETENTION_DAYS'>): number {
+  return Math.round(config.VIDEO_RETENTION_DAYS * 86_400_000);
+}

@@ -8,8 +8,9 @@ import RunwayML, {
 import type { ImageToVideoCreateParams } from '@runwayml/sdk/resources/image-to-video';
 import type { TextToVideoCreateParams } from '@runwayml/sdk/resources/text-to-video';
 import type { TaskRetrieveResponse } from '@runwayml/sdk/resources/tasks';
+import { DEFAULT_VIDEO_MODEL, videoModel } from '@app/protocol';
 import { ProviderError } from './provider-error.js';
-import type { ProviderCallOptions, ProviderTask, VideoProvider, VideoRequest } from './video-provider.js';
+import type { CreatedTask, ProviderCallOptions, ProviderTask, VideoProvider, VideoRequest } from './video-provider.js';
 
 export interface RunwayProviderOptions {
   /** RUNWAYML_API_SECRET. Never logged. */
@@ -22,11 +23,8 @@ export interface RunwayProviderOptions {
   fetch?: ClientOptions['fetch'];
 }
 
-/** Defaults Runway needs when the request leaves them out: text-only needs `gen4.5`, image needs a model that takes one. */
-const TEXT_MODEL = 'gen4.5';
-const IMAGE_MODEL = 'gen4_turbo';
-const DEFAULT_RATIO = '1280:720';
-const DEFAULT_DURATION_SEC = 5;
+/** HTTP statuses Runway's error table says to retry a create on (load shedding, overload); 429 aside. */
+const RETRY_CREATE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
 
 /**
  * Runway through its official SDK. Every call is made once (`maxRetries: 0`): the SDK would retry a
@@ -48,36 +46,17 @@ export class RunwayProvider implements VideoProvider {
     });
   }
 
-  async create(request: VideoRequest, options: ProviderCallOptions = {}): Promise<{ taskId: string }> {
+  async create(request: VideoRequest, options: ProviderCallOptions = {}): Promise<CreatedTask> {
     const requestOptions = { maxRetries: 0, ...(options.signal === undefined ? {} : { signal: options.signal }) };
     try {
-      const common = {
-        ratio: request.ratio ?? DEFAULT_RATIO,
-        duration: request.duration ?? DEFAULT_DURATION_SEC,
-        ...(request.seed === undefined ? {} : { seed: request.seed }),
-      };
+      const body = runwayBody(request);
       const created =
         request.promptImage === undefined
-          ? await this.client.textToVideo.create(
-              {
-                ...common,
-                model: request.model ?? TEXT_MODEL,
-                promptText: request.prompt ?? '',
-              } as TextToVideoCreateParams,
-              requestOptions,
-            )
-          : await this.client.imageToVideo.create(
-              {
-                ...common,
-                model: request.model ?? IMAGE_MODEL,
-                promptImage: request.promptImage,
-                ...(request.prompt === undefined ? {} : { promptText: request.prompt }),
-              } as ImageToVideoCreateParams,
-              requestOptions,
-            );
-      return { taskId: created.id };
+          ? await this.client.textToVideo.create(body as unknown as TextToVideoCreateParams, requestOptions)
+          : await this.client.imageToVideo.create(body as unknown as ImageToVideoCreateParams, requestOptions);
+      return { taskId: created.id, estimatedCost: creditsOf(created.estimatedCost) };
     } catch (error) {
-      throw providerErrorOf(error);
+      throw createErrorOf(error);
     }
   }
 
@@ -105,20 +84,48 @@ export class RunwayProvider implements VideoProvider {
   }
 }
 
+/**
+ * The create body: the request as the server checked it against the model catalogue (which stores it
+ * with the model's defaults filled in); a job stored before that gets the same defaults here. Anything
+ * else the catalogue forbids is Runway's 400 to answer.
+ */
+export function runwayBody(request: VideoRequest): Record<string, unknown> {
+  const modelId = request.model ?? DEFAULT_VIDEO_MODEL[request.promptImage === undefined ? 'text' : 'image'];
+  const model = videoModel(modelId);
+  const ratio = request.ratio ?? model?.[request.promptImage === undefined ? 'text' : 'image']?.ratios[0];
+  const duration = request.duration ?? model?.defaultDuration;
+  const body: Record<string, unknown> = { model: modelId };
+  if (ratio !== undefined) body['ratio'] = ratio;
+  if (duration !== undefined) body['duration'] = duration;
+  if (request.prompt !== undefined) body['promptText'] = request.prompt;
+  if (request.promptImage !== undefined) body['promptImage'] = request.promptImage;
+  if (request.seed !== undefined) body['seed'] = request.seed;
+  return body;
+}
+
+function creditsOf(value: { credits?: unknown } | null | undefined): number | undefined {
+  const credits = value?.credits;
+  return typeof credits === 'number' && Number.isFinite(credits) && credits >= 0 ? credits : undefined;
+}
+
 function taskOf(task: TaskRetrieveResponse): ProviderTask {
   switch (task.status) {
     case 'PENDING':
-      return { state: 'queued' };
+      return { state: 'queued', estimatedCost: creditsOf(task.estimatedCost) };
     case 'THROTTLED':
-      return { state: 'throttled' };
+      return { state: 'throttled', estimatedCost: creditsOf(task.estimatedCost) };
     case 'RUNNING':
-      return { state: 'running', progress: typeof task.progress === 'number' ? clamp01(task.progress) : undefined };
+      return {
+        state: 'running',
+        progress: typeof task.progress === 'number' ? clamp01(task.progress) : undefined,
+        estimatedCost: creditsOf(task.estimatedCost),
+      };
     case 'SUCCEEDED':
-      return { state: 'succeeded', outputUrls: task.output };
+      return { state: 'succeeded', outputUrls: task.output, cost: creditsOf(task.cost) };
     case 'CANCELLED':
-      return { state: 'cancelled' };
+      return { state: 'cancelled', cost: creditsOf(task.cost) };
     case 'FAILED':
-      return { state: 'failed', error: taskFailure(task.failureCode ?? undefined) };
+      return { state: 'failed', error: taskFailure(task.failureCode ?? undefined), cost: creditsOf(task.cost) };
   }
 }
 
@@ -127,8 +134,10 @@ function clamp01(value: number): number {
 }
 
 /**
- * A failed task's error. Runway's `failure` text is not for users (its docs say so), so the message is
- * ours; `SAFETY.*` (moderation) and `ASSET.*` (bad input) must not be retried, the rest may be.
+ * A failed task's error. Runway's `failure` text is not for users (its docs say so), and neither is a
+ * moderation code: the message is a plain sentence of ours, the code stays in the error (and so in the
+ * job, its status event's `error.code` and the log). `SAFETY.*` (moderation) and `ASSET.*` (bad input)
+ * must not be retried, the rest may be.
  */
 export function taskFailure(failureCode: string | undefined): ProviderError {
   const code = failureCode ?? 'INTERNAL';
@@ -136,13 +145,40 @@ export function taskFailure(failureCode: string | undefined): ProviderError {
     return new ProviderError({
       code,
       retryable: false,
-      message: `Content moderation refused this generation (${code}); change the prompt or image`,
+      message: "The video provider's content rules refused this prompt or image. Change it and try again.",
     });
   }
   if (code.startsWith('ASSET.')) {
-    return new ProviderError({ code, retryable: false, message: `The input image could not be used (${code})` });
+    return new ProviderError({
+      code,
+      retryable: false,
+      message: 'The video provider could not use the image. Try another one.',
+    });
   }
-  return new ProviderError({ code, retryable: true, message: `The provider failed to generate the video (${code})` });
+  return new ProviderError({
+    code,
+    retryable: true,
+    message: 'The video provider could not make this video. Try again.',
+  });
+}
+
+/**
+ * A create call's error. Runway's retry table names 429, 502, 503 and 504 for retrying; any other 5xx
+ * (a 500) is not retried: its task may or may not exist, so the job ends and is never resubmitted
+ * (another paid task could start).
+ */
+export function createErrorOf(error: unknown): ProviderError {
+  const failure = providerErrorOf(error);
+  const status = error instanceof APIError ? (error.status ?? 0) : 0;
+  if (failure.code === 'PROVIDER_UNAVAILABLE' && !RETRY_CREATE_STATUSES.has(status)) {
+    return new ProviderError({
+      code: 'PROVIDER_ERROR',
+      retryable: false,
+      message: `The provider answered ${status} to the create request; it may have started a task, so the job is not resubmitted (that could start a second paid task). Generate again to retry.`,
+      cause: error,
+    });
+  }
+  return failure;
 }
 
 /** `Retry-After` / `retry-after-ms` of a 429, in ms. */

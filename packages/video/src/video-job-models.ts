@@ -63,6 +63,8 @@ const jobSchema = new Schema<VideoJobDoc>(
     sha256: String,
     bytes: Number,
     error: errorSchema,
+    estimatedCost: Number,
+    cost: Number,
     requestedBy: String,
     nextPollAt: { type: Date, required: true },
     deadlineAt: { type: Date, required: true },
@@ -73,6 +75,9 @@ const jobSchema = new Schema<VideoJobDoc>(
   { versionKey: false, strict: true, collection: 'videoJobs' },
 );
 jobSchema.index({ status: 1 });
+jobSchema.index({ taskId: 1 });
+jobSchema.index({ status: 1, updatedAt: 1 }); // the retention sweep
+jobSchema.index({ workspaceId: 1, createdAt: -1 }); // a workspace's videos, newest first
 
 const leaseSchema = new Schema<VideoLeaseDoc>(
   {

@@ -188,3 +188,6 @@ export class VideoJobStore {
     await this.models.Cancel.deleteOne({ _id: jobId }).exec();
   }
 }
+
+/** A stored job document as the pipeline's record (for the cost and retention modules). */
+export { jobOf };

@@ -42,6 +42,10 @@ export interface VideoJob {
   sha256?: string | undefined;
   bytes?: number | undefined;
   error?: VideoJobError | undefined;
+  /** The provider's own estimate in credits, once its task exists (before that, the catalogue's price). */
+  estimatedCost?: number | undefined;
+  /** What the provider charged, in credits, once its task ended. */
+  cost?: number | undefined;
   /** Subject who asked for it. */
   requestedBy?: string | undefined;
   /** When the next poll is due. */

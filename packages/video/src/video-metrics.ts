@@ -12,6 +12,8 @@ export interface VideoMetrics {
   providerErrors: Counter<'code'>;
   /** How late each poll ran after it was due. */
   pollLag: Histogram;
+  /** Provider credits the finished jobs cost, by the subject who asked for them. */
+  creditsSpent: Counter<'subject'>;
 }
 
 const cache = new WeakMap<Registry, VideoMetrics>();
@@ -46,6 +48,12 @@ export function videoMetrics(registry: Registry): VideoMetrics {
       name: 'video_poll_lag_seconds',
       help: 'How late a video job poll ran after it was due',
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers,
+    }),
+    creditsSpent: new Counter({
+      name: 'video_credits_spent_total',
+      help: 'Provider credits charged for finished video jobs, by the subject who asked for them',
+      labelNames: ['subject'],
       registers,
     }),
   };

@@ -1,13 +1,17 @@
 import type { Config, Core, Logger, Metrics } from '@app/core';
+import { CostRecordingProvider } from './cost-recording-provider.js';
 import { FileVideoStorage } from './file-video-storage.js';
 import {
   runwayProviderFromConfig,
   videoPipelineOptionsFromConfig,
+  videoRetentionMsFromConfig,
   videoStorageDirFromConfig,
 } from './options-from-config.js';
+import { VideoJobCosts } from './video-job-costs.js';
 import { VideoJobStore } from './video-job-store.js';
 import { videoMetrics } from './video-metrics.js';
 import { VideoPipeline } from './video-pipeline.js';
+import { VideoRetention } from './video-retention.js';
 import type { VideoProvider } from './video-provider.js';
 import { VideoService } from './video-service.js';
 import { WorkspaceStatusSink } from './workspace-status-sink.js';
@@ -45,21 +49,38 @@ export async function startVideoNode(config: Config, options: VideoNodeOptions):
   }
   const jobs = await VideoJobStore.create(options.core.connection);
   const storage = new FileVideoStorage(videoStorageDirFromConfig(config));
+  const metrics = options.metrics === undefined ? undefined : videoMetrics(options.metrics.registry);
   const pipeline = new VideoPipeline({
     ...videoPipelineOptionsFromConfig(config),
     store: jobs,
-    provider,
+    // What each task costs is booked on its job and in the metrics as the pipeline polls it.
+    provider: new CostRecordingProvider(provider, {
+      costs: new VideoJobCosts(jobs.models),
+      metrics,
+      logger: options.logger.child({ module: 'video' }),
+    }),
     storage,
     sink: new WorkspaceStatusSink(options.core.service),
     logger: options.logger.child({ module: 'video' }),
-    metrics: options.metrics === undefined ? undefined : videoMetrics(options.metrics.registry),
+    metrics,
     runJobs: config.VIDEO_PIPELINE === 'on',
   });
   pipeline.start();
+  // Finished jobs and their files are removed VIDEO_RETENTION_DAYS after they ended (every node sweeps).
+  const retention = new VideoRetention({
+    models: jobs.models,
+    storage,
+    retentionMs: videoRetentionMsFromConfig(config),
+    logger: options.logger.child({ module: 'video' }),
+  });
+  retention.start();
   return {
     requests: new VideoService({ service: options.core.service, pipeline, store: jobs }),
     videos: { jobs, storage },
     pipeline,
-    close: () => pipeline.stop({ release: true }),
+    close: async () => {
+      await retention.stop();
+      await pipeline.stop({ release: true });
+    },
   };
 }

@@ -24,6 +24,16 @@ export interface ProviderTask {
   outputUrls?: string[] | undefined;
   /** Why it failed, when failed. */
   error?: ProviderError | undefined;
+  /** The provider's estimate in credits, while the task is unfinished. */
+  estimatedCost?: number | undefined;
+  /** What the task cost in credits, once it ended (0 when refunded). */
+  cost?: number | undefined;
+}
+
+/** What a create answers: the task id, and the provider's estimate of its cost in credits. */
+export interface CreatedTask {
+  taskId: string;
+  estimatedCost?: number | undefined;
 }
 
 export interface ProviderCallOptions {
@@ -38,7 +48,7 @@ export interface ProviderCallOptions {
 export interface VideoProvider {
   /** Short name for logs and metrics (`runway`). */
   readonly name: string;
-  create(request: VideoRequest, options?: ProviderCallOptions): Promise<{ taskId: string }>;
+  create(request: VideoRequest, options?: ProviderCallOptions): Promise<CreatedTask>;
   get(taskId: string, options?: ProviderCallOptions): Promise<ProviderTask>;
   /** Cancels a pending, throttled or running task (deletes a finished one). */
   cancel(taskId: string, options?: ProviderCallOptions): Promise<void>;

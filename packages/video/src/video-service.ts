@@ -1,6 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { isDuplicateKey, type MutationContext, type VideoRequests, type WorkspaceService } from '@app/core';
-import { ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
+import {
+  isDuplicateKey,
+  type MutationContext,
+  type ReadContext,
+  type VideoRequests,
+  type WorkspaceService,
+} from '@app/core';
+import {
+  MAX_VIDEO_LIST_LENGTH,
+  ProtocolError,
+  resolveVideoRequest,
+  type AckData,
+  type ParsedRequestData,
+} from '@app/protocol';
+import { workspaceJobs } from './video-job-history.js';
 import type { VideoJobStore } from './video-job-store.js';
 import type { VideoPipeline } from './video-pipeline.js';
 import type { VideoRequest } from './video-provider.js';
@@ -10,7 +23,7 @@ export interface VideoServiceOptions {
   /** Reads the workspace: authorisation and its project. */
   service: Pick<WorkspaceService, 'get'>;
   pipeline: Pick<VideoPipeline, 'submit' | 'cancel'>;
-  store: Pick<VideoJobStore, 'get'>;
+  store: Pick<VideoJobStore, 'get' | 'models'>;
 }
 
 /**
@@ -23,8 +36,9 @@ export class VideoService implements VideoRequests {
   constructor(private readonly options: VideoServiceOptions) {}
 
   async generate(input: ParsedRequestData<'video.generate'>, ctx: MutationContext): Promise<AckData<'video.generate'>> {
-    const workspace = await this.options.service.get(input.workspaceId, ctx);
+    // The model catalogue's rules first: a request Runway would refuse never becomes a job.
     const request = requestOf(input);
+    const workspace = await this.options.service.get(input.workspaceId, ctx);
     const jobId = ctx.requestId === undefined ? randomUUID() : jobIdOf(ctx.subject, ctx.requestId);
     const retried = await this.retried(jobId, input.workspaceId, request);
     if (retried !== undefined) return retried;
@@ -63,6 +77,13 @@ export class VideoService implements VideoRequests {
     }
   }
 
+  /** The workspace's jobs, newest first (finished ones until retention removes them), after reading the workspace as the caller. */
+  async list(input: ParsedRequestData<'video.list'>, ctx: ReadContext): Promise<AckData<'video.list'>> {
+    await this.options.service.get(input.workspaceId, ctx);
+    const jobs = await workspaceJobs(this.options.store.models, input.workspaceId, MAX_VIDEO_LIST_LENGTH);
+    return { jobs: jobs.map(toVideoJobInfo) };
+  }
+
   /** The ack of a retried request (its job exists), or undefined; a request id reused for another request is refused. */
   private async retried(
     jobId: string,
@@ -83,14 +104,11 @@ export function jobIdOf(subject: string, requestId: string): string {
   return createHash('sha256').update(`${subject}\u0000${requestId}`).digest('base64url').slice(0, 32);
 }
 
-/** What the provider is asked for, with absent fields left out (the stored request compares equal on a retry). */
+/**
+ * What the provider is asked for: checked against the model catalogue (INVALID_MESSAGE naming the allowed
+ * values otherwise) with the model's defaults filled in, absent fields left out (so the stored request
+ * compares equal on a retry).
+ */
 function requestOf(input: ParsedRequestData<'video.generate'>): VideoRequest {
-  const request: VideoRequest = {};
-  if (input.prompt !== undefined) request.prompt = input.prompt;
-  if (input.model !== undefined) request.model = input.model;
-  if (input.ratio !== undefined) request.ratio = input.ratio;
-  if (input.duration !== undefined) request.duration = input.duration;
-  if (input.promptImage !== undefined) request.promptImage = input.promptImage;
-  if (input.seed !== undefined) request.seed = input.seed;
-  return request;
+  return resolveVideoRequest(input);
 }

@@ -1,4 +1,4 @@
-import type { EventData, VideoJobInfo } from '@app/protocol';
+import { estimatedVideoCredits, type EventData, type VideoJobInfo } from '@app/protocol';
 import { publicStatus, type VideoJob } from './video-job.js';
 import type { VideoStatusUpdate } from './video-status-sink.js';
 
@@ -13,6 +13,10 @@ export function toVideoJobInfo(job: VideoJob): VideoJobInfo {
   if (job.progress !== undefined) info.progress = job.progress;
   if (job.videoUrl !== undefined) info.videoUrl = job.videoUrl;
   if (job.error !== undefined) info.error = job.error;
+  // Shown from the first ack on: the catalogue's price until the provider's own figure is known.
+  const estimatedCost = job.estimatedCost ?? estimatedVideoCredits(job.request);
+  if (estimatedCost !== undefined) info.estimatedCost = estimatedCost;
+  if (job.cost !== undefined) info.cost = job.cost;
   return info;
 }
 

@@ -88,7 +88,7 @@ it('a SAFETY failure ends the job as failed, not retryable, and is never resubmi
   const job = await finalJob(() => pipeline.getJob(id));
   expect(job.status).toBe('failed');
   expect(job.error).toMatchObject({ code: 'SAFETY.INPUT.TEXT', retryable: false });
-  expect(job.error?.message).toMatch(/moderation/);
+  expect(job.error?.message).toMatch(/content rules/);
   expect(sink.of(id).at(-1)).toEqual({ status: 'failed', error: job.error });
   expect((await harness.stats()).creates).toBe(1);
 });

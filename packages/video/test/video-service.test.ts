@@ -89,3 +89,32 @@ it("the sink refuses a late status of a job that is no longer the workspace's (t
     ['video.status_update', { source: 'video' }],
   ]);
 });
+
+it("checks the model catalogue's rules before any job exists, naming the allowed values, and fills the model's defaults", async () => {
+  const { video, store } = await service();
+  const { workspace } = await core.service.create({ projectId: 'p-rules', name: 'W' }, { subject: 'alice' });
+  const refused = [
+    { workspaceId: workspace.id },
+    { workspaceId: workspace.id, prompt: 'fox', model: 'veo3.1' as const, duration: 5 },
+    { workspaceId: workspace.id, prompt: 'fox', model: 'gen4.5' as const, ratio: '1920:1080' },
+    { workspaceId: workspace.id, prompt: 'fox', model: 'gen4_turbo' as const },
+  ];
+  for (const [index, input] of refused.entries()) {
+    const error = await video.generate(input, alice(`bad-${index}`)).catch((e: unknown) => e);
+    expect(error, JSON.stringify(input)).toMatchObject({ code: 'INVALID_MESSAGE' });
+    expect(await store.get(jobIdOf('alice', `bad-${index}`))).toBeUndefined();
+  }
+  await expect(video.generate(refused[1]!, alice('bad-x'))).rejects.toThrow('veo3.1 takes duration 4, 6, 8 seconds');
+  expect(await store.activeJobId(workspace.id)).toBeUndefined();
+  expect((await harness.stats()).creates).toBe(0);
+
+  const { job } = await video.generate({ workspaceId: workspace.id, prompt: 'veo fox', model: 'veo3.1' }, alice('ok'));
+  // Veo's own default (8 s), and its price shown in the ack: 40 credits per second.
+  expect((await store.get(job.id))?.request).toEqual({
+    model: 'veo3.1',
+    ratio: '1280:720',
+    duration: 8,
+    prompt: 'veo fox',
+  });
+  expect(job.estimatedCost).toBe(320);
+});

@@ -13,7 +13,11 @@ export interface ApiVideos {
 
 const FILE = /^([A-Za-z0-9_-]{1,64})\.mp4$/;
 
-/** `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null: unsatisfiable (416); undefined: no usable Range (send all). */
+/**
+ * `bytes=a-b`, `bytes=a-`, `bytes=-n` against `size`; null: unsatisfiable (416); undefined: no usable
+ * Range (send all). A range whose last byte comes before its first (`bytes=5-3`) is invalid, and RFC
+ * 9110 (section 14.2) says to ignore an invalid Range: the whole file, 200.
+ */
 export function parseRange(header: string | undefined, size: number): ByteRange | null | undefined {
   if (header === undefined) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
@@ -26,13 +30,26 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(first);
+  if (last !== '' && Number(last) < start) return undefined;
   const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (start >= size || end < start) return null;
+  if (start >= size) return null;
   return { start, end };
 }
 
 /**
- * `GET` / `HEAD /videos/<jobId>.mp4`: a finished video from our storage, with Range requests (206, 416).
+ * Whether `If-None-Match` names the current representation (RFC 9110 section 13.1.2: `*`, or any of
+ * its entity tags by weak comparison, so `W/"x"` matches `"x"`).
+ */
+export function noneMatchHits(header: string | undefined, etag: string | undefined): boolean {
+  if (header === undefined || etag === undefined) return false;
+  if (header.trim() === '*') return true;
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  return header.split(',').some((tag) => opaque(tag) === opaque(etag));
+}
+
+/**
+ * `GET` / `HEAD /videos/<jobId>.mp4`: a finished video from our storage, with Range requests (206, 416)
+ * and revalidation (`If-None-Match` with its ETag, the file's SHA-256: 304).
  * Authorised like the workspace's other reads: a caller without access to its project gets the same
  * 404 as for a job that does not exist.
  */
@@ -58,6 +75,11 @@ export function videosRouter(videos: ApiVideos): Router {
       'Cache-Control': 'private, max-age=3600',
       ...(job.sha256 === undefined ? {} : { ETag: `"${job.sha256}"` }),
     });
+    if (noneMatchHits(req.get('if-none-match'), job.sha256 === undefined ? undefined : `"${job.sha256}"`)) {
+      // The client has this file already; If-None-Match is evaluated before Range (RFC 9110 section 13.2.2).
+      res.status(304).end();
+      return;
+    }
     const range = parseRange(req.get('range'), size);
     if (range === null) {
       res.status(416).set('Content-Range', `bytes */${size}`).end();

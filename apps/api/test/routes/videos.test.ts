@@ -97,6 +97,33 @@ describe('GET /videos/<jobId>.mp4', () => {
     expect(response.headers.get('content-range')).toBe(`bytes */${sample.length}`);
   });
 
+  it('ignores an invalid Range (bytes=5-3): 200 with the whole file, as RFC 9110 says', async () => {
+    const auth = { authorization: `Bearer ${await token(['films'])}`, range: 'bytes=5-3' };
+    const response = await fetch(`${api.url}/videos/job-1.mp4`, { headers: auth });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-range')).toBeNull();
+    expect(Buffer.from(await response.arrayBuffer()).equals(sample)).toBe(true);
+  });
+
+  it('answers If-None-Match with the ETag (strong, weak, in a list, or *) 304 without a body, even with a Range', async () => {
+    const auth = { authorization: `Bearer ${await token(['films'])}` };
+    const etag = (await fetch(`${api.url}/videos/job-1.mp4`, { method: 'HEAD', headers: auth })).headers.get('etag')!;
+    for (const header of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+      const response = await fetch(`${api.url}/videos/job-1.mp4`, {
+        headers: { ...auth, 'if-none-match': header, range: 'bytes=0-9' },
+      });
+      expect(response.status, header).toBe(304);
+      expect(response.headers.get('etag')).toBe(etag);
+      expect((await response.arrayBuffer()).byteLength).toBe(0);
+    }
+    const changed = await fetch(`${api.url}/videos/job-1.mp4`, { headers: { ...auth, 'if-none-match': '"other"' } });
+    expect(changed.status).toBe(200);
+    expect(Buffer.from(await changed.arrayBuffer()).equals(sample)).toBe(true);
+    // Authorisation comes first: another project's caller learns nothing from a matching ETag.
+    const other = { authorization: `Bearer ${await token(['elsewhere'])}`, 'if-none-match': etag };
+    expect((await fetch(`${api.url}/videos/job-1.mp4`, { headers: other })).status).toBe(404);
+  });
+
   it('answers HEAD with the headers and no body', async () => {
     const auth = { authorization: `Bearer ${await token('*')}` };
     const response = await fetch(`${api.url}/videos/job-1.mp4`, { method: 'HEAD', headers: auth });
@@ -125,7 +152,10 @@ it('parseRange reads the three forms and refuses what cannot be served', () => {
   expect(parseRange('bytes=90-500', 100)).toEqual({ start: 90, end: 99 });
   expect(parseRange('bytes=-5', 100)).toEqual({ start: 95, end: 99 });
   expect(parseRange('bytes=100-', 100)).toBeNull();
-  expect(parseRange('bytes=5-1', 100)).toBeNull();
+  // Invalid (last before first): ignored, so the whole file is sent (RFC 9110 section 14.2).
+  expect(parseRange('bytes=5-1', 100)).toBeUndefined();
+  expect(parseRange('bytes=5-3', 100)).toBeUndefined();
+  expect(parseRange('bytes=5-5', 100)).toEqual({ start: 5, end: 5 });
   expect(parseRange('bytes=0-1,5-6', 100)).toBeUndefined();
   expect(parseRange('items=0-1', 100)).toBeUndefined();
 });

@@ -1,4 +1,4 @@
-import { isPlaceholderId, type RequestError, type Workspace } from '@app/client';
+import { checkVideoRequest, isPlaceholderId, type RequestError, type Workspace } from '@app/client';
 import { useClient } from '@app/client/react';
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../error-message.js';
@@ -15,13 +15,6 @@ const STATUS_TEXT: Record<Video['status'], string> = {
   cancelled: 'Video cancelled',
 };
 
-/** The provider's `width:height` for each aspect ratio the page offers (720p). */
-const PROVIDER_RATIOS: Record<VideoSettings['aspectRatio'], string> = {
-  '16:9': '1280:720',
-  '9:16': '720:1280',
-  '1:1': '960:960',
-};
-
 const isActive = (video: Video | undefined): boolean =>
   video !== undefined && (video.status === 'queued' || video.status === 'throttled' || video.status === 'running');
 
@@ -29,6 +22,12 @@ const isActive = (video: Video | undefined): boolean =>
 function videoFailure(action: 'generate' | 'cancel', error: RequestError): string {
   if (action === 'generate' && error.code === 'CONFLICT') return 'A video of this workspace is being made already.';
   if (action === 'cancel' && error.code === 'NOT_FOUND') return 'There is no video being made to cancel.';
+  // The server names the rule and what is allowed (e.g. the prompt's length limit): worth reading as is.
+  if (action === 'generate' && error.code === 'INVALID_MESSAGE') {
+    const issues = (error.details?.['issues'] as { message?: unknown }[] | undefined) ?? [];
+    const named = issues.flatMap((issue) => (typeof issue.message === 'string' ? [issue.message] : []));
+    return `The video was not started: ${named.length > 0 ? named.join('; ') : error.message}.`;
+  }
   if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT')
     return 'The video service did not answer in time. Try again.';
   return errorMessage(error);
@@ -56,14 +55,28 @@ export function VideoPanel(props: VideoPanelProps): ReactNode {
   const creating = isPlaceholderId(workspace.id);
 
   const run = (action: 'generate' | 'cancel'): void => {
-    setBusy(true);
     setFailure(undefined);
+    if (action === 'generate') {
+      // The model catalogue's rules, here as on the server: a request it would refuse is not sent.
+      const checked = checkVideoRequest({
+        prompt: props.prompt,
+        model: props.settings.model,
+        ratio: props.settings.ratio,
+        duration: props.settings.durationSec,
+      });
+      if (!checked.ok) {
+        setFailure(`The video was not started: ${checked.issues.map((issue) => issue.message).join('; ')}.`);
+        return;
+      }
+    }
+    setBusy(true);
     const request =
       action === 'generate'
         ? client.generateVideo({
             workspaceId: workspace.id,
             prompt: props.prompt,
-            ratio: PROVIDER_RATIOS[props.settings.aspectRatio],
+            model: props.settings.model,
+            ratio: props.settings.ratio,
             duration: props.settings.durationSec,
           })
         : client.cancelVideo({ workspaceId: workspace.id });

@@ -1,6 +1,6 @@
-import { isPlaceholderId, type ProjectStore, type Workspace } from '@app/client';
+import { isPlaceholderId, videoModel, type ProjectStore, type VideoModelId, type Workspace } from '@app/client';
 import { memo, useEffect, useId, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
-import { ASPECT_RATIOS, DURATIONS_SEC, readFields, type VideoSettings } from '../workspace-data.js';
+import { TEXT_MODELS, choicesOf, ratioLabel, readFields, settingsFor, type VideoSettings } from '../workspace-data.js';
 import { EnhancePrompt } from './enhance-prompt.js';
 import { VideoPanel } from './video-panel.js';
 
@@ -71,8 +71,14 @@ function WorkspaceCardView(props: CardProps): ReactNode {
   const prompt = useDraft(fields.prompt, baseVersion, (text, draft) =>
     save({ data: { ...workspace.data, prompt: text } }, draft),
   );
-  const setSettings = (settings: Partial<VideoSettings>): void =>
-    save({ data: { ...workspace.data, settings: { ...fields.settings, ...settings } } });
+  // Whatever changes, the settings stay ones the model takes (another model may not take the length).
+  const setSettings = (settings: Partial<VideoSettings>): void => {
+    const next = { ...fields.settings, ...settings };
+    save({ data: { ...workspace.data, settings: settingsFor(next.model, next) } });
+  };
+  const choices = choicesOf(fields.settings.model);
+  const promptLimit = videoModel(fields.settings.model)?.promptMaxLength ?? 0;
+  const promptLength = prompt.value.length;
 
   useEffect(() => {
     if (props.focusHandle) handleRef.current?.focus();
@@ -169,11 +175,17 @@ function WorkspaceCardView(props: CardProps): ReactNode {
         placeholder="Describe the shot: subject, setting, light, camera"
         onChange={prompt.onChange}
         onBlur={prompt.onBlur}
+        aria-describedby={`${id}-count`}
         onKeyDown={(event) => {
           if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) prompt.commit();
           if (event.key === 'Escape') prompt.revert();
         }}
       />
+      <p id={`${id}-count`} className={`prompt-count${promptLength > promptLimit ? ' prompt-count-over' : ''}`}>
+        {promptLength > promptLimit
+          ? `${promptLength} characters: too long, ${videoModel(fields.settings.model)?.label ?? 'the model'} takes at most ${promptLimit}`
+          : `${promptLength} / ${promptLimit} characters`}
+      </p>
       <EnhancePrompt
         workspace={workspace}
         prompt={prompt.value}
@@ -186,13 +198,27 @@ function WorkspaceCardView(props: CardProps): ReactNode {
       />
       <div className="settings">
         <label>
+          Model
+          <select
+            value={fields.settings.model}
+            disabled={creating}
+            onChange={(event) => setSettings({ model: event.target.value as VideoModelId })}
+          >
+            {TEXT_MODELS.map((model) => (
+              <option key={model} value={model}>
+                {videoModel(model)?.label ?? model}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Length
           <select
             value={fields.settings.durationSec}
             disabled={creating}
             onChange={(event) => setSettings({ durationSec: Number(event.target.value) })}
           >
-            {DURATIONS_SEC.map((sec) => (
+            {choices.durations.map((sec) => (
               <option key={sec} value={sec}>
                 {sec} s
               </option>
@@ -202,13 +228,13 @@ function WorkspaceCardView(props: CardProps): ReactNode {
         <label>
           Aspect ratio
           <select
-            value={fields.settings.aspectRatio}
+            value={fields.settings.ratio}
             disabled={creating}
-            onChange={(event) => setSettings({ aspectRatio: event.target.value as VideoSettings['aspectRatio'] })}
+            onChange={(event) => setSettings({ ratio: event.target.value })}
           >
-            {ASPECT_RATIOS.map((ratio) => (
+            {choices.ratios.map((ratio) => (
               <option key={ratio} value={ratio}>
-                {ratio}
+                {ratioLabel(ratio)}
               </option>
             ))}
           </select>

@@ -87,11 +87,11 @@ describe('the project page in Chromium, two tabs on one project', () => {
     const prompt = card(a.page, 'Outro').getByLabel('Prompt');
     await prompt.fill('a red fox at dawn');
     await prompt.blur();
-    await card(a.page, 'Outro').getByLabel('Aspect ratio').selectOption('9:16');
+    await card(a.page, 'Outro').getByLabel('Aspect ratio').selectOption('720:1280');
     await vi.waitFor(
       async () => {
         expect(await card(b.page, 'Outro').getByLabel('Prompt').inputValue()).toBe('a red fox at dawn');
-        expect(await card(b.page, 'Outro').getByLabel('Aspect ratio').inputValue()).toBe('9:16');
+        expect(await card(b.page, 'Outro').getByLabel('Aspect ratio').inputValue()).toBe('720:1280');
       },
       { timeout: SEEN_MS },
     );

@@ -138,4 +138,38 @@ describe('videos on the project page in Chromium, two tabs on one project', () =
     await screenshot(a.page, 'video', '02-playing');
     await screenshot(b.page, 'video', '03-playing-in-the-other-tab');
   });
+
+  it('offers model, length and ratio per model from the catalogue, counts the prompt and names the limit when refused', async () => {
+    const a = await open('video-rules');
+    await a.page.getByLabel('New workspace').fill('Rules');
+    await a.page.getByLabel('New workspace').press('Enter');
+    const fox = card(a.page, 'Rules');
+    const options = (label: string) =>
+      fox
+        .getByLabel(label)
+        .locator('option')
+        .evaluateAll((all) => all.map((o) => (o as HTMLOptionElement).value));
+    expect(await options('Model')).toEqual(['gen4.5', 'veo3.1', 'veo3.1_fast']);
+    expect(await options('Length')).toEqual(['2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    expect(await options('Aspect ratio')).toEqual(['1280:720', '720:1280']);
+    // Veo takes 4, 6 or 8 s and four ratios; the length follows to Veo's default.
+    await fox.getByLabel('Model').selectOption('veo3.1');
+    await expect.poll(() => options('Length')).toEqual(['4', '6', '8']);
+    expect(await options('Aspect ratio')).toEqual(['1280:720', '720:1280', '1080:1920', '1920:1080']);
+    expect(await fox.getByLabel('Length').inputValue()).toBe('8');
+
+    const prompt = fox.getByLabel('Prompt', { exact: true });
+    await prompt.fill('a fox');
+    await expect.poll(() => fox.locator('.prompt-count').textContent()).toBe('5 / 1000 characters');
+    await prompt.fill('x'.repeat(1001));
+    await prompt.press('Control+Enter');
+    await expect
+      .poll(() => fox.locator('.prompt-count').textContent())
+      .toBe('1001 characters: too long, Veo 3.1 takes at most 1000');
+    await fox.getByRole('button', { name: 'Generate video' }).click();
+    await expect
+      .poll(() => fox.getByRole('alert').textContent())
+      .toBe('The video was not started: Prompt is 1001 characters; veo3.1 takes at most 1000.');
+    await screenshot(a.page, 'video', '04-prompt-too-long');
+  });
 });

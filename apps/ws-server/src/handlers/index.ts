@@ -3,7 +3,7 @@ import { ping } from './ping.js';
 import { promptEnhance } from './prompt-enhance.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
-import { videoCancel, videoGenerate } from './video.js';
+import { videoCancel, videoGenerate, videoList } from './video.js';
 import { workspaceCreate, workspaceDelete, workspaceList, workspaceReorder, workspaceUpdate } from './workspace.js';
 
 /** Request type -> handler. The `HandlerTable` type makes the compiler insist on one entry per request type. */
@@ -16,6 +16,7 @@ export const HANDLERS: HandlerTable = {
   'prompt.enhance': promptEnhance,
   'video.generate': videoGenerate,
   'video.cancel': videoCancel,
+  'video.list': videoList,
   subscribe,
   unsubscribe,
   ping,

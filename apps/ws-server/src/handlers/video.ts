@@ -8,6 +8,8 @@ export const videoGenerate: Handler<'video.generate'> = (data, ctx) => videoOf(c
 
 export const videoCancel: Handler<'video.cancel'> = (data, ctx) => videoOf(ctx).cancel(data, ctx.mutation);
 
+export const videoList: Handler<'video.list'> = (data, ctx) => videoOf(ctx).list(data, ctx.mutation);
+
 function videoOf(ctx: HandlerContext): VideoRequests {
   if (ctx.video === undefined) throw new ProtocolError('UNAVAILABLE', 'Video generation is not enabled on this server');
   return ctx.video;

@@ -5,3 +5,6 @@ export { ERROR_CODES, ProtocolError, errorFromFrame, type ErrorCode } from '../e
 export { MUTATION_TYPES } from '../messages/mutation-types.js';
 export { encodeRequest } from '../encode.js';
 export { checkReplyData, checkRequestData, parseServerFrame } from './validate.js';
+// The video model catalogue and its rules: plain data, for the web app's choices and checks.
+export * from '../video-models.js';
+export * from '../video-rules.js';

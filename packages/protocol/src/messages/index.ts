@@ -9,6 +9,7 @@ import { workspaceList } from './workspace-list.js';
 import { workspaceReorder } from './workspace-reorder.js';
 import { videoCancel } from './video-cancel.js';
 import { videoGenerate } from './video-generate.js';
+import { MAX_VIDEO_LIST_LENGTH, videoList } from './video-list.js';
 import { workspaceUpdate } from './workspace-update.js';
 
 export {
@@ -22,7 +23,7 @@ export {
   workspaceReorder,
   workspaceUpdate,
 };
-export { videoGenerate, videoCancel };
+export { videoGenerate, videoCancel, videoList, MAX_VIDEO_LIST_LENGTH };
 export * from './events.js';
 export * from './server-frames.js';
 
@@ -36,6 +37,7 @@ export const REQUESTS = {
   'prompt.enhance': promptEnhance,
   'video.generate': videoGenerate,
   'video.cancel': videoCancel,
+  'video.list': videoList,
   subscribe,
   unsubscribe,
   ping,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PROMPT_LENGTH, MAX_STYLE_LENGTH } from '../constants.js';
+import { MAX_VIDEO_PROMPT_LENGTH } from '../video-models.js';
 import { LONE_SURROGATE, idSchema } from '../workspace.js';
 
 /**
@@ -33,7 +34,8 @@ export const promptEnhance = {
     workspaceId: idSchema.optional(),
     style: styleText.optional(),
   }),
-  ack: z.strictObject({ prompt: z.string().min(1).max(MAX_PROMPT_LENGTH), notes: z.string().optional() }),
+  /** The answer's prompt is one `video.generate` takes: at most `MAX_VIDEO_PROMPT_LENGTH` (1,000) characters. */
+  ack: z.strictObject({ prompt: z.string().min(1).max(MAX_VIDEO_PROMPT_LENGTH), notes: z.string().optional() }),
   examples: {
     valid: [{ prompt: 'a red fox at dawn' }, { prompt: 'a red fox at dawn', workspaceId: 'w1', style: 'cinematic' }],
     invalid: [

@@ -3,7 +3,7 @@ import { createTestCore } from '@app/core/testing';
 import type { AckData, ParsedRequestData } from '@app/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Core } from '@app/core';
-import { videoCancel, videoGenerate } from '../../../src/handlers/video.js';
+import { videoCancel, videoGenerate, videoList } from '../../../src/handlers/video.js';
 import { RequestContext } from '../../../src/request-context.js';
 import { FakeSession } from '../../helpers/fake-session.js';
 
@@ -34,6 +34,11 @@ class RecordingVideo implements VideoRequests {
       job: { id: 'j1', workspaceId: input.workspaceId, status: 'queued', createdAt: '2026-01-01T00:00:00.000Z' },
     });
   }
+
+  list(input: ParsedRequestData<'video.list'>, ctx: MutationContext): Promise<AckData<'video.list'>> {
+    this.calls.push({ type: 'list', input, ctx });
+    return Promise.resolve({ jobs: [] });
+  }
 }
 
 describe('video handlers', () => {
@@ -46,6 +51,11 @@ describe('video handlers', () => {
     );
     expect(generated.job).toMatchObject({ id: 'j1', workspaceId: 'w1', status: 'queued' });
     await videoCancel({ workspaceId: 'w1' }, new RequestContext(core.service, session, 'c1', undefined, video));
+    expect(
+      await videoList({ workspaceId: 'w1' }, new RequestContext(core.service, session, 'l1', undefined, video)),
+    ).toEqual({
+      jobs: [],
+    });
     expect(video.calls.map(({ type, input, ctx }) => [type, input, ctx.subject, ctx.requestId, ctx.origin])).toEqual([
       [
         'generate',
@@ -55,6 +65,7 @@ describe('video handlers', () => {
         { sessionId: session.sessionId, requestId: 'g1' },
       ],
       ['cancel', { workspaceId: 'w1' }, 'alice', 'c1', { sessionId: session.sessionId, requestId: 'c1' }],
+      ['list', { workspaceId: 'w1' }, 'alice', 'l1', { sessionId: session.sessionId, requestId: 'l1' }],
     ]);
     // The session's authorisation goes with the context: the service checks the workspace's project with it.
     expect(() => video.calls[0]!.ctx.authorize?.('p2')).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
@@ -67,5 +78,6 @@ describe('video handlers', () => {
       expect.objectContaining({ code: 'UNAVAILABLE' }),
     );
     expect(() => videoCancel({ workspaceId: 'w1' }, ctx)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    expect(() => videoList({ workspaceId: 'w1' }, ctx)).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
   });
 });
