@@ -114,6 +114,9 @@ export async function startFakeServer(): Promise<StubServer & { applied: () => n
         );
         return { job: { id: jobId, workspaceId: w.id, status, createdAt: now } };
       }
+      case 'video.list':
+        find(message.data.workspaceId);
+        return { jobs: [] };
       case 'workspace.list': {
         const p = project(message.data.projectId);
         return { workspaces: p.workspaces, seq: p.seq };
