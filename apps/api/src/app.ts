@@ -8,7 +8,13 @@ import {
   type VideoRequests,
 } from '@app/core';
 import type { PromptHelper } from '@app/prompt-helper';
-import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
+import {
+  DEFAULT_JSON_LIMITS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ProtocolError,
+  jsonShapeProblem,
+  type JsonLimits,
+} from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
@@ -49,7 +55,20 @@ export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES }));
+  app.use(
+    express.json({
+      limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      // Refuse a body too deep or with too many values before JSON.parse builds it (as WebSocket frames).
+      verify: (_req, _res, body) => {
+        const problem = jsonShapeProblem(body.toString('utf8'));
+        if (problem !== undefined) {
+          throw new ProtocolError('INVALID_MESSAGE', 'Request body does not match the schema', {
+            details: { issues: [{ path: [], message: problem }] },
+          });
+        }
+      },
+    }),
+  );
   app.use(healthRouter());
   app.use(readyRouter(core));
   const { metrics, authenticator } = options;

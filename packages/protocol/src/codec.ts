@@ -19,6 +19,7 @@ import {
   type RequestType,
   type ServerEvent,
 } from './messages/index.js';
+import { jsonShapeProblem } from './json-shape.js';
 import { DEFAULT_JSON_LIMITS, checkJsonObject, type JsonLimits } from './json-value.js';
 import { requestIdSchema } from './workspace.js';
 
@@ -107,6 +108,8 @@ function parseData(
 
 /** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
 export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
+  const shape = jsonShapeProblem(raw);
+  if (shape !== undefined) return invalid([{ path: [], message: shape }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
