@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import {
   TrustedProxies,
+  metricsRequestAllowed,
   type Authenticator,
   type Core,
   type Logger,
@@ -36,6 +37,8 @@ export interface ApiOptions {
   authenticator?: Authenticator;
   /** Served at GET /metrics (Prometheus text format) when given. */
   metrics?: Metrics;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this>` (METRICS_TOKEN); default open. */
+  metricsToken?: string | undefined;
   /** Limits on workspace `data` stricter than the protocol's (MAX_DATA_BYTES / MAX_DATA_DEPTH); default the protocol's. */
   dataLimits?: JsonLimits;
   /** Token bucket per subject (per client address when unauthenticated) on /api; default 50/s, burst 100; `false`: off. */
@@ -73,7 +76,14 @@ export function createApi(options: ApiOptions): Express {
   app.use(readyRouter(core));
   const { metrics, authenticator } = options;
   if (metrics !== undefined) {
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', async (req, res) => {
+      if (!metricsRequestAllowed(req.headers.authorization, options.metricsToken)) {
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer')
+          .json({ code: 'UNAUTHORIZED', message: 'A token is required' });
+        return;
+      }
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }

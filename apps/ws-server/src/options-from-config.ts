@@ -34,6 +34,7 @@ export function wsServerOptionsFromConfig(
     maxConnections: config.MAX_CONNECTIONS,
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    metricsToken: config.METRICS_TOKEN,
     limits: {
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       slowConsumerMs: config.SLOW_CONSUMER_MS,

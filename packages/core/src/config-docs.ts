@@ -120,6 +120,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` when set' },
       { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'leeway for `exp` / `nbf`' },
       {
+        settings: ['AUTH_REQUIRE_EXP'],
+        text: '`on`: a token without `exp` is refused (`off` accepts tokens that never expire)',
+      },
+      {
+        settings: ['METRICS_TOKEN'],
+        text: '`/metrics` on both ports needs `Authorization: Bearer <this>` when set (401 otherwise); unset: open',
+      },
+      {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins (`https://app.example.com`); a browser upgrade from another origin gets 403',
       },
@@ -342,6 +350,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` claims' },
       { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'allowed clock skew for `exp` / `nbf`' },
+      {
+        settings: ['AUTH_REQUIRE_EXP'],
+        text: '`on`: tokens must carry `exp`, so every connection ends when its token expires; `off` for issuers that mint tokens without one',
+      },
+      {
+        settings: ['METRICS_TOKEN'],
+        text: 'bearer token (at least 16 characters) `/metrics` requires on both ports; unset: `/metrics` is open, so keep the ports off the public network',
+      },
       {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins allowed to open WebSockets from a browser',

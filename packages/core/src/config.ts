@@ -59,6 +59,10 @@ export const configSchema = z.object({
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
+  /** `on`: a token without `exp` is refused (it would never expire on an open connection). */
+  AUTH_REQUIRE_EXP: z.enum(['on', 'off']).default('on'),
+  /** When set, `GET /metrics` (both ports) answers only requests with `Authorization: Bearer <this>`. */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
   /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
@@ -173,6 +177,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     config.AUTH_JWT_SECRET !== undefined ||
     config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined ||
     config.AUTH_JWKS_FILE !== undefined;
+  const keyCount = [config.AUTH_JWT_SECRET, config.AUTH_JWT_PUBLIC_KEY_FILE, config.AUTH_JWKS_FILE].filter(
+    (key) => key !== undefined,
+  ).length;
+  if (keyCount > 1) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_JWT_SECRET: set only one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE and AUTH_JWKS_FILE',
+    );
+  }
   if (config.AUTH_MODE === 'jwt' && !hasKey) {
     throw new ConfigError(
       'Invalid configuration:\n  AUTH_MODE: jwt needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE',
