@@ -143,7 +143,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['RATE_LIMIT_MAX_STRIKES'],
-        text: 'refused requests in a row before the connection is closed with 1008',
+        text: 'refused requests held against a connection (each adds one; they decay at `RATE_LIMIT_PER_SEC`) before it is closed with 1008',
       },
       {
         settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
@@ -306,7 +306,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['RATE_LIMIT_MAX_STRIKES'],
-        text: 'refused requests in a row before the connection is closed (1008)',
+        text: 'refusals held against a connection before it is closed (1008): each refused request adds one, and they decay at `RATE_LIMIT_PER_SEC` per second (an accepted request does not reset them); a refused frame is answered without being parsed',
       },
       {
         settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],

@@ -71,7 +71,7 @@ export const configSchema = z.object({
   }),
   RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
-  /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
+  /** Refusals (RATE_LIMITED) held against a connection before it is closed with 1008; they decay at RATE_LIMIT_PER_SEC. */
   RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
   /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
   REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
