@@ -35,6 +35,7 @@ export function wsServerOptionsFromConfig(
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
     metricsToken: config.METRICS_TOKEN,
+    ipv6PrefixBits: config.CLIENT_IPV6_PREFIX_BITS,
     limits: {
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       slowConsumerMs: config.SLOW_CONSUMER_MS,

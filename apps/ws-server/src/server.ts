@@ -52,6 +52,8 @@ export interface WsServerOptions {
   trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** Per-address caps count IPv6 clients by this prefix (CLIENT_IPV6_PREFIX_BITS); default 64. */
+  ipv6PrefixBits?: number | undefined;
   /** When set, `GET /metrics` needs `Authorization: Bearer <this>` (METRICS_TOKEN); default open. */
   metricsToken?: string | undefined;
   /** `video.generate` / `video.cancel` (`@app/video`); default none: they are answered UNAVAILABLE. */
@@ -104,6 +106,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+    ipv6PrefixBits: options.ipv6PrefixBits,
     metrics,
   });
   const logger = options.logger.child({ module: 'ws-server' });

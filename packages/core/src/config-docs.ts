@@ -136,6 +136,18 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: "comma-separated proxy addresses and CIDR ranges (IPv4, IPv6; `loopback`, `linklocal`, `uniquelocal`) whose `X-Forwarded-For` is believed: the client is the rightmost entry that is not one of them, as with Express's `trust proxy`; entries further left are never believed. Per-IP limits on WebSocket and REST alike",
       },
       { settings: ['MAX_CONNECTIONS'], text: 'open WebSockets per process; past it upgrades get 503' },
+      {
+        settings: ['CLIENT_IPV6_PREFIX_BITS'],
+        text: 'per-address limits (connections, REST buckets) count an IPv6 client by this prefix of its address; 128: each address',
+      },
+      {
+        settings: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+        text: 'HTTP API: longest wait for request headers / a whole request (408)',
+      },
+      {
+        settings: ['HTTP_MAX_CONNECTIONS_PER_IP'],
+        text: 'open HTTP API connections per client address (`TRUSTED_PROXIES` not counted)',
+      },
       { settings: ['MAX_CONNECTIONS_PER_IP'], text: 'per client address; past it upgrades get 429' },
       {
         settings: ['RATE_LIMIT_PER_SEC', 'RATE_LIMIT_BURST'],
@@ -296,6 +308,18 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to' },
       { settings: ['MAX_CONNECTIONS'], text: 'connections per node' },
+      {
+        settings: ['CLIENT_IPV6_PREFIX_BITS'],
+        text: 'the prefix an IPv6 client is counted by in every per-address limit (`MAX_CONNECTIONS_PER_IP`, `HTTP_MAX_CONNECTIONS_PER_IP`, the unauthenticated REST bucket): a subscriber usually holds a whole /64, so counting single addresses would let one client take 2^64 slots',
+      },
+      {
+        settings: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+        text: "HTTP API: longest wait for a request's headers and for the whole request (body included), checked every second; past it 408 and the connection is closed (Node's defaults are 60 s / 5 min)",
+      },
+      {
+        settings: ['HTTP_MAX_CONNECTIONS_PER_IP'],
+        text: 'open HTTP API connections per client address (its TCP peer; `TRUSTED_PROXIES` are not counted, so behind a proxy the proxy enforces it); past it a new connection is closed before it is read',
+      },
       {
         settings: ['MAX_CONNECTIONS_PER_IP'],
         text: 'connections per client address per node (a slot is held from the upgrade request until its socket closes, however the upgrade ends; `ws_connection_slots` / `ws_connection_slot_addresses` in `/metrics`)',

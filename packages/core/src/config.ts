@@ -76,6 +76,13 @@ export const configSchema = z.object({
   /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
   REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   REST_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** Per-address limits count an IPv6 client by this prefix of its address (a /64 is one subscriber); 128: each address. */
+  CLIENT_IPV6_PREFIX_BITS: z.coerce.number().int().min(16).max(128).default(64),
+  /** How long the HTTP API waits for a request's headers, and for a whole request, before it answers 408 and closes. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** Open HTTP API connections per client address (TRUSTED_PROXIES are not counted); past it new ones are closed. */
+  HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
