@@ -174,6 +174,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         settings: ['MAX_DATA_BYTES', 'MAX_DATA_DEPTH'],
         text: 'workspace `data` size and nesting (at most these protocol maxima), on WebSocket and REST writes alike; any JSON object within the limits is stored as sent and comes back equal, on every backend ([ADR 0004](docs/decisions/0004-client-values-stored-as-json-text.md))',
       },
+      {
+        settings: ['PROJECT_MAX_WORKSPACES', 'PROJECT_MAX_BYTES'],
+        text: 'caps of one project: live workspaces, and bytes (each workspace counts its `data` as JSON text, its name and 200); a create or a growing update past them is refused with `PROJECT_LIMIT` (HTTP 409)',
+      },
+      {
+        settings: ['STATE_CACHE_MAX_PROJECTS', 'STATE_CACHE_MAX_BYTES'],
+        text: 'projects whose state a node keeps in memory, by count and by bytes (counted as `PROJECT_MAX_BYTES`); the least recently used clean one is dropped first',
+      },
       { settings: ['HANDSHAKE_TIMEOUT_MS'], text: 'time to send the upgrade request (slowloris guard)' },
       {
         settings: ['IDLE_TIMEOUT_MS'],
@@ -298,6 +306,18 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       { settings: ['MAX_DATA_BYTES'], text: 'largest workspace `data` (JSON)' },
       { settings: ['MAX_DATA_DEPTH'], text: 'deepest nesting of workspace `data`' },
+      {
+        settings: ['PROJECT_MAX_WORKSPACES'],
+        text: 'live workspaces one project may hold; a create past it: `PROJECT_LIMIT` (409 on REST)',
+      },
+      {
+        settings: ['PROJECT_MAX_BYTES'],
+        text: 'bytes one project may hold (each workspace: its `data` as JSON text, its name, 200); a create or update that grows the project past it: `PROJECT_LIMIT`. An update that shrinks is always taken',
+      },
+      {
+        settings: ['STATE_CACHE_MAX_PROJECTS', 'STATE_CACHE_MAX_BYTES'],
+        text: 'project states a node keeps in memory, by count and by bytes; see [the arithmetic](#memory-per-node)',
+      },
       {
         settings: ['MAX_BUFFERED_BYTES'],
         text: 'bytes owed to one connection past which, if it takes nothing for `SLOW_CONSUMER_MS`, it is closed as a slow consumer (1013); also its in-memory budget of held events (8x it in memory closes at once)',

@@ -104,6 +104,22 @@ export const configSchema = z.object({
   /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
   IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Most live workspaces one project may hold; a create past it is refused with PROJECT_LIMIT. */
+  PROJECT_MAX_WORKSPACES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Most bytes of workspaces one project may hold (data as JSON text, name, 200 bytes each); growth past it is refused with PROJECT_LIMIT. */
+  PROJECT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(64 * 1024 * 1024),
+  /** Most projects whose state a node keeps in memory. */
+  STATE_CACHE_MAX_PROJECTS: z.coerce.number().int().min(1).default(1_000),
+  /** Most bytes of project state a node keeps in memory (counted as PROJECT_MAX_BYTES counts them). */
+  STATE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024),
   /** permessage-deflate on WebSocket connections whose client offers it (CPU and memory per connection: off by default). */
   WS_COMPRESSION: z.enum(['off', 'on']).default('off'),
   /** Frames below this size are sent uncompressed. */
