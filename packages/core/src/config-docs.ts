@@ -141,6 +141,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'per-address limits (connections, REST buckets) count an IPv6 client by this prefix of its address; 128: each address',
       },
       {
+        settings: ['MAX_BYTES_PER_IP'],
+        text: 'start-up check: `MAX_CONNECTIONS_PER_IP` x (`MAX_MESSAGE_BYTES` + `MAX_BUFFERED_BYTES`) must not exceed it',
+      },
+      {
         settings: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
         text: 'HTTP API: longest wait for request headers / a whole request (408)',
       },
@@ -328,6 +332,10 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to' },
       { settings: ['MAX_CONNECTIONS'], text: 'connections per node' },
+      {
+        settings: ['MAX_BYTES_PER_IP'],
+        text: 'the most memory one client address may make a node hold in the worst case (every connection reading a full frame and owed a full buffer): the process refuses to start when `MAX_CONNECTIONS_PER_IP` x (`MAX_MESSAGE_BYTES` + `MAX_BUFFERED_BYTES`) exceeds it (defaults: 200 x 9 MiB = 1.8 GiB of 2 GiB; with `MAX_MESSAGE_BYTES` at its 64 MiB maximum, at most 28 connections per address fit)',
+      },
       {
         settings: ['CLIENT_IPV6_PREFIX_BITS'],
         text: 'the prefix an IPv6 client is counted by in every per-address limit (`MAX_CONNECTIONS_PER_IP`, `HTTP_MAX_CONNECTIONS_PER_IP`, the unauthenticated REST bucket): a subscriber usually holds a whole /64, so counting single addresses would let one client take 2^64 slots',

@@ -85,6 +85,16 @@ export const configSchema = z.object({
   HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
+  /**
+   * The most memory one client address may make a node hold through its connections, in the worst case
+   * (each reading a full frame and owed a full buffer): MAX_CONNECTIONS_PER_IP x (MAX_MESSAGE_BYTES +
+   * MAX_BUFFERED_BYTES) must stay within it, or the process refuses to start.
+   */
+  MAX_BYTES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
   MAX_BUFFERED_BYTES: z.coerce
     .number()
@@ -200,6 +210,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     config.AUTH_JWT_SECRET !== undefined ||
     config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined ||
     config.AUTH_JWKS_FILE !== undefined;
+  const perIp = config.MAX_CONNECTIONS_PER_IP * (config.MAX_MESSAGE_BYTES + config.MAX_BUFFERED_BYTES);
+  if (perIp > config.MAX_BYTES_PER_IP) {
+    throw new ConfigError(
+      `Invalid configuration:\n  MAX_CONNECTIONS_PER_IP: ${config.MAX_CONNECTIONS_PER_IP} connections x (MAX_MESSAGE_BYTES + MAX_BUFFERED_BYTES) = ${perIp} bytes one address could make this node hold, over MAX_BYTES_PER_IP (${config.MAX_BYTES_PER_IP}): lower one of them, or raise MAX_BYTES_PER_IP knowingly`,
+    );
+  }
   const keyCount = [config.AUTH_JWT_SECRET, config.AUTH_JWT_PUBLIC_KEY_FILE, config.AUTH_JWKS_FILE].filter(
     (key) => key !== undefined,
   ).length;

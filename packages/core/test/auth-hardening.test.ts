@@ -68,3 +68,15 @@ describe('metricsRequestAllowed', () => {
     expect(metricsRequestAllowed(`Bearer ${t}`, t)).toBe(true);
   });
 });
+
+describe('MAX_BYTES_PER_IP', () => {
+  it('refuses to start when one address could make the node hold more than it', () => {
+    const base = { AUTH_MODE: 'none' };
+    expect(loadConfig(base).MAX_BYTES_PER_IP).toBe(2 * 1024 * 1024 * 1024);
+    expect(() => loadConfig({ ...base, MAX_MESSAGE_BYTES: String(64 * 1024 * 1024) })).toThrow(/MAX_BYTES_PER_IP/);
+    expect(
+      loadConfig({ ...base, MAX_MESSAGE_BYTES: String(64 * 1024 * 1024), MAX_CONNECTIONS_PER_IP: '28' })
+        .MAX_CONNECTIONS_PER_IP,
+    ).toBe(28);
+  });
+});
