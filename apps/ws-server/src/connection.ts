@@ -11,7 +11,9 @@ import {
 import {
   CLOSE_CODES,
   ProtocolError,
+  ID_PREFIX_BYTES,
   encodeError,
+  frameIdFromPrefix,
   parseClientMessage,
   type ClientMessage,
   type ErrorCode,
@@ -22,7 +24,6 @@ import { WebSocket, type RawData } from 'ws';
 import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
 import { encodeEventOnce } from './event-frames.js';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
-import { frameIdFromPrefix, ID_PREFIX_BYTES } from './frame-id.js';
 import { TokenBucket } from './rate-limit.js';
 import { Strikes } from './strikes.js';
 import type { WriteCoalescer } from './write-coalescer.js';

@@ -3,6 +3,7 @@ export * from './close-codes.js';
 export * from './errors.js';
 export * from './json-value.js';
 export * from './json-shape.js';
+export * from './frame-id.js';
 export * from './workspace.js';
 export * from './video-job.js';
 export * from './messages/index.js';

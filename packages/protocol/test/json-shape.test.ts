@@ -20,6 +20,11 @@ describe('jsonShapeProblem', () => {
   it('counts values from below: n commas mean at least n + 1 values', () => {
     expect(jsonShapeProblem('[1,2,3]', 5, 3)).toBeUndefined();
     expect(jsonShapeProblem('[1,2,3,4]', 5, 3)).toBe('more than 3 values');
+    expect(jsonShapeProblem('[[],[],[]]', 5, 3)).toBe('more than 3 values'); // four arrays
+    // 7,000 chains of 60 arrays: few commas, 420,000 arrays
+    expect(
+      jsonShapeProblem(`[${Array.from({ length: 7_000 }, () => '['.repeat(60) + ']'.repeat(60)).join(',')}]`),
+    ).toMatch(/more than/);
   });
 
   it('passes the deepest and the widest valid frames', () => {
@@ -37,6 +42,10 @@ describe('jsonShapeProblem', () => {
 
   it.each([
     ['half a million nested arrays', update(`{"a":${'['.repeat(500_000)}${']'.repeat(500_000)}}`)],
+    [
+      '7,000 chains of 60 arrays',
+      update(`{"a":[${Array.from({ length: 7_000 }, () => '['.repeat(60) + ']'.repeat(60)).join(',')}]}`),
+    ],
     ['100,000 keys', update(`{${Array.from({ length: 100_000 }, (_, i) => `"k${i}":0`).join(',')}}`)],
     ['500,000 zeros', update(`{"a":[${Array.from({ length: 500_000 }, () => '0').join(',')}]}`)],
   ])('refuses %s without parsing the frame', (_name, frame) => {
@@ -44,6 +53,13 @@ describe('jsonShapeProblem', () => {
     const result = parseClientMessage(frame);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('INVALID_MESSAGE');
-    expect(parse).not.toHaveBeenCalled();
+    if (!result.ok) expect(result.id).toBe('u'); // read from the first bytes, without a parse
+    expect(parse.mock.calls.filter(([text]) => typeof text === 'string' && text.length > 100)).toEqual([]);
+  });
+
+  it('answers a deep top-level array INVALID_JSON, as any frame that is not an object', () => {
+    const result = parseClientMessage('['.repeat(30_000) + ']'.repeat(30_000));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('INVALID_JSON');
   });
 });

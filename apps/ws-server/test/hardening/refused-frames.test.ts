@@ -3,7 +3,7 @@
 // peer that mixes one accepted frame with many refused ones is closed with 1008.
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { frameIdFromPrefix } from '../../src/frame-id.js';
+import { frameIdFromPrefix } from '@app/protocol';
 import { Strikes } from '../../src/strikes.js';
 import { startServer, type TestServer } from '../helpers/start-server.js';
 

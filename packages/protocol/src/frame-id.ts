@@ -1,4 +1,4 @@
-import { requestIdSchema } from '@app/protocol';
+import { requestIdSchema } from './workspace.js';
 
 /** How far into a frame the id of a refused frame is looked for: clients send `type`, `id`, then `data`. */
 export const ID_PREFIX_BYTES = 1024;
@@ -12,7 +12,7 @@ const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 
 /**
- * The request id of a frame refused before parsing (rate limit), read from the first `ID_PREFIX_BYTES`
+ * The request id of a frame refused before parsing (rate limit, shape), read from the first `ID_PREFIX_BYTES`
  * of its text only: the top-level `"id"` string when it lies within them and is a valid request id,
  * else undefined. Costs at most one pass over the prefix, never a parse of the frame.
  */
