@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import {
   TrustedProxies,
+  metricsRequestAllowed,
   type Authenticator,
   type Core,
   type Logger,
@@ -8,7 +9,13 @@ import {
   type VideoRequests,
 } from '@app/core';
 import type { PromptHelper } from '@app/prompt-helper';
-import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
+import {
+  DEFAULT_JSON_LIMITS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  ProtocolError,
+  jsonShapeProblem,
+  type JsonLimits,
+} from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
@@ -30,6 +37,10 @@ export interface ApiOptions {
   authenticator?: Authenticator;
   /** Served at GET /metrics (Prometheus text format) when given. */
   metrics?: Metrics;
+  /** Per-address limits count IPv6 callers by this prefix (CLIENT_IPV6_PREFIX_BITS); default 64. */
+  ipv6PrefixBits?: number | undefined;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this>` (METRICS_TOKEN); default open. */
+  metricsToken?: string | undefined;
   /** Limits on workspace `data` stricter than the protocol's (MAX_DATA_BYTES / MAX_DATA_DEPTH); default the protocol's. */
   dataLimits?: JsonLimits;
   /** Token bucket per subject (per client address when unauthenticated) on /api; default 50/s, burst 100; `false`: off. */
@@ -49,12 +60,18 @@ export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES }));
   app.use(healthRouter());
   app.use(readyRouter(core));
   const { metrics, authenticator } = options;
   if (metrics !== undefined) {
-    app.get('/metrics', async (_req, res) => {
+    app.get('/metrics', async (req, res) => {
+      if (!metricsRequestAllowed(req.headers.authorization, options.metricsToken)) {
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer')
+          .json({ code: 'UNAUTHORIZED', message: 'A token is required' });
+        return;
+      }
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
   }
@@ -62,9 +79,25 @@ export function createApi(options: ApiOptions): Express {
     authenticator,
     rateLimit: options.rateLimit ?? DEFAULT_REST_RATE_LIMIT,
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+    ipv6PrefixBits: options.ipv6PrefixBits,
     metrics,
   });
   app.use('/api', gate);
+  // Bodies are read and parsed only after the gate: a caller without a valid token costs no 1 MiB parse.
+  app.use(
+    express.json({
+      limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      // Refuse a body too deep or with too many values before JSON.parse builds it (as WebSocket frames).
+      verify: (_req, _res, body) => {
+        const problem = jsonShapeProblem(body.toString('utf8'));
+        if (problem !== undefined) {
+          throw new ProtocolError('INVALID_MESSAGE', 'Request body does not match the schema', {
+            details: { issues: [{ path: [], message: problem }] },
+          });
+        }
+      },
+    }),
+  );
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use('/api', promptRouter(options.promptHelper));
   app.use('/api', videoJobsRouter(options.video));

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { capConnectionsPerAddress, httpServerOptions, type HttpServerLimits } from './http-limits.js';
 
 export interface GracefulHttpServer {
   readonly server: Server;
@@ -16,11 +17,15 @@ const UNAVAILABLE_BODY = JSON.stringify({
   message: 'Server is shutting down; retry on another node or later',
 });
 
-/** An HTTP server for `handler` that drains on shutdown instead of cutting requests already taken. */
-export function createGracefulHttpServer(handler: RequestListener): GracefulHttpServer {
+/**
+ * An HTTP server for `handler` that drains on shutdown instead of cutting requests already taken. With
+ * `limits` (the settings' HTTP_* limits), slow requests time out and each client address may hold only
+ * so many connections; without, Node's defaults (5 min per request, no cap).
+ */
+export function createGracefulHttpServer(handler: RequestListener, limits?: HttpServerLimits): GracefulHttpServer {
   let closing: Promise<void> | undefined;
   const inFlight = new Set<ServerResponse>();
-  const server = createServer((request, response) => {
+  const server = createServer(limits === undefined ? {} : httpServerOptions(limits), (request, response) => {
     if (closing !== undefined) {
       response.writeHead(503, {
         'content-type': 'application/json; charset=utf-8',
@@ -34,6 +39,7 @@ export function createGracefulHttpServer(handler: RequestListener): GracefulHttp
     response.once('close', () => inFlight.delete(response));
     handler(request, response);
   });
+  if (limits !== undefined) capConnectionsPerAddress(server, limits);
   return {
     server,
     close(timeoutMs) {

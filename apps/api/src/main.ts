@@ -2,6 +2,7 @@ import { createMetrics, runServerProcess } from '@app/core';
 import { promptHelperFromConfig } from '@app/prompt-helper';
 import { createApi } from './app.js';
 import { createGracefulHttpServer } from './graceful-http.js';
+import { httpLimitsFromConfig } from './http-limits.js';
 import { listenHttp } from './listen-http.js';
 import { apiOptionsFromConfig } from './options-from-config.js';
 
@@ -17,7 +18,7 @@ await runServerProcess({
       registry: metrics.registry,
     });
     const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, promptHelper }));
-    const http = createGracefulHttpServer(api);
+    const http = createGracefulHttpServer(api, httpLimitsFromConfig(config));
     return [
       await listenHttp(http, {
         name: 'HTTP API',

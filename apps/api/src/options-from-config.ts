@@ -29,5 +29,7 @@ export function apiOptionsFromConfig(
     dataLimits: dataLimitsFromConfig(config),
     rateLimit: { ratePerSec: config.REST_RATE_LIMIT_PER_SEC, burst: config.REST_RATE_LIMIT_BURST },
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    metricsToken: config.METRICS_TOKEN,
+    ipv6PrefixBits: config.CLIENT_IPV6_PREFIX_BITS,
   };
 }

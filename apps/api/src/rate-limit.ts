@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import {
   ANONYMOUS,
   KeyedTokenBuckets,
+  addressKey,
   clientAddress,
   tokenFromRequest,
   type Authenticator,
@@ -14,6 +15,8 @@ import { ProtocolError } from '@app/protocol';
 export interface RestRateLimit {
   ratePerSec: number;
   burst: number;
+  /** Most buckets kept in each store (subjects, addresses); default 100,000. */
+  maxKeys?: number;
 }
 
 export const DEFAULT_REST_RATE_LIMIT: RestRateLimit = { ratePerSec: 50, burst: 100 };
@@ -24,6 +27,8 @@ export interface ApiGateOptions {
   /** The token bucket; `false` turns the limit off. */
   rateLimit: RestRateLimit | false;
   trustedProxies: TrustedProxies;
+  /** IPv6 callers are limited by this prefix of their address (CLIENT_IPV6_PREFIX_BITS); default 64. */
+  ipv6PrefixBits?: number | undefined;
   metrics: Metrics | undefined;
 }
 
@@ -40,17 +45,22 @@ export function requestAddress(req: Request, trustedProxies: TrustedProxies): st
  */
 export function apiGate(options: ApiGateOptions): RequestHandler {
   const { authenticator, trustedProxies, metrics } = options;
-  const buckets = options.rateLimit === false ? undefined : new KeyedTokenBuckets(options.rateLimit);
-  const limit = (key: string): void => {
+  const ipv6PrefixBits = options.ipv6PrefixBits ?? 64;
+  // Two stores: a flood of bad tokens from rotating addresses fills the address store, whose least
+  // recently used buckets go first, and never evicts (so refills) a subject's bucket.
+  const byAddress = options.rateLimit === false ? undefined : new KeyedTokenBuckets(options.rateLimit);
+  const bySubject = options.rateLimit === false ? undefined : new KeyedTokenBuckets(options.rateLimit);
+  const limit = (buckets: KeyedTokenBuckets | undefined, key: string): void => {
     const retryAfterMs = buckets?.take(key) ?? 0;
     if (retryAfterMs === 0) return;
     metrics?.httpRateLimited.inc();
     throw new ProtocolError('RATE_LIMITED', 'Too many requests; retry later', { details: { retryAfterMs } });
   };
-  const byAddress = (req: Request): string => `address:${requestAddress(req, trustedProxies)}`;
+  const limitAddress = (req: Request): void =>
+    limit(byAddress, addressKey(requestAddress(req, trustedProxies), ipv6PrefixBits));
   if (authenticator === undefined || authenticator.mode === 'none') {
     return (req, _res, next) => {
-      limit(byAddress(req));
+      limitAddress(req);
       next();
     };
   }
@@ -59,10 +69,10 @@ export function apiGate(options: ApiGateOptions): RequestHandler {
     try {
       principal = await authenticator.authenticate(tokenFromRequest(req.headers, req.originalUrl));
     } catch (error) {
-      limit(byAddress(req));
+      limitAddress(req);
       throw error;
     }
-    limit(`subject:${principal.subject}`);
+    limit(bySubject, principal.subject);
     res.locals['principal'] = principal;
     next();
   };

@@ -128,6 +128,32 @@ describe('REST authentication and authorization', () => {
     });
   });
 
+  it('with a metrics token, answers /metrics only with it (401 otherwise)', async () => {
+    const metricsToken = 'metrics-token-of-the-test';
+    const guarded = await startApi({ core, metrics: createMetrics(), metricsToken });
+    try {
+      expect((await request(`${guarded.url}/metrics`)).status).toBe(401);
+      const wrong = await request(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer wrong' } });
+      expect(wrong.status).toBe(401);
+      const ok = await request(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.text).toContain('nodejs_eventloop_lag_seconds');
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('refuses a token without exp with 401', async () => {
+    const never = await new SignJWT({ projects: '*' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('u')
+      .sign(new TextEncoder().encode(SECRET));
+    const response = await request(`${api.url}/api/projects/rest-a/workspaces`, {
+      headers: { authorization: `Bearer ${never}` },
+    });
+    expect(response.status).toBe(401);
+  });
+
   it('leaves /health, /ready and /metrics open', async () => {
     expect((await request(`${api.url}/health`)).status).toBe(200);
     expect((await request(`${api.url}/ready`)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import { apiOptionsFromConfig, createApi, createGracefulHttpServer, listenHttp } from '@app/api';
+import { apiOptionsFromConfig, createApi, createGracefulHttpServer, httpLimitsFromConfig, listenHttp } from '@app/api';
 import { createMetrics, runServerProcess } from '@app/core';
 import { promptHelperFromConfig } from '@app/prompt-helper';
 import { FileVideoStorage, VideoJobStore, startVideoNode, videoStorageDirFromConfig } from '@app/video';
@@ -46,7 +46,7 @@ await runServerProcess({
     app.disable('x-powered-by');
     if (page !== undefined) app.use(page);
     app.use(api);
-    const http = await listenHttp(createGracefulHttpServer(app), {
+    const http = await listenHttp(createGracefulHttpServer(app, httpLimitsFromConfig(config)), {
       name: 'HTTP API',
       port: config.PORT,
       host: config.HOST,

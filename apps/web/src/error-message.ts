@@ -23,6 +23,8 @@ export function errorMessage(error: RequestError): string {
       return 'The connection was away too long, so the change was not sent. Try again.';
     case 'TOO_LARGE':
       return 'This is too large to save.';
+    case 'PROJECT_LIMIT':
+      return 'This project is full: delete or shrink some workspaces first.';
     case 'PROVIDER_ERROR':
       return 'The service behind it gave an answer that cannot be used. Try again.';
     case 'INVALID_MESSAGE':

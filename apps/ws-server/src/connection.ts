@@ -11,9 +11,10 @@ import {
 import {
   CLOSE_CODES,
   ProtocolError,
+  ID_PREFIX_BYTES,
   encodeError,
+  frameIdFromPrefix,
   parseClientMessage,
-  requestIdSchema,
   type ClientMessage,
   type ErrorCode,
   type RequestType,
@@ -24,6 +25,7 @@ import { startDeadlineTimer, type DeadlineTimer } from './deadline-timer.js';
 import { encodeEventOnce } from './event-frames.js';
 import { checkDataLimits, type ConnectionLimits } from './limits.js';
 import { TokenBucket } from './rate-limit.js';
+import { Strikes } from './strikes.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 import type { ReadGate } from './read-gate.js';
 import type { Reply } from './reply.js';
@@ -69,7 +71,7 @@ export class Connection implements Session {
   private ordering: Sequencer | undefined;
   private inFlightSet: Set<Promise<void>> | undefined;
   private readonly bucket: TokenBucket;
-  private strikes = 0;
+  private readonly strikes: Strikes;
   private draining = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private expiryTimer: DeadlineTimer | undefined;
@@ -93,6 +95,7 @@ export class Connection implements Session {
     private readonly deps: ConnectionDeps,
   ) {
     this.bucket = new TokenBucket(deps.limits.ratePerSec, deps.limits.rateBurst);
+    this.strikes = new Strikes(deps.limits.ratePerSec);
     this.highWater = Math.max(64 * 1024, Math.floor(deps.limits.maxBufferedBytes / 8));
     socket.on('message', (data, isBinary) => this.socketOnMessage(data, isBinary));
     socket.on('close', () => this.socketOnClose()); // emitted once; `on` spares the wrapper of `once`
@@ -302,13 +305,13 @@ export class Connection implements Session {
       return;
     }
     this.armIdleTimer();
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
     const waitMs = this.bucket.take();
     if (waitMs > 0) {
-      this.refuseForRate(text, waitMs);
+      // Refused unread: only the first bytes are decoded, for the id (no parse, no copy of the frame).
+      this.refuseForRate(textPrefix(data, ID_PREFIX_BYTES), waitMs);
       return;
     }
-    this.strikes = 0;
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
     const started = performance.now();
     const parsed = parseClientMessage(text);
     if (!parsed.ok) {
@@ -388,17 +391,16 @@ export class Connection implements Session {
   }
 
   /** Over the rate limit: RATE_LIMITED with the id echoed; sustained flooding closes with 1008. */
-  private refuseForRate(text: string, retryAfterMs: number): void {
+  private refuseForRate(prefix: string, retryAfterMs: number): void {
     this.deps.metrics?.rateLimited.inc();
-    this.strikes += 1;
-    if (this.strikes > this.deps.limits.maxStrikes) {
+    if (this.strikes.add() > this.deps.limits.maxStrikes) {
       this.close(CLOSE_CODES.POLICY_VIOLATION, 'rate limit exceeded');
       // Stop reading the flood: the peer's close frame is not awaited, the grace timer ends the socket.
       (this.socket as unknown as { _socket?: { pause(): void } })._socket?.pause();
       return;
     }
     const error = new ProtocolError('RATE_LIMITED', 'Too many messages; slow down', { details: { retryAfterMs } });
-    this.replyError(encodeError(error, idOf(text)), 'RATE_LIMITED');
+    this.replyError(encodeError(error, frameIdFromPrefix(prefix)), 'RATE_LIMITED');
   }
 
   private armIdleTimer(): void {
@@ -428,15 +430,10 @@ export class Connection implements Session {
   }
 }
 
-/** The request id of a frame, without validating the rest (for replies to frames not processed). */
-function idOf(text: string): string | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const id = requestIdSchema.safeParse((value as { id?: unknown }).id);
-  return id.success ? id.data : undefined;
+/** The first `bytes` bytes of a text frame, decoded (a character cut at the end becomes U+FFFD). */
+function textPrefix(data: RawData, bytes: number): string {
+  const first = Array.isArray(data) ? data[0] : data;
+  if (first === undefined) return '';
+  const buffer = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  return buffer.toString('utf8', 0, Math.min(bytes, buffer.length));
 }

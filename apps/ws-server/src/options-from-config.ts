@@ -34,6 +34,8 @@ export function wsServerOptionsFromConfig(
     maxConnections: config.MAX_CONNECTIONS,
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    metricsToken: config.METRICS_TOKEN,
+    ipv6PrefixBits: config.CLIENT_IPV6_PREFIX_BITS,
     limits: {
       maxBufferedBytes: config.MAX_BUFFERED_BYTES,
       slowConsumerMs: config.SLOW_CONSUMER_MS,

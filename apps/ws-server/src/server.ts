@@ -5,7 +5,9 @@ import {
   CONFIG_DEFAULTS,
   TrustedProxies,
   createAuthenticator,
+  closeCodeLabel,
   logRequestError,
+  metricsRequestAllowed,
   type Authenticator,
   type Core,
   type Logger,
@@ -50,6 +52,10 @@ export interface WsServerOptions {
   trustedProxies?: TrustedProxies;
   limits?: Partial<ConnectionLimits>;
   metrics?: Metrics;
+  /** Per-address caps count IPv6 clients by this prefix (CLIENT_IPV6_PREFIX_BITS); default 64. */
+  ipv6PrefixBits?: number | undefined;
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this>` (METRICS_TOKEN); default open. */
+  metricsToken?: string | undefined;
   /** `video.generate` / `video.cancel` (`@app/video`); default none: they are answered UNAVAILABLE. */
   video?: VideoRequests | undefined;
   /** permessage-deflate, negotiated with clients that offer it; default off. */
@@ -100,6 +106,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
+    ipv6PrefixBits: options.ipv6PrefixBits,
     metrics,
   });
   const logger = options.logger.child({ module: 'ws-server' });
@@ -159,6 +166,10 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
     },
     (request, response) => {
       if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
+        if (!metricsRequestAllowed(request.headers.authorization, options.metricsToken)) {
+          response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end();
+          return;
+        }
         metrics.registry.metrics().then(
           (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
           () => response.writeHead(500).end(),
@@ -228,7 +239,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       const sent = connection.closedWith;
       const closeCode = sent?.code ?? code;
       metrics?.connections.dec();
-      metrics?.closes.inc({ code: String(closeCode) });
+      metrics?.closes.inc({ code: closeCodeLabel(closeCode) });
       connections.delete(connection);
       const why = sent !== undefined ? sent.reason : reason.toString();
       logger.info(

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  addressKey,
   clientAddress,
   tokenFromRequest,
   type Authenticator,
@@ -18,6 +19,8 @@ export interface UpgradeGuardOptions {
   maxConnectionsPerIp: number;
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
   trustedProxies: TrustedProxies;
+  /** IPv6 clients are counted by this prefix of their address (CLIENT_IPV6_PREFIX_BITS); default 64. */
+  ipv6PrefixBits?: number | undefined;
   metrics?: Metrics | undefined;
 }
 
@@ -82,10 +85,11 @@ export class UpgradeGuard {
     const ip = this.clientIp(request);
     if (this.total >= this.options.maxConnections)
       return this.refuse(503, 'Server is at its connection limit', 'max-connections', 5);
-    const fromIp = this.perIp.get(ip) ?? 0;
+    const key = addressKey(ip, this.options.ipv6PrefixBits ?? 64);
+    const fromIp = this.perIp.get(key) ?? 0;
     if (fromIp >= this.options.maxConnectionsPerIp)
       return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
-    this.reserve(ip, fromIp, socket);
+    this.reserve(key, fromIp, socket);
     try {
       const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
       return { ok: true, principal, ip };

@@ -15,6 +15,7 @@ const (
   ErrorCodeUnauthorized
   ErrorCodeForbidden
   ErrorCodeRateLimited
+  ErrorCodeProjectLimit
   ErrorCodeUnavailable
   ErrorCodeProviderError
   ErrorCodeInternal
@@ -28,7 +29,7 @@ func (op ErrorCode) Value() any {
 	return ErrorCodeValues[op]
 }
 
-var ErrorCodeValues = []any{"INVALID_JSON","INVALID_MESSAGE","UNKNOWN_TYPE","NOT_FOUND","CONFLICT","UNAUTHORIZED","FORBIDDEN","RATE_LIMITED","UNAVAILABLE","PROVIDER_ERROR","INTERNAL"}
+var ErrorCodeValues = []any{"INVALID_JSON","INVALID_MESSAGE","UNKNOWN_TYPE","NOT_FOUND","CONFLICT","UNAUTHORIZED","FORBIDDEN","RATE_LIMITED","PROJECT_LIMIT","UNAVAILABLE","PROVIDER_ERROR","INTERNAL"}
 var ValuesToErrorCode = map[any]ErrorCode{
   ErrorCodeValues[ErrorCodeInvalidJson]: ErrorCodeInvalidJson,
   ErrorCodeValues[ErrorCodeInvalidMessage]: ErrorCodeInvalidMessage,
@@ -38,6 +39,7 @@ var ValuesToErrorCode = map[any]ErrorCode{
   ErrorCodeValues[ErrorCodeUnauthorized]: ErrorCodeUnauthorized,
   ErrorCodeValues[ErrorCodeForbidden]: ErrorCodeForbidden,
   ErrorCodeValues[ErrorCodeRateLimited]: ErrorCodeRateLimited,
+  ErrorCodeValues[ErrorCodeProjectLimit]: ErrorCodeProjectLimit,
   ErrorCodeValues[ErrorCodeUnavailable]: ErrorCodeUnavailable,
   ErrorCodeValues[ErrorCodeProviderError]: ErrorCodeProviderError,
   ErrorCodeValues[ErrorCodeInternal]: ErrorCodeInternal,

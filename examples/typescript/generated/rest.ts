@@ -172,10 +172,10 @@ export interface components {
         };
         /**
          * ErrorCode
-         * @description The error codes of docs/protocol.md#6-errors, each with the HTTP status it answers with: INVALID_JSON (400), INVALID_MESSAGE (400), UNKNOWN_TYPE (400), NOT_FOUND (404), CONFLICT (409), UNAUTHORIZED (401), FORBIDDEN (403), RATE_LIMITED (429), UNAVAILABLE (503), PROVIDER_ERROR (502), INTERNAL (500)
+         * @description The error codes of docs/protocol.md#6-errors, each with the HTTP status it answers with: INVALID_JSON (400), INVALID_MESSAGE (400), UNKNOWN_TYPE (400), NOT_FOUND (404), CONFLICT (409), UNAUTHORIZED (401), FORBIDDEN (403), RATE_LIMITED (429), PROJECT_LIMIT (409), UNAVAILABLE (503), PROVIDER_ERROR (502), INTERNAL (500)
          * @enum {string}
          */
-        ErrorCode: "INVALID_JSON" | "INVALID_MESSAGE" | "UNKNOWN_TYPE" | "NOT_FOUND" | "CONFLICT" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "UNAVAILABLE" | "PROVIDER_ERROR" | "INTERNAL";
+        ErrorCode: "INVALID_JSON" | "INVALID_MESSAGE" | "UNKNOWN_TYPE" | "NOT_FOUND" | "CONFLICT" | "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED" | "PROJECT_LIMIT" | "UNAVAILABLE" | "PROVIDER_ERROR" | "INTERNAL";
         /** Health */
         Health: {
             /** @enum {string} */

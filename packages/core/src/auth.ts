@@ -21,6 +21,8 @@ export interface AuthOptions {
   issuer?: string | undefined;
   audience?: string | undefined;
   clockToleranceSec?: number | undefined;
+  /** Refuse a token without `exp` (one that never expires on an open connection); true unless set false. */
+  requireExp?: boolean | undefined;
 }
 
 export interface Authenticator {
@@ -74,6 +76,12 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   }
   let key: Uint8Array | KeyObject | JWTVerifyGetKey;
   let algorithms: string[];
+  const keys = [options.secret, options.publicKeyFile, options.jwksFile].filter((k) => k !== undefined);
+  if (keys.length > 1) {
+    // Which one would win is not the operator's to guess: a secret left over next to a key would let
+    // anyone who knows it sign tokens.
+    throw new Error('AUTH_MODE=jwt takes one of a secret, a public key file or a JWKS file, not several');
+  }
   if (options.secret !== undefined) {
     key = new TextEncoder().encode(options.secret);
     algorithms = ['HS256'];
@@ -91,6 +99,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   const verifyOptions = {
     algorithms,
     clockTolerance: options.clockToleranceSec ?? 30,
+    requiredClaims: options.requireExp === false ? [] : ['exp'],
     ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
     ...(options.audience === undefined ? {} : { audience: options.audience }),
   };
@@ -141,6 +150,7 @@ export function authenticatorFromConfig(config: {
   AUTH_JWT_ISSUER?: string | undefined;
   AUTH_JWT_AUDIENCE?: string | undefined;
   AUTH_CLOCK_TOLERANCE_SEC: number;
+  AUTH_REQUIRE_EXP?: 'on' | 'off' | undefined;
 }): Authenticator {
   return createAuthenticator({
     mode: config.AUTH_MODE,
@@ -150,5 +160,6 @@ export function authenticatorFromConfig(config: {
     issuer: config.AUTH_JWT_ISSUER,
     audience: config.AUTH_JWT_AUDIENCE,
     clockToleranceSec: config.AUTH_CLOCK_TOLERANCE_SEC,
+    requireExp: config.AUTH_REQUIRE_EXP !== 'off',
   });
 }

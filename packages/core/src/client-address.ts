@@ -115,3 +115,38 @@ export function clientAddress(
   }
   return address;
 }
+
+/** The 16-bit groups of an IPv6 address (zone index dropped, embedded IPv4 converted); undefined when not one. */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.split('%')[0]!.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const head = parse(halves[0]!);
+  const tail = halves.length === 2 ? parse(halves[1]!) : [];
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const groups = [...head, ...Array.from({ length: fill }, () => 0), ...tail];
+  return groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+/**
+ * The key per-address limits count a client under: an IPv4 address as it is, an IPv6 address by its
+ * first `ipv6PrefixBits` bits (`2001:db8:1:2::/64`), since one subscriber usually holds a whole /64 and
+ * could otherwise take 2^64 addresses' worth of slots and buckets. `address` as clientAddress returns it.
+ */
+export function addressKey(address: string, ipv6PrefixBits: number): string {
+  if (!address.includes(':') || ipv6PrefixBits >= 128) return address;
+  const groups = ipv6Groups(address);
+  if (groups === undefined) return address;
+  const masked = groups.map((group, i) => {
+    const bits = Math.min(16, Math.max(0, ipv6PrefixBits - i * 16));
+    return bits === 0 ? 0 : group & (0xffff << (16 - bits)) & 0xffff;
+  });
+  return `${canonicalAddress(masked.map((g) => g.toString(16)).join(':')) ?? address}/${ipv6PrefixBits}`;
+}

@@ -120,6 +120,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` when set' },
       { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'leeway for `exp` / `nbf`' },
       {
+        settings: ['AUTH_REQUIRE_EXP'],
+        text: '`on`: a token without `exp` is refused (`off` accepts tokens that never expire)',
+      },
+      {
+        settings: ['METRICS_TOKEN'],
+        text: '`/metrics` on both ports needs `Authorization: Bearer <this>` when set (401 otherwise); unset: open',
+      },
+      {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins (`https://app.example.com`); a browser upgrade from another origin gets 403',
       },
@@ -128,6 +136,22 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: "comma-separated proxy addresses and CIDR ranges (IPv4, IPv6; `loopback`, `linklocal`, `uniquelocal`) whose `X-Forwarded-For` is believed: the client is the rightmost entry that is not one of them, as with Express's `trust proxy`; entries further left are never believed. Per-IP limits on WebSocket and REST alike",
       },
       { settings: ['MAX_CONNECTIONS'], text: 'open WebSockets per process; past it upgrades get 503' },
+      {
+        settings: ['CLIENT_IPV6_PREFIX_BITS'],
+        text: 'per-address limits (connections, REST buckets) count an IPv6 client by this prefix of its address; 128: each address',
+      },
+      {
+        settings: ['MAX_BYTES_PER_IP'],
+        text: 'start-up check: `MAX_CONNECTIONS_PER_IP` x (`MAX_MESSAGE_BYTES` + `MAX_BUFFERED_BYTES`) must not exceed it',
+      },
+      {
+        settings: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+        text: 'HTTP API: longest wait for request headers / a whole request (408)',
+      },
+      {
+        settings: ['HTTP_MAX_CONNECTIONS_PER_IP'],
+        text: 'open HTTP API connections per client address (`TRUSTED_PROXIES` not counted)',
+      },
       { settings: ['MAX_CONNECTIONS_PER_IP'], text: 'per client address; past it upgrades get 429' },
       {
         settings: ['RATE_LIMIT_PER_SEC', 'RATE_LIMIT_BURST'],
@@ -135,7 +159,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['RATE_LIMIT_MAX_STRIKES'],
-        text: 'refused requests in a row before the connection is closed with 1008',
+        text: 'refused requests held against a connection (each adds one; they decay at `RATE_LIMIT_PER_SEC`) before it is closed with 1008',
       },
       {
         settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
@@ -153,6 +177,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['MAX_DATA_BYTES', 'MAX_DATA_DEPTH'],
         text: 'workspace `data` size and nesting (at most these protocol maxima), on WebSocket and REST writes alike; any JSON object within the limits is stored as sent and comes back equal, on every backend ([ADR 0004](docs/decisions/0004-client-values-stored-as-json-text.md))',
+      },
+      {
+        settings: ['PROJECT_MAX_WORKSPACES', 'PROJECT_MAX_BYTES'],
+        text: 'caps of one project: live workspaces, and bytes (each workspace counts its `data` as JSON text, its name and 200); a create or a growing update past them is refused with `PROJECT_LIMIT` (HTTP 409)',
+      },
+      {
+        settings: ['STATE_CACHE_MAX_PROJECTS', 'STATE_CACHE_MAX_BYTES'],
+        text: 'projects whose state a node keeps in memory, by count and by bytes (counted as `PROJECT_MAX_BYTES`); the least recently used clean one is dropped first',
       },
       { settings: ['HANDSHAKE_TIMEOUT_MS'], text: 'time to send the upgrade request (slowloris guard)' },
       {
@@ -283,6 +315,18 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['MAX_DATA_BYTES'], text: 'largest workspace `data` (JSON)' },
       { settings: ['MAX_DATA_DEPTH'], text: 'deepest nesting of workspace `data`' },
       {
+        settings: ['PROJECT_MAX_WORKSPACES'],
+        text: 'live workspaces one project may hold; a create past it: `PROJECT_LIMIT` (409 on REST)',
+      },
+      {
+        settings: ['PROJECT_MAX_BYTES'],
+        text: 'bytes one project may hold (each workspace: its `data` as JSON text, its name, 200); a create or update that grows the project past it: `PROJECT_LIMIT`. An update that shrinks is always taken',
+      },
+      {
+        settings: ['STATE_CACHE_MAX_PROJECTS', 'STATE_CACHE_MAX_BYTES'],
+        text: 'project states a node keeps in memory, by count and by bytes; see [the arithmetic](#memory-per-node)',
+      },
+      {
         settings: ['MAX_BUFFERED_BYTES'],
         text: 'bytes owed to one connection past which, if it takes nothing for `SLOW_CONSUMER_MS`, it is closed as a slow consumer (1013); also its in-memory budget of held events (8x it in memory closes at once)',
       },
@@ -293,6 +337,22 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       { settings: ['MAX_SUBSCRIPTIONS'], text: 'projects one connection may subscribe to' },
       { settings: ['MAX_CONNECTIONS'], text: 'connections per node' },
       {
+        settings: ['MAX_BYTES_PER_IP'],
+        text: 'the most memory one client address may make a node hold in the worst case (every connection reading a full frame and owed a full buffer): the process refuses to start when `MAX_CONNECTIONS_PER_IP` x (`MAX_MESSAGE_BYTES` + `MAX_BUFFERED_BYTES`) exceeds it (defaults: 200 x 9 MiB = 1.8 GiB of 2 GiB; with `MAX_MESSAGE_BYTES` at its 64 MiB maximum, at most 28 connections per address fit)',
+      },
+      {
+        settings: ['CLIENT_IPV6_PREFIX_BITS'],
+        text: 'the prefix an IPv6 client is counted by in every per-address limit (`MAX_CONNECTIONS_PER_IP`, `HTTP_MAX_CONNECTIONS_PER_IP`, the unauthenticated REST bucket): a subscriber usually holds a whole /64, so counting single addresses would let one client take 2^64 slots',
+      },
+      {
+        settings: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+        text: "HTTP API: longest wait for a request's headers and for the whole request (body included), checked every second; past it 408 and the connection is closed (Node's defaults are 60 s / 5 min)",
+      },
+      {
+        settings: ['HTTP_MAX_CONNECTIONS_PER_IP'],
+        text: 'open HTTP API connections per client address (its TCP peer; `TRUSTED_PROXIES` are not counted, so behind a proxy the proxy enforces it); past it a new connection is closed before it is read',
+      },
+      {
         settings: ['MAX_CONNECTIONS_PER_IP'],
         text: 'connections per client address per node (a slot is held from the upgrade request until its socket closes, however the upgrade ends; `ws_connection_slots` / `ws_connection_slot_addresses` in `/metrics`)',
       },
@@ -302,7 +362,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['RATE_LIMIT_MAX_STRIKES'],
-        text: 'refused requests in a row before the connection is closed (1008)',
+        text: 'refusals held against a connection before it is closed (1008): each refused request adds one, and they decay at `RATE_LIMIT_PER_SEC` per second (an accepted request does not reset them); a refused frame is answered without being parsed',
       },
       {
         settings: ['REST_RATE_LIMIT_PER_SEC', 'REST_RATE_LIMIT_BURST'],
@@ -346,6 +406,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       { settings: ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'], text: 'required `iss` / `aud` claims' },
       { settings: ['AUTH_CLOCK_TOLERANCE_SEC'], text: 'allowed clock skew for `exp` / `nbf`' },
+      {
+        settings: ['AUTH_REQUIRE_EXP'],
+        text: '`on`: tokens must carry `exp`, so every connection ends when its token expires; `off` for issuers that mint tokens without one',
+      },
+      {
+        settings: ['METRICS_TOKEN'],
+        text: 'bearer token (at least 16 characters) `/metrics` requires on both ports; unset: `/metrics` is open, so keep the ports off the public network',
+      },
       {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins allowed to open WebSockets from a browser',

@@ -59,6 +59,10 @@ export const configSchema = z.object({
   AUTH_JWT_ISSUER: optionalString,
   AUTH_JWT_AUDIENCE: optionalString,
   AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
+  /** `on`: a token without `exp` is refused (it would never expire on an open connection). */
+  AUTH_REQUIRE_EXP: z.enum(['on', 'off']).default('on'),
+  /** When set, `GET /metrics` (both ports) answers only requests with `Authorization: Bearer <this>`. */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
   /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
@@ -67,13 +71,30 @@ export const configSchema = z.object({
   }),
   RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
-  /** Requests refused in a row (RATE_LIMITED) before the connection is closed with 1008. */
+  /** Refusals (RATE_LIMITED) held against a connection before it is closed with 1008; they decay at RATE_LIMIT_PER_SEC. */
   RATE_LIMIT_MAX_STRIKES: z.coerce.number().int().positive().default(200),
   /** REST requests per second per subject (per client address when unauthenticated), and the burst saved up. */
   REST_RATE_LIMIT_PER_SEC: z.coerce.number().positive().default(50),
   REST_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(100),
+  /** Per-address limits count an IPv6 client by this prefix of its address (a /64 is one subscriber); 128: each address. */
+  CLIENT_IPV6_PREFIX_BITS: z.coerce.number().int().min(16).max(128).default(64),
+  /** How long the HTTP API waits for a request's headers, and for a whole request, before it answers 408 and closes. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(30_000),
+  /** Open HTTP API connections per client address (TRUSTED_PROXIES are not counted); past it new ones are closed. */
+  HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(100),
   MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
   MAX_CONNECTIONS_PER_IP: z.coerce.number().int().positive().default(200),
+  /**
+   * The most memory one client address may make a node hold through its connections, in the worst case
+   * (each reading a full frame and owed a full buffer): MAX_CONNECTIONS_PER_IP x (MAX_MESSAGE_BYTES +
+   * MAX_BUFFERED_BYTES) must stay within it, or the process refuses to start.
+   */
+  MAX_BYTES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(2 * 1024 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: z.coerce.number().int().positive().default(100),
   MAX_BUFFERED_BYTES: z.coerce
     .number()
@@ -93,6 +114,22 @@ export const configSchema = z.object({
   /** A connection with no subscription that sends nothing for this long is closed (1000). 0 turns it off. */
   IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(300_000),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Most live workspaces one project may hold; a create past it is refused with PROJECT_LIMIT. */
+  PROJECT_MAX_WORKSPACES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Most bytes of workspaces one project may hold (data as JSON text, name, 200 bytes each); growth past it is refused with PROJECT_LIMIT. */
+  PROJECT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(64 * 1024 * 1024),
+  /** Most projects whose state a node keeps in memory. */
+  STATE_CACHE_MAX_PROJECTS: z.coerce.number().int().min(1).default(1_000),
+  /** Most bytes of project state a node keeps in memory (counted as PROJECT_MAX_BYTES counts them). */
+  STATE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(256 * 1024 * 1024),
   /** permessage-deflate on WebSocket connections whose client offers it (CPU and memory per connection: off by default). */
   WS_COMPRESSION: z.enum(['off', 'on']).default('off'),
   /** Frames below this size are sent uncompressed. */
@@ -175,6 +212,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     config.AUTH_JWT_SECRET !== undefined ||
     config.AUTH_JWT_PUBLIC_KEY_FILE !== undefined ||
     config.AUTH_JWKS_FILE !== undefined;
+  const perIp = config.MAX_CONNECTIONS_PER_IP * (config.MAX_MESSAGE_BYTES + config.MAX_BUFFERED_BYTES);
+  if (perIp > config.MAX_BYTES_PER_IP) {
+    throw new ConfigError(
+      `Invalid configuration:\n  MAX_CONNECTIONS_PER_IP: ${config.MAX_CONNECTIONS_PER_IP} connections x (MAX_MESSAGE_BYTES + MAX_BUFFERED_BYTES) = ${perIp} bytes one address could make this node hold, over MAX_BYTES_PER_IP (${config.MAX_BYTES_PER_IP}): lower one of them, or raise MAX_BYTES_PER_IP knowingly`,
+    );
+  }
+  const keyCount = [config.AUTH_JWT_SECRET, config.AUTH_JWT_PUBLIC_KEY_FILE, config.AUTH_JWKS_FILE].filter(
+    (key) => key !== undefined,
+  ).length;
+  if (keyCount > 1) {
+    throw new ConfigError(
+      'Invalid configuration:\n  AUTH_JWT_SECRET: set only one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE and AUTH_JWKS_FILE',
+    );
+  }
   if (config.AUTH_MODE === 'jwt' && !hasKey) {
     throw new ConfigError(
       'Invalid configuration:\n  AUTH_MODE: jwt needs AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY_FILE or AUTH_JWKS_FILE',

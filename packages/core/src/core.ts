@@ -8,6 +8,7 @@ import { connectDatabase } from './db/connect.js';
 import { createModels, type Models } from './db/models.js';
 import type { Logger } from './logger.js';
 import { WorkspaceService } from './workspace-service.js';
+import type { ProjectLimits } from './write-path/plans.js';
 
 export interface CoreOptions {
   mongodbUri: string;
@@ -25,6 +26,10 @@ export interface CoreOptions {
   busResyncMs?: number | undefined;
   /** PROJECTION_DELAY_MS: how long after a commit the read model is written. */
   projectionDelayMs?: number | undefined;
+  /** PROJECT_MAX_WORKSPACES / PROJECT_MAX_BYTES; default the settings' defaults. */
+  projectLimits?: ProjectLimits | undefined;
+  /** STATE_CACHE_MAX_PROJECTS / STATE_CACHE_MAX_BYTES; default the settings' defaults. */
+  stateCache?: { maxProjects: number; maxBytes: number } | undefined;
 }
 
 /** What a node needs to repair what the bus missed: read stored events, and how often to check. */
@@ -46,10 +51,31 @@ export const BUS_REPAIR_PAGE = 32;
 export function coreOptionsFromConfig(
   config: Pick<
     Config,
-    'MONGODB_DB' | 'DB_TIMEOUT_MS' | 'PROJECTION_DELAY_MS' | 'REDIS_URL' | 'REDIS_PREFIX' | 'BUS_RESYNC_MS'
+    | 'MONGODB_DB'
+    | 'DB_TIMEOUT_MS'
+    | 'PROJECTION_DELAY_MS'
+    | 'REDIS_URL'
+    | 'REDIS_PREFIX'
+    | 'BUS_RESYNC_MS'
+    | 'PROJECT_MAX_WORKSPACES'
+    | 'PROJECT_MAX_BYTES'
+    | 'STATE_CACHE_MAX_PROJECTS'
+    | 'STATE_CACHE_MAX_BYTES'
   >,
-): Pick<CoreOptions, 'dbName' | 'dbTimeoutMs' | 'projectionDelayMs' | 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
+): Pick<
+  CoreOptions,
+  | 'dbName'
+  | 'dbTimeoutMs'
+  | 'projectionDelayMs'
+  | 'redisUrl'
+  | 'redisPrefix'
+  | 'busResyncMs'
+  | 'projectLimits'
+  | 'stateCache'
+> {
   return {
+    projectLimits: { maxWorkspaces: config.PROJECT_MAX_WORKSPACES, maxBytes: config.PROJECT_MAX_BYTES },
+    stateCache: { maxProjects: config.STATE_CACHE_MAX_PROJECTS, maxBytes: config.STATE_CACHE_MAX_BYTES },
     dbName: config.MONGODB_DB,
     dbTimeoutMs: config.DB_TIMEOUT_MS,
     projectionDelayMs: config.PROJECTION_DELAY_MS,
@@ -118,6 +144,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       logger: options.logger.child({ module: 'core' }),
       isAvailable: () => availability.isAvailable(),
       ...(options.projectionDelayMs === undefined ? {} : { projectionDelayMs: options.projectionDelayMs }),
+      ...(options.projectLimits === undefined ? {} : { projectLimits: options.projectLimits }),
+      ...(options.stateCache === undefined ? {} : { stateCache: options.stateCache }),
     });
     const busRepair: BusRepairSource = {
       fetchAfter: (projectId, afterSeq) => service.eventsBetween(projectId, afterSeq, undefined, BUS_REPAIR_PAGE),

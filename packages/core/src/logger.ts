@@ -10,8 +10,31 @@ export interface LoggerOptions {
   silent?: boolean;
 }
 
+/**
+ * `text` as a pattern matching it literally or with any of its characters percent-encoded, once or twice
+ * (`access%5Ftoken`, `access%255ftoken`): servers decode query names, so every such spelling carries a token.
+ */
+function encodedForms(text: string): string {
+  return [...text]
+    .map((char) => {
+      const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+      const literal = /[A-Za-z0-9]/.test(char) ? char : `\\${char}`;
+      return `(?:${literal}|%(?:25)?${hex})`;
+    })
+    .join('');
+}
+
+/** `=` or `:` (JSON, headers), literal or percent-encoded, with the quotes and spaces around it. */
+const ASSIGN = String.raw`(?:(?:\s|%(?:25)?20)*(?:=|:|%(?:25)?3d|%(?:25)?3a)(?:\s|%(?:25)?20|\+)*"?)`;
+/** A secret value: up to the next separator, literal or percent-encoded (`%26` is an encoded `&`). */
+const VALUE = String.raw`(?:(?!%(?:25)?26|%(?:25)?22|%(?:25)?20)[^&\s"'<>;,])+`;
+
 const SECRET_PATTERNS: [RegExp, string][] = [
-  [/(access_token=)[^&\s"]+/gi, '$1[redacted]'],
+  [new RegExp(`(${encodedForms('access_token')}"?${ASSIGN})${VALUE}`, 'gi'), '$1[redacted]'],
+  [
+    new RegExp(`(${encodedForms('authorization')}"?${ASSIGN}(?:bearer)(?:\\s+|%(?:25)?20|\\+))${VALUE}`, 'gi'),
+    '$1[redacted]',
+  ],
   [/(authorization:?\s*"?bearer\s+)[^\s"]+/gi, '$1[redacted]'],
   [/(mongodb(?:\+srv)?:\/\/[^:/\s]+:)[^@/\s]+@/gi, '$1[redacted]@'],
   [/(redis:\/\/[^:/\s]*:)[^@/\s]+@/gi, '$1[redacted]@'],

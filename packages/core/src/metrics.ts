@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Every metric the service exports at GET /metrics (Prometheus text format). */
@@ -239,4 +240,31 @@ export function createMetrics(): Metrics {
     },
   };
   return metrics;
+}
+
+/**
+ * Close codes counted under their own `code` label: those of RFC 6455 (section 7.4.1, IANA registry) and
+ * the server's own (CLOSE_CODES). The peer chooses its close code; any other becomes `other`, so a peer
+ * cannot create thousands of series.
+ */
+const KNOWN_CLOSE_CODES: ReadonlySet<number> = new Set([
+  1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 1015, 4001, 4003,
+]);
+
+/** The `code` label of `ws_closes_total` for a close code. */
+export function closeCodeLabel(code: number): string {
+  return KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other';
+}
+
+/**
+ * Whether a `/metrics` request may read the metrics: always without a token configured (METRICS_TOKEN),
+ * else only with `Authorization: Bearer <token>` (compared in constant time).
+ */
+export function metricsRequestAllowed(authorization: string | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  if (typeof authorization !== 'string') return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (match === null) return false;
+  const given = createHash('sha256').update(match[1]!).digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
 }

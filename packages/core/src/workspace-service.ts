@@ -34,6 +34,7 @@ import {
   planVideoStatus,
   type PlanOutcome,
   type PlanView,
+  type ProjectLimits,
 } from './write-path/plans.js';
 import { RequestIndex } from './write-path/request-index.js';
 import { UnknownOutcomeAnnouncer } from './write-path/unknown-outcome-announcer.js';
@@ -52,6 +53,10 @@ export interface WorkspaceServiceOptions {
   isAvailable?: () => boolean;
   /** How long after a commit the read model is written (commits meanwhile are written together); 0: right away. */
   projectionDelayMs?: number;
+  /** Caps of each project (PROJECT_MAX_WORKSPACES, PROJECT_MAX_BYTES); default the settings' defaults. */
+  projectLimits?: ProjectLimits;
+  /** Projects whose state this node keeps, by count and by size (STATE_CACHE_MAX_PROJECTS, STATE_CACHE_MAX_BYTES). */
+  stateCache?: { maxProjects: number; maxBytes: number };
 }
 
 /** The origin of the events the video pipeline stores. */
@@ -82,6 +87,7 @@ export class WorkspaceService {
   private readonly models: Models;
   private readonly maxReplayEvents: number;
   private readonly isAvailable: () => boolean;
+  private readonly projectLimits: ProjectLimits;
 
   constructor(options: WorkspaceServiceOptions) {
     const { models, bus, logger } = options;
@@ -95,9 +101,15 @@ export class WorkspaceService {
     const heads = new ProjectHeads(models);
     this.projector = projector;
     // The cache and the scheduler refer to each other through these callbacks (both exist before either is called).
+    this.projectLimits = options.projectLimits ?? {
+      maxWorkspaces: CONFIG_DEFAULTS.PROJECT_MAX_WORKSPACES,
+      maxBytes: CONFIG_DEFAULTS.PROJECT_MAX_BYTES,
+    };
     const states = new StateCache({
       projector,
       heads,
+      maxProjects: options.stateCache?.maxProjects ?? CONFIG_DEFAULTS.STATE_CACHE_MAX_PROJECTS,
+      maxBytes: options.stateCache?.maxBytes ?? CONFIG_DEFAULTS.STATE_CACHE_MAX_BYTES,
       onDirty: (projectId) => this.scheduler.schedule(projectId),
       inUse: (projectId) => this.scheduler.isWriting(projectId) || queue.busy(projectId),
     });
@@ -144,7 +156,7 @@ export class WorkspaceService {
       input,
       ctx,
       () => input.projectId,
-      (view) => planCreate(input, view),
+      (view) => planCreate(input, view, this.projectLimits),
     );
   }
 
@@ -154,7 +166,7 @@ export class WorkspaceService {
       input,
       hidingOtherProjects(ctx, input.id),
       () => this.directory.projectOf(input.id),
-      (view) => planUpdate(input, view),
+      (view) => planUpdate(input, view, this.projectLimits),
     );
   }
 

@@ -19,6 +19,8 @@ import {
   type RequestType,
   type ServerEvent,
 } from './messages/index.js';
+import { ID_PREFIX_BYTES, frameIdFromPrefix } from './frame-id.js';
+import { jsonShapeProblem } from './json-shape.js';
 import { DEFAULT_JSON_LIMITS, checkJsonObject, type JsonLimits } from './json-value.js';
 import { requestIdSchema } from './workspace.js';
 
@@ -107,6 +109,13 @@ function parseData(
 
 /** Reads one client frame (text) into a validated request, or the typed error to reply with. Pure. */
 export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
+  const shape = jsonShapeProblem(raw);
+  if (shape !== undefined) {
+    if (!/^\s*\{/.test(raw))
+      return { ok: false, error: new ProtocolError('INVALID_JSON', 'Frame is not a JSON object') };
+    // Refused unparsed: the id is echoed when the frame's first bytes hold it (as clients send it).
+    return invalid([{ path: [], message: shape }], frameIdFromPrefix(raw.slice(0, ID_PREFIX_BYTES)));
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

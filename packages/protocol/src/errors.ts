@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { retry: false },
   FORBIDDEN: { retry: false },
   RATE_LIMITED: { retry: true },
+  /** The project is at a cap (workspaces or bytes); `details` says which. Delete or shrink workspaces first. */
+  PROJECT_LIMIT: { retry: false },
   UNAVAILABLE: { retry: true },
   /** An external provider (the language model) answered with something unusable; a new answer may differ. */
   PROVIDER_ERROR: { retry: true },

@@ -2,6 +2,8 @@ export * from './constants.js';
 export * from './close-codes.js';
 export * from './errors.js';
 export * from './json-value.js';
+export * from './json-shape.js';
+export * from './frame-id.js';
 export * from './workspace.js';
 export * from './video-job.js';
 export * from './video-models.js';

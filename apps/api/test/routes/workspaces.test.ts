@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createCore, type Core } from '@app/core';
 import { createTestCore, silentLogger } from '@app/core/testing';
 import { DEFAULT_JSON_LIMITS, type ServerEvent } from '@app/protocol';
@@ -179,6 +179,20 @@ describe('workspace writes', () => {
     expectError(await request(url, { method: 'POST', body: [{ name: 'x' }] }), 400, 'INVALID_JSON');
     const text = await request(url, { method: 'POST', rawBody: 'name=x', headers: { 'content-type': 'text/plain' } });
     expectError(text, 400, 'INVALID_JSON');
+  });
+
+  it.each([
+    ['half a million nested arrays', `{"name":"x","data":{"a":${'['.repeat(500_000)}${']'.repeat(500_000)}}}`],
+    ['80,000 keys', `{"name":"x","data":{${Array.from({ length: 80_000 }, (_, i) => `"k${i}":0`).join(',')}}}`],
+  ])('answers 400 INVALID_MESSAGE for a body of %s without parsing it', async (_name, rawBody) => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const res = await request(`${api.url}/api/projects/${project()}/workspaces`, { method: 'POST', rawBody });
+      expectError(res, 400, 'INVALID_MESSAGE');
+      expect(parse.mock.calls.filter(([text]) => text.length > 100_000)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('updates with 200; a stale expectedVersion gets 409 CONFLICT with the current workspace', async () => {

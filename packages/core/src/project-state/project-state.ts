@@ -5,6 +5,8 @@ export interface WorkspaceEntry {
   /** `position` here is not kept current: it is the index in the project's `order`. */
   workspace: Workspace;
   seq: number;
+  /** Its size as workspaceBytes counts it, once computed (project-bytes.ts). */
+  bytes?: number | undefined;
 }
 
 /** A project as this node knows it: the fold of its event log up to `seq` (see `foldEvent`). */

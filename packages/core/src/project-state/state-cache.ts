@@ -1,13 +1,15 @@
 import type { Projector } from '../read-model/projector.js';
+import { projectBytes } from './project-bytes.js';
 import type { ProjectHeads } from './project-heads.js';
 import type { ProjectState } from './project-state.js';
-
-/** Projects whose state is kept in memory (the least recently used clean one is dropped first). */
-const STATE_CACHE_SIZE = 1_000;
 
 export interface StateCacheOptions {
   projector: Projector;
   heads: ProjectHeads;
+  /** Most projects kept (STATE_CACHE_MAX_PROJECTS); past it the least recently used clean one is dropped. */
+  maxProjects: number;
+  /** Most bytes of workspaces kept (STATE_CACHE_MAX_BYTES, as projectBytes counts them), the same way. */
+  maxBytes: number;
   /** Called when a project's state holds what the read model lacks: the read model follows after the delay. */
   onDirty: (projectId: string) => void;
   /** Whether the project has queued work or a running read-model write (its state is then never dropped). */
@@ -121,13 +123,30 @@ export class StateCache {
     return state;
   }
 
+  /** The bytes of every state held (project-bytes.ts; each remembered until its seq moves). */
+  get bytes(): number {
+    let bytes = 0;
+    for (const state of this.states.values()) bytes += projectBytes(state);
+    return bytes;
+  }
+
+  /**
+   * Holds a loaded state, then drops least recently used clean states (no unwritten read model, no
+   * queued work) until at most `maxProjects` states of at most `maxBytes` together remain. States in
+   * use are never dropped, so the bound can be passed while they are; the one just loaded stays.
+   */
   private remember(projectId: string, state: ProjectState): void {
     this.states.set(projectId, state);
-    if (this.states.size <= STATE_CACHE_SIZE) return;
+    const { maxProjects, maxBytes } = this.options;
+    let bytes = this.bytes;
+    if (this.states.size <= maxProjects && bytes <= maxBytes) return;
     for (const [id, candidate] of this.states) {
-      if (this.states.size <= STATE_CACHE_SIZE) return;
+      if (this.states.size <= maxProjects && bytes <= maxBytes) return;
       const clean = !candidate.headDirty && candidate.dirty.size === 0 && !this.options.inUse(id);
-      if (clean && id !== projectId) this.states.delete(id);
+      if (clean && id !== projectId) {
+        this.states.delete(id);
+        bytes -= projectBytes(candidate);
+      }
     }
   }
 }

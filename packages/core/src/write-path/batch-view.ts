@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Workspace } from '@app/protocol';
 import type { EventDoc } from '../db/models.js';
 import { foldEvent, type FoldTarget } from '../project-state/fold.js';
+import { projectBytes, workspaceBytes } from '../project-state/project-bytes.js';
 import type { ProjectState, WorkspaceEntry } from '../project-state/project-state.js';
 import type { PlanView } from './plans.js';
 
@@ -31,6 +32,17 @@ export class BatchView implements PlanView, FoldTarget {
     const changed = this.changed.get(id);
     const entry = changed === undefined ? this.state.workspaces.get(id) : changed;
     return entry === undefined || entry === null ? undefined : { ...entry.workspace, position: this.order.indexOf(id) };
+  }
+
+  /** The project's size with the batch's writes (project-bytes.ts). */
+  get bytes(): number {
+    if (this.changed.size === 0) return projectBytes(this.state);
+    let bytes = 0;
+    for (const id of this.order) {
+      const entry = this.workspaces.get(id);
+      if (entry !== undefined && entry !== null) bytes += workspaceBytes(entry);
+    }
+    return bytes;
   }
 
   newWorkspaceId(): string {

@@ -1,4 +1,5 @@
 import { ProtocolError, type EventData, type EventType, type ParsedRequestData, type Workspace } from '@app/protocol';
+import { workspaceBytes } from '../project-state/project-bytes.js';
 import { workspaceNotFound } from '../refusals.js';
 
 /**
@@ -20,6 +21,43 @@ export interface PlanView {
   workspace(id: string): Workspace | undefined;
   /** An id for a new workspace. */
   newWorkspaceId(): string;
+  /** The size of the project's live workspaces (project-state/project-bytes.ts). */
+  readonly bytes: number;
+}
+
+/** Caps of one project (PROJECT_MAX_WORKSPACES, PROJECT_MAX_BYTES); past them a write is refused with PROJECT_LIMIT. */
+export interface ProjectLimits {
+  maxWorkspaces: number;
+  /** Bytes of live workspaces as workspaceBytes counts them. */
+  maxBytes: number;
+}
+
+export const NO_PROJECT_LIMITS: ProjectLimits = {
+  maxWorkspaces: Number.POSITIVE_INFINITY,
+  maxBytes: Number.POSITIVE_INFINITY,
+};
+
+/** PROJECT_LIMIT: what the project holds and what it may hold, for the client to show. */
+function projectLimit(
+  message: string,
+  limits: ProjectLimits,
+  view: PlanView,
+  limit: 'workspaces' | 'bytes',
+): ProtocolError {
+  return new ProtocolError('PROJECT_LIMIT', message, {
+    details: {
+      limit,
+      workspaces: view.order.length,
+      maxWorkspaces: limits.maxWorkspaces,
+      bytes: view.bytes,
+      maxBytes: limits.maxBytes,
+    },
+  });
+}
+
+/** The size a workspace with this data and name counts for (as workspaceBytes). */
+function bytesOf(workspace: Workspace): number {
+  return workspaceBytes({ workspace, seq: 0 });
 }
 
 /** An event a plan asks to store: its type and data (the seq, key and origin are the commit's). */
@@ -35,7 +73,13 @@ export type PlanOutcome<TType extends EventType = EventType> =
 export function planCreate(
   input: ParsedRequestData<'workspace.create'>,
   view: PlanView,
+  limits: ProjectLimits = NO_PROJECT_LIMITS,
 ): PlanOutcome<'workspace.created'> {
+  if (view.order.length >= limits.maxWorkspaces) {
+    return {
+      refusal: projectLimit(`Project holds ${limits.maxWorkspaces} workspaces, its limit`, limits, view, 'workspaces'),
+    };
+  }
   const position = Math.min(input.position ?? view.order.length, view.order.length);
   const workspace: Workspace = {
     id: view.newWorkspaceId(),
@@ -47,12 +91,16 @@ export function planCreate(
     createdAt: view.now,
     updatedAt: view.now,
   };
+  if (limits.maxBytes !== Number.POSITIVE_INFINITY && view.bytes + bytesOf(workspace) > limits.maxBytes) {
+    return { refusal: projectLimit(`Project would exceed ${limits.maxBytes} bytes`, limits, view, 'bytes') };
+  }
   return { event: { type: 'workspace.created', data: { workspace } } };
 }
 
 export function planUpdate(
   input: ParsedRequestData<'workspace.update'>,
   view: PlanView,
+  limits: ProjectLimits = NO_PROJECT_LIMITS,
 ): PlanOutcome<'workspace.updated'> {
   const current = currentWorkspace(view, input.id, input.expectedVersion);
   if (current instanceof ProtocolError) return { refusal: current };
@@ -63,6 +111,11 @@ export function planUpdate(
     version: current.version + 1,
     updatedAt: view.now,
   };
+  // Only growth is refused: a project over its cap (the cap was lowered) can still shrink.
+  const growth = bytesOf(workspace) - bytesOf(current);
+  if (limits.maxBytes !== Number.POSITIVE_INFINITY && growth > 0 && view.bytes + growth > limits.maxBytes) {
+    return { refusal: projectLimit(`Project would exceed ${limits.maxBytes} bytes`, limits, view, 'bytes') };
+  }
   return { event: { type: 'workspace.updated', data: { workspace } } };
 }
 

@@ -9,6 +9,7 @@ import {
   type PlanOutcome,
   type PlanView,
 } from '../../src/write-path/plans.js';
+import { workspaceBytes } from '../../src/project-state/project-bytes.js';
 
 const NOW = '2026-01-02T03:04:05.000Z';
 
@@ -35,6 +36,7 @@ function view(workspaces: Workspace[], seq = workspaces.length): PlanView {
     now: NOW,
     workspace: (id) => workspaces.find((w) => w.id === id),
     newWorkspaceId: () => `new-${++ids}`,
+    bytes: workspaces.reduce((sum, w) => sum + workspaceBytes({ workspace: w, seq: 0 }), 0),
   };
 }
 
@@ -204,5 +206,38 @@ describe('planVideoStatus', () => {
     ).toMatchObject({
       code: 'CONFLICT',
     });
+  });
+});
+
+describe('project limits', () => {
+  const limits = { maxWorkspaces: 2, maxBytes: 1_200 }; // a workspace counts its data's JSON, its name and 200
+
+  it('refuses a create past the workspace cap with PROJECT_LIMIT and what the project holds', () => {
+    expect('event' in planCreate({ projectId: 'p', name: 'b' }, view([workspace('a', 0)]), limits)).toBe(true);
+    const refusal = refusalOf(
+      planCreate({ projectId: 'p', name: 'c' }, view([workspace('a', 0), workspace('b', 1)]), limits),
+    );
+    expect(refusal.code).toBe('PROJECT_LIMIT');
+    expect(refusal.details).toMatchObject({ limit: 'workspaces', workspaces: 2, maxWorkspaces: 2 });
+  });
+
+  it('refuses a create or an update that grows the project past its bytes, and lets an update shrink it', () => {
+    const big = { text: 'x'.repeat(700) };
+    const a = workspace('a', 0, { data: big });
+    expect(refusalOf(planCreate({ projectId: 'p', name: 'b', data: big }, view([a]), limits)).details).toMatchObject({
+      limit: 'bytes',
+      maxBytes: 1_200,
+    });
+    expect('event' in planCreate({ projectId: 'p', name: 'b' }, view([a]), limits)).toBe(true);
+    const c = workspace('c', 0, { data: { text: 'x'.repeat(300) } });
+    expect(
+      refusalOf(planUpdate({ id: 'c', patch: { data: big } }, view([c]), { maxWorkspaces: 10, maxBytes: 700 })).code,
+    ).toBe('PROJECT_LIMIT');
+    // over the cap already (it was lowered): shrinking is allowed, growing is not
+    const over = { maxWorkspaces: 10, maxBytes: 100 };
+    expect('event' in planUpdate({ id: 'a', patch: { data: { text: 'short' } } }, view([a]), over)).toBe(true);
+    expect(refusalOf(planUpdate({ id: 'a', patch: { data: { text: 'x'.repeat(800) } } }, view([a]), over)).code).toBe(
+      'PROJECT_LIMIT',
+    );
   });
 });
