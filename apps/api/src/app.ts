@@ -10,6 +10,7 @@ import {
 import type { PromptHelper } from '@app/prompt-helper';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { hostGuard } from './host-guard.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
 import { promptRouter } from './routes/prompt.js';
@@ -42,6 +43,8 @@ export interface ApiOptions {
   videos?: ApiVideos;
   /** `POST` / `DELETE /api/workspaces/:id/video` (`@app/video`); without it they answer 503 UNAVAILABLE. */
   video?: VideoRequests | undefined;
+  /** Host names every request's `Host` must name (DNS rebinding), else 403; default: any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, prompt.enhance, then 404 and the error handler. */
@@ -49,9 +52,11 @@ export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES }));
   app.use(healthRouter());
   app.use(readyRouter(core));
+  // Health and readiness answer probes under any name; nothing after them does.
+  app.use(hostGuard(options.allowedHosts));
+  app.use(express.json({ limit: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES }));
   const { metrics, authenticator } = options;
   if (metrics !== undefined) {
     app.get('/metrics', async (_req, res) => {

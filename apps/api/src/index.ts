@@ -13,3 +13,4 @@ export { DEFAULT_REST_RATE_LIMIT, type RestRateLimit } from './rate-limit.js';
 export { videosRouter, parseRange, type ApiVideos } from './routes/videos.js';
 export { createGracefulHttpServer, type GracefulHttpServer } from './graceful-http.js';
 export { listenHttp, type ListenHttpOptions } from './listen-http.js';
+export { hostGuard } from './host-guard.js';

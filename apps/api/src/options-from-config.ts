@@ -1,5 +1,6 @@
 import {
   TrustedProxies,
+  allowedHostsFromConfig,
   authenticatorFromConfig,
   dataLimitsFromConfig,
   type Authenticator,
@@ -29,5 +30,6 @@ export function apiOptionsFromConfig(
     dataLimits: dataLimitsFromConfig(config),
     rateLimit: { ratePerSec: config.REST_RATE_LIMIT_PER_SEC, burst: config.REST_RATE_LIMIT_BURST },
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
+    allowedHosts: allowedHostsFromConfig(config),
   };
 }

@@ -5,6 +5,7 @@ import {
   CONFIG_DEFAULTS,
   TrustedProxies,
   createAuthenticator,
+  hostAllowed,
   logRequestError,
   type Authenticator,
   type Core,
@@ -44,6 +45,8 @@ export interface WsServerOptions {
   authenticator?: Authenticator;
   /** Exact origins allowed for browser upgrades; default: any. */
   allowedOrigins?: ReadonlySet<string> | undefined;
+  /** Host names the `Host` header of upgrades and of GET /metrics must name (DNS rebinding); default: any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
   maxConnections?: number;
   maxConnectionsPerIp?: number;
   /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
@@ -97,6 +100,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const guard = new UpgradeGuard({
     authenticator,
     allowedOrigins: options.allowedOrigins,
+    allowedHosts: options.allowedHosts,
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
@@ -158,6 +162,11 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       maxHeaderSize: 16 * 1024,
     },
     (request, response) => {
+      if (!hostAllowed(request.headers.host, options.allowedHosts)) {
+        response.writeHead(403, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ code: 'FORBIDDEN', message: 'Host not allowed' }));
+        return;
+      }
       if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
         metrics.registry.metrics().then(
           (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   clientAddress,
+  hostAllowed,
   tokenFromRequest,
   type Authenticator,
   type Metrics,
@@ -14,6 +15,8 @@ export interface UpgradeGuardOptions {
   authenticator: Authenticator;
   /** Exact origins allowed for browser upgrades; undefined allows any. */
   allowedOrigins: ReadonlySet<string> | undefined;
+  /** Host names the `Host` header must name (DNS rebinding); undefined allows any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
@@ -46,7 +49,7 @@ export function parseOrigins(list: string | undefined): ReadonlySet<string> | un
 }
 
 /**
- * Decides about an upgrade before the WebSocket exists: origin (403), connection caps (429 / 503),
+ * Decides about an upgrade before the WebSocket exists: `Host` and origin (403), connection caps (429 / 503),
  * token (401). Slots are reserved synchronously, so concurrent handshakes cannot pass a cap.
  *
  * A slot belongs to the socket that reserved it and is released when that socket closes, exactly
@@ -59,6 +62,11 @@ export class UpgradeGuard {
 
   constructor(private readonly options: UpgradeGuardOptions) {}
 
+  /** Replaces the origins allowed for browser upgrades (the page's own, once its port is known). */
+  allowOrigins(origins: ReadonlySet<string> | undefined): void {
+    this.options.allowedOrigins = origins;
+  }
+
   get counts(): { total: number; ips: number } {
     return { total: this.total, ips: this.perIp.size };
   }
@@ -70,6 +78,9 @@ export class UpgradeGuard {
 
   /** `socket` is the upgrade's socket: the slot reserved for it is released when it closes. */
   async check(request: IncomingMessage, socket: Duplex): Promise<UpgradeDecision> {
+    if (!hostAllowed(request.headers.host, this.options.allowedHosts)) {
+      return this.refuse(403, 'Host not allowed', 'host');
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && this.options.allowedOrigins !== undefined) {
       const normalized = normalizeOrigin(origin);

@@ -26,7 +26,8 @@ export const UNSET_DEFAULTS: Partial<Record<SettingName, string>> = {
   MONGODB_URI: '(embedded)',
   LOG_FORMAT: '`pretty` (`json` when `NODE_ENV=production`)',
   AUTH_MODE: '`jwt` when a key is set',
-  ALLOWED_ORIGINS: '(unset: any)',
+  ALLOWED_ORIGINS: '(unset: any; without auth the page on `PORT`)',
+  ALLOWED_HOSTS: '(unset: any; without auth the loopback names and `HOST`)',
   RUNWAYML_API_SECRET: '(unset: simulator)',
   RUNWAYML_BASE_URL: "(Runway's API)",
   VIDEO_STORAGE_DIR: '`videos` under `DATA_DIR`',
@@ -122,6 +123,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins (`https://app.example.com`); a browser upgrade from another origin gets 403',
+      },
+      {
+        settings: ['ALLOWED_HOSTS'],
+        text: 'comma-separated host names requests must name in `Host` (DNS rebinding), else 403',
+      },
+      {
+        settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],
+        text: '`true` lets `AUTH_MODE=none` start although a provider key that spends money is set',
       },
       {
         settings: ['TRUSTED_PROXIES'],
@@ -345,6 +354,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins allowed to open WebSockets from a browser',
+      },
+      {
+        settings: ['ALLOWED_HOSTS'],
+        text: 'comma-separated host names (a port is ignored) a request must name in `Host`, on both ports, else 403 (DNS rebinding: a page whose name was made to resolve to this machine). Unset: with `AUTH_MODE=none` the loopback names and `HOST`; with authentication any (`/health` and `/ready` answer under any name)',
+      },
+      {
+        settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],
+        text: 'a server without authentication refuses to start while `RUNWAYML_API_SECRET` or `OPENAI_API_KEY` is set for a provider not on this machine (anyone who reaches it could spend credit); `true` accepts that',
       },
       {
         settings: ['TRUSTED_PROXIES'],

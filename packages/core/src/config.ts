@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { trustedProxiesIssues } from './client-address.js';
+import { paidProviderKeys } from './local-only.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
@@ -61,6 +62,13 @@ export const configSchema = z.object({
   AUTH_CLOCK_TOLERANCE_SEC: z.coerce.number().int().min(0).max(600).default(30),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
+  /**
+   * Comma-separated host names (a port, if given, is ignored) requests must name in `Host` (DNS rebinding).
+   * Unset: with AUTH_MODE=none the loopback names and HOST, with authentication any.
+   */
+  ALLOWED_HOSTS: optionalString,
+  /** `true`: run without authentication (AUTH_MODE=none) although a provider key that spends money is set. */
+  ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS: z.enum(['true', 'false']).default('false'),
   /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
   TRUSTED_PROXIES: optionalString.superRefine((value, ctx) => {
     for (const message of trustedProxiesIssues(value)) ctx.addIssue({ code: 'custom', message });
@@ -185,6 +193,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.AUTH_MODE === 'none' && config.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration:\n  AUTH_MODE: none is not allowed with NODE_ENV=production');
+  }
+  const paid = paidProviderKeys(config);
+  if (config.AUTH_MODE === 'none' && paid.length > 0 && config.ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS !== 'true') {
+    throw new ConfigError(
+      `Invalid configuration:\n  AUTH_MODE: none with ${paid.join(' and ')} set would let anyone who reaches this server spend provider credit; set AUTH_JWT_SECRET (or another key), or ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS=true to accept that`,
+    );
   }
   return {
     ...config,

@@ -25,4 +25,5 @@ export * from './process.js';
 export * from './auth.js';
 export * from './metrics.js';
 export * from './client-address.js';
+export * from './local-only.js';
 export * from './token-bucket.js';
