@@ -11,6 +11,7 @@ import type { PromptHelper } from '@app/prompt-helper';
 import { DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
 import { hostGuard } from './host-guard.js';
+import { apiSecurityHeaders, noStore } from './security-headers.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
 import { promptRouter } from './routes/prompt.js';
@@ -52,6 +53,7 @@ export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders());
   app.use(healthRouter());
   app.use(readyRouter(core));
   // Health and readiness answer probes under any name; nothing after them does.
@@ -69,7 +71,7 @@ export function createApi(options: ApiOptions): Express {
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
     metrics,
   });
-  app.use('/api', gate);
+  app.use('/api', noStore, gate);
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use('/api', promptRouter(options.promptHelper));
   app.use('/api', videoJobsRouter(options.video));
