@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import {
+  CONFIG_DEFAULTS,
   TrustedProxies,
   type Authenticator,
   type Core,
@@ -14,6 +15,7 @@ import { hostGuard } from './host-guard.js';
 import { apiSecurityHeaders, noStore } from './security-headers.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
+import { linksRouter, signedOrGate } from './routes/links.js';
 import { promptRouter } from './routes/prompt.js';
 import { readyRouter } from './routes/ready.js';
 import { videosRouter, type ApiVideos } from './routes/videos.js';
@@ -21,7 +23,7 @@ import { videoJobsRouter } from './routes/video-jobs.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
 /** The parts of `Core` the HTTP API uses. */
-export type ApiCore = Pick<Core, 'service' | 'isDatabaseReady'>;
+export type ApiCore = Pick<Core, 'service' | 'isDatabaseReady'> & Partial<Pick<Core, 'signer' | 'tickets'>>;
 
 export interface ApiOptions {
   core: ApiCore;
@@ -44,6 +46,8 @@ export interface ApiOptions {
   videos?: ApiVideos;
   /** `POST` / `DELETE /api/workspaces/:id/video` (`@app/video`); without it they answer 503 UNAVAILABLE. */
   video?: VideoRequests | undefined;
+  /** How long a signed video link plays (VIDEO_URL_TTL_MS); default one hour. */
+  videoUrlTtlMs?: number;
   /** Host names every request's `Host` must name (DNS rebinding), else 403; default: any. */
   allowedHosts?: ReadonlySet<string> | undefined;
 }
@@ -75,7 +79,16 @@ export function createApi(options: ApiOptions): Express {
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use('/api', promptRouter(options.promptHelper));
   app.use('/api', videoJobsRouter(options.video));
-  if (options.videos !== undefined) app.use('/videos', gate, videosRouter(options.videos));
+  app.use(
+    '/api',
+    linksRouter({
+      tickets: core.tickets,
+      signer: core.signer,
+      videos: options.videos,
+      videoUrlTtlMs: options.videoUrlTtlMs ?? CONFIG_DEFAULTS.VIDEO_URL_TTL_MS,
+    }),
+  );
+  if (options.videos !== undefined) app.use('/videos', signedOrGate(core.signer, gate), videosRouter(options.videos));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

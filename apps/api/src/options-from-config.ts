@@ -31,5 +31,6 @@ export function apiOptionsFromConfig(
     rateLimit: { ratePerSec: config.REST_RATE_LIMIT_PER_SEC, burst: config.REST_RATE_LIMIT_BURST },
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
     allowedHosts: allowedHostsFromConfig(config),
+    videoUrlTtlMs: config.VIDEO_URL_TTL_MS,
   };
 }

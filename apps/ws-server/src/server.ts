@@ -99,6 +99,7 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
   const guard = new UpgradeGuard({
     authenticator,
+    tickets: core.tickets,
     allowedOrigins: options.allowedOrigins,
     allowedHosts: options.allowedHosts,
     maxConnections: settings.maxConnections,

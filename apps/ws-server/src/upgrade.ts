@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import {
   clientAddress,
   hostAllowed,
+  ticketFromUrl,
   tokenFromRequest,
   type Authenticator,
   type Metrics,
@@ -13,6 +14,8 @@ import { ProtocolError } from '@app/protocol';
 
 export interface UpgradeGuardOptions {
   authenticator: Authenticator;
+  /** Redeems `?ticket=` (single-use, from `POST /api/ws-ticket`); without it a ticket is refused. */
+  tickets?: { redeem(ticket: string): Promise<Principal> } | undefined;
   /** Exact origins allowed for browser upgrades; undefined allows any. */
   allowedOrigins: ReadonlySet<string> | undefined;
   /** Host names the `Host` header must name (DNS rebinding); undefined allows any. */
@@ -98,9 +101,19 @@ export class UpgradeGuard {
       return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
     this.reserve(ip, fromIp, socket);
     try {
-      const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
+      const ticket = ticketFromUrl(request.url);
+      const { tickets } = this.options;
+      const principal =
+        ticket === undefined
+          ? await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url))
+          : tickets === undefined
+            ? unauthorized('This server takes no tickets')
+            : await tickets.redeem(ticket);
       return { ok: true, principal, ip };
     } catch (error) {
+      // A ticket could not be checked against the database: not the client's fault, retry later.
+      if (error instanceof ProtocolError && error.code === 'UNAVAILABLE')
+        return this.refuse(503, error.message, 'unavailable', 5);
       const message = error instanceof ProtocolError ? error.message : 'Unauthorized';
       return this.refuse(401, message, 'unauthorized');
     }
@@ -131,6 +144,10 @@ export class UpgradeGuard {
       ? { ok: false, status, message, reason }
       : { ok: false, status, message, reason, retryAfterSec };
   }
+}
+
+function unauthorized(message: string): never {
+  throw new ProtocolError('UNAUTHORIZED', message);
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -129,6 +129,15 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'comma-separated host names requests must name in `Host` (DNS rebinding), else 403',
       },
       {
+        settings: ['URL_SIGNING_SECRET'],
+        text: 'key of signed video links and WebSocket tickets; unset: one drawn once per database',
+      },
+      {
+        settings: ['WS_TICKET_TTL_MS'],
+        text: 'how long a WebSocket ticket (`POST /api/ws-ticket`) may wait for its upgrade',
+      },
+      { settings: ['VIDEO_URL_TTL_MS'], text: 'how long a signed video link (`GET /api/videos/:jobId/url`) plays' },
+      {
         settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],
         text: '`true` lets `AUTH_MODE=none` start although a provider key that spends money is set',
       },
@@ -358,6 +367,18 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['ALLOWED_HOSTS'],
         text: 'comma-separated host names (a port is ignored) a request must name in `Host`, on both ports, else 403 (DNS rebinding: a page whose name was made to resolve to this machine). Unset: with `AUTH_MODE=none` the loopback names and `HOST`; with authentication any (`/health` and `/ready` answer under any name)',
+      },
+      {
+        settings: ['URL_SIGNING_SECRET'],
+        text: 'HMAC key (at least 32 characters) of signed video links and single-use WebSocket tickets. Unset: a random key drawn once per database and kept in its `meta` collection, so every node sharing the database signs and checks alike; set it to rotate (links and tickets signed before stop working)',
+      },
+      {
+        settings: ['WS_TICKET_TTL_MS'],
+        text: 'how long a ticket from `POST /api/ws-ticket` may wait for its upgrade (`?ticket=`); each opens one connection, on any node',
+      },
+      {
+        settings: ['VIDEO_URL_TTL_MS'],
+        text: 'how long a signed link from `GET /api/videos/:jobId/url` plays without a token',
       },
       {
         settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],

@@ -67,6 +67,12 @@ export const configSchema = z.object({
    * Unset: with AUTH_MODE=none the loopback names and HOST, with authentication any.
    */
   ALLOWED_HOSTS: optionalString,
+  /** Key of signed video links and WebSocket tickets (at least 32 characters); unset: one drawn once per database and shared through it. */
+  URL_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** How long a WebSocket ticket (`POST /api/ws-ticket`) may wait for its upgrade; it opens one connection. */
+  WS_TICKET_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** How long a signed video link (`GET /api/videos/:jobId/url`) plays. */
+  VIDEO_URL_TTL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(3_600_000),
   /** `true`: run without authentication (AUTH_MODE=none) although a provider key that spends money is set. */
   ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS: z.enum(['true', 'false']).default('false'),
   /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */

@@ -6,7 +6,9 @@ import { InProcessBus } from './bus/in-process.js';
 import { connectDatabase } from './db/connect.js';
 import { createModels, type Models } from './db/models.js';
 import type { Logger } from './logger.js';
+import { urlSignerFor, type UrlSigner } from './url-signer.js';
 import { WorkspaceService } from './workspace-service.js';
+import { WsTickets } from './ws-tickets.js';
 
 export interface CoreOptions {
   mongodbUri: string;
@@ -24,6 +26,10 @@ export interface CoreOptions {
   busResyncMs?: number | undefined;
   /** PROJECTION_DELAY_MS: how long after a commit the read model is written. */
   projectionDelayMs?: number | undefined;
+  /** URL_SIGNING_SECRET: the key of signed video links and WebSocket tickets; unset: one drawn per database. */
+  urlSigningSecret?: string | undefined;
+  /** WS_TICKET_TTL_MS: how long a WebSocket ticket may wait for its upgrade. */
+  wsTicketTtlMs?: number | undefined;
 }
 
 /** What a node needs to repair what the bus missed: read stored events, and how often to check. */
@@ -45,9 +51,26 @@ export const BUS_REPAIR_PAGE = 32;
 export function coreOptionsFromConfig(
   config: Pick<
     Config,
-    'MONGODB_DB' | 'DB_TIMEOUT_MS' | 'PROJECTION_DELAY_MS' | 'REDIS_URL' | 'REDIS_PREFIX' | 'BUS_RESYNC_MS'
+    | 'MONGODB_DB'
+    | 'DB_TIMEOUT_MS'
+    | 'PROJECTION_DELAY_MS'
+    | 'REDIS_URL'
+    | 'REDIS_PREFIX'
+    | 'BUS_RESYNC_MS'
+    | 'URL_SIGNING_SECRET'
+    | 'WS_TICKET_TTL_MS'
   >,
-): Pick<CoreOptions, 'dbName' | 'dbTimeoutMs' | 'projectionDelayMs' | 'redisUrl' | 'redisPrefix' | 'busResyncMs'> {
+): Pick<
+  CoreOptions,
+  | 'dbName'
+  | 'dbTimeoutMs'
+  | 'projectionDelayMs'
+  | 'redisUrl'
+  | 'redisPrefix'
+  | 'busResyncMs'
+  | 'urlSigningSecret'
+  | 'wsTicketTtlMs'
+> {
   return {
     dbName: config.MONGODB_DB,
     dbTimeoutMs: config.DB_TIMEOUT_MS,
@@ -55,6 +78,8 @@ export function coreOptionsFromConfig(
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
     busResyncMs: config.BUS_RESYNC_MS,
+    urlSigningSecret: config.URL_SIGNING_SECRET,
+    wsTicketTtlMs: config.WS_TICKET_TTL_MS,
   };
 }
 
@@ -88,6 +113,10 @@ export interface Core {
   /** Reads what the bus missed from the event log: the ws-server passes it to its rooms. */
   busRepair: BusRepairSource;
   logger: Logger;
+  /** Signs short-lived links (videos) with the key every node shares. */
+  signer: UrlSigner;
+  /** Single-use WebSocket tickets: tokens stay out of URLs. */
+  tickets: WsTickets;
   /** True while the database answers (used by /ready). */
   isDatabaseReady(): Promise<boolean>;
   close(): Promise<void>;
@@ -102,6 +131,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let ownBus: EventBus | undefined;
   try {
     const models = await createModels(connection);
+    const signer = await urlSignerFor(models, options.urlSigningSecret);
+    const tickets = new WsTickets(signer, connection, options.wsTicketTtlMs ?? CONFIG_DEFAULTS.WS_TICKET_TTL_MS);
     if (options.bus === undefined && options.redisUrl !== undefined) {
       ownBus = await createRedisBus({
         url: options.redisUrl,
@@ -133,6 +164,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       bus,
       busRepair,
       logger: options.logger,
+      signer,
+      tickets,
       async isDatabaseReady() {
         if (closed || connection.readyState !== 1 || connection.db === undefined) return false;
         try {

@@ -26,4 +26,6 @@ export * from './auth.js';
 export * from './metrics.js';
 export * from './client-address.js';
 export * from './local-only.js';
+export * from './url-signer.js';
+export * from './ws-tickets.js';
 export * from './token-bucket.js';

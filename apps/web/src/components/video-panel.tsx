@@ -2,6 +2,7 @@ import { isPlaceholderId, type RequestError, type Workspace } from '@app/client'
 import { useClient } from '@app/client/react';
 import { useState, type ReactNode } from 'react';
 import { errorMessage } from '../error-message.js';
+import { useSignedVideoUrl } from '../signed-video-url.js';
 import type { VideoSettings } from '../workspace-data.js';
 
 type Video = NonNullable<Workspace['video']>;
@@ -53,6 +54,8 @@ export function VideoPanel(props: VideoPanelProps): ReactNode {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | undefined>();
   const active = isActive(video);
+  // A signed link: no token in the <video src> (the link works alone until it expires).
+  const playUrl = useSignedVideoUrl(video?.status === 'succeeded' ? video.videoUrl : undefined);
   const creating = isPlaceholderId(workspace.id);
 
   const run = (action: 'generate' | 'cancel'): void => {
@@ -111,9 +114,9 @@ export function VideoPanel(props: VideoPanelProps): ReactNode {
               {percent === undefined ? '' : `${percent} %`}
             </progress>
           ) : null}
-          {video.status === 'succeeded' && video.videoUrl !== undefined ? (
+          {video.status === 'succeeded' && playUrl !== undefined ? (
             <video
-              src={video.videoUrl}
+              src={playUrl}
               aria-label={`Video of ${workspace.name}`}
               controls
               muted
