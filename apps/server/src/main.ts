@@ -23,6 +23,7 @@ await runServerProcess({
     const promptHelper = promptHelperFromConfig(config, {
       logger,
       workspaces: core.service,
+      budgetStore: core.budgetStore,
       registry: metrics.registry,
     });
     const video = await startVideoNode(config, { core, logger, metrics });

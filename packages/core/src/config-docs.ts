@@ -104,6 +104,19 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         settings: ['PROMPT_RATE_LIMIT_BURST'],
         text: 'requests a subject may make at once before the per-minute rate applies',
       },
+      {
+        settings: ['PROMPT_DAILY_LIMIT_PER_SUBJECT'],
+        text: '`prompt.enhance` requests per subject per day (UTC), across every node; past it `RATE_LIMITED` with `details.budget`; 0: off',
+      },
+      {
+        settings: ['PROMPT_DEPLOYMENT_LIMIT_PER_MIN'],
+        text: '`prompt.enhance` requests per minute of the whole deployment (every subject, every node); 0: off',
+      },
+      { settings: ['PROMPT_MAX_TOKENS'], text: '`max_tokens` of each model call: the most one call can cost' },
+      {
+        settings: ['VIDEO_DAILY_LIMIT_PER_SUBJECT'],
+        text: 'video jobs a subject may start per day (UTC), across every node; past it `RATE_LIMITED` with `details.budget`; 0: off',
+      },
     ],
     'readme-limits': [
       {
@@ -413,6 +426,22 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['PROMPT_RATE_LIMIT_BURST'],
         text: 'requests a subject may make at once before the per-minute rate applies',
+      },
+      {
+        settings: ['PROMPT_DAILY_LIMIT_PER_SUBJECT'],
+        text: '`prompt.enhance` calls per subject per UTC day, counted across every node (Redis with `REDIS_URL`, else the database: see docs/security.md); past it `RATE_LIMITED` with `details.retryAfterMs` (until midnight UTC) and `details.budget`. 0 turns it off',
+      },
+      {
+        settings: ['PROMPT_DEPLOYMENT_LIMIT_PER_MIN'],
+        text: '`prompt.enhance` calls per minute of the whole deployment, every subject and node together: a ceiling on what the language model can cost per minute. 0 turns it off',
+      },
+      {
+        settings: ['PROMPT_MAX_TOKENS'],
+        text: '`max_tokens` of each model call (an answer cut off there is `PROVIDER_ERROR`)',
+      },
+      {
+        settings: ['VIDEO_DAILY_LIMIT_PER_SUBJECT'],
+        text: 'video jobs a subject may start per UTC day, counted across every node when the request reaches the door of `video.generate` (a retry of the same request id costs nothing); past it `RATE_LIMITED` with `details.budget`. 0 turns it off',
       },
     ],
     'operations-video': [

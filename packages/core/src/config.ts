@@ -141,6 +141,14 @@ export const configSchema = z.object({
   PROMPT_RATE_LIMIT_PER_MIN: z.coerce.number().positive().default(20),
   /** prompt.enhance requests a subject may make at once before the per-minute rate applies. */
   PROMPT_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(5),
+  /** prompt.enhance requests per subject per day (UTC), across every node; 0: no daily budget. */
+  PROMPT_DAILY_LIMIT_PER_SUBJECT: z.coerce.number().int().min(0).default(500),
+  /** prompt.enhance requests per minute of the whole deployment (every subject, every node); 0: none. */
+  PROMPT_DEPLOYMENT_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(300),
+  /** `max_tokens` of each prompt.enhance model call: the most one call can cost. */
+  PROMPT_MAX_TOKENS: z.coerce.number().int().min(64).max(32_768).default(1_500),
+  /** video.generate requests that start a job, per subject per day (UTC), across every node; 0: no daily budget. */
+  VIDEO_DAILY_LIMIT_PER_SUBJECT: z.coerce.number().int().min(0).default(50),
   /** Runway API key; unset: `pnpm start` runs the simulated provider (apps/provider-sim) instead. Never logged. */
   RUNWAYML_API_SECRET: optionalString,
   /** Runway API base URL; unset: the SDK's default (Runway's API). `pnpm start` points it at the simulator without a key. */

@@ -6,6 +6,7 @@ import { InProcessBus } from './bus/in-process.js';
 import { connectDatabase } from './db/connect.js';
 import { createModels, type Models } from './db/models.js';
 import type { Logger } from './logger.js';
+import type { BudgetStore } from './budget.js';
 import { urlSignerFor, type UrlSigner } from './url-signer.js';
 import { WorkspaceService } from './workspace-service.js';
 import { WsTickets } from './ws-tickets.js';
@@ -117,6 +118,8 @@ export interface Core {
   signer: UrlSigner;
   /** Single-use WebSocket tickets: tokens stay out of URLs. */
   tickets: WsTickets;
+  /** Where budgets of paid work are counted across nodes: Redis with REDIS_URL, else the database. */
+  budgetStore: BudgetStore;
   /** True while the database answers (used by /ready). */
   isDatabaseReady(): Promise<boolean>;
   close(): Promise<void>;
@@ -129,9 +132,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     timeoutMs: options.dbTimeoutMs ?? CONFIG_DEFAULTS.DB_TIMEOUT_MS,
   });
   let ownBus: EventBus | undefined;
+  let budgetRedis: { quit(): Promise<unknown>; disconnect(): void } | undefined;
   try {
     const models = await createModels(connection);
     const signer = await urlSignerFor(models, options.urlSigningSecret);
+    let budgetStore: BudgetStore = { kind: 'database', connection };
+    if (options.redisUrl !== undefined) {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+      client.on('error', () => {}); // a use while Redis is down is answered UNAVAILABLE; ioredis reconnects
+      budgetRedis = client;
+      budgetStore = { kind: 'redis', client, prefix: options.redisPrefix ?? CONFIG_DEFAULTS.REDIS_PREFIX };
+    }
     const tickets = new WsTickets(signer, connection, options.wsTicketTtlMs ?? CONFIG_DEFAULTS.WS_TICKET_TTL_MS);
     if (options.bus === undefined && options.redisUrl !== undefined) {
       ownBus = await createRedisBus({
@@ -166,6 +178,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       logger: options.logger,
       signer,
       tickets,
+      budgetStore,
       async isDatabaseReady() {
         if (closed || connection.readyState !== 1 || connection.db === undefined) return false;
         try {
@@ -180,11 +193,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         closed = true;
         await service.drain();
         await bus.close();
+        await budgetRedis?.quit().catch(() => budgetRedis?.disconnect());
         await connection.close();
       },
     };
   } catch (error) {
     await ownBus?.close().catch(() => {});
+    budgetRedis?.disconnect();
     await connection.close().catch(() => {});
     throw error;
   }

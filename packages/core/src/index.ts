@@ -28,4 +28,5 @@ export * from './client-address.js';
 export * from './local-only.js';
 export * from './url-signer.js';
 export * from './ws-tickets.js';
+export * from './budget.js';
 export * from './token-bucket.js';

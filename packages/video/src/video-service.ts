@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { isDuplicateKey, type MutationContext, type VideoRequests, type WorkspaceService } from '@app/core';
+import {
+  isDuplicateKey,
+  type Budget,
+  type MutationContext,
+  type VideoRequests,
+  type WorkspaceService,
+} from '@app/core';
 import { ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
 import type { VideoJobStore } from './video-job-store.js';
 import type { VideoPipeline } from './video-pipeline.js';
@@ -11,6 +17,8 @@ export interface VideoServiceOptions {
   service: Pick<WorkspaceService, 'get'>;
   pipeline: Pick<VideoPipeline, 'submit' | 'cancel'>;
   store: Pick<VideoJobStore, 'get'>;
+  /** Generations per subject (VIDEO_DAILY_LIMIT_PER_SUBJECT), shared by every node; taken before a job starts. */
+  dailyBudget?: Budget | undefined;
 }
 
 /**
@@ -27,7 +35,8 @@ export class VideoService implements VideoRequests {
     const request = requestOf(input);
     const jobId = ctx.requestId === undefined ? randomUUID() : jobIdOf(ctx.subject, ctx.requestId);
     const retried = await this.retried(jobId, input.workspaceId, request);
-    if (retried !== undefined) return retried;
+    if (retried !== undefined) return retried; // a retry starts nothing, so it costs nothing
+    await this.options.dailyBudget?.consume(ctx.subject);
     try {
       const job = await this.options.pipeline.submit({
         workspaceId: input.workspaceId,

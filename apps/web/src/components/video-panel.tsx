@@ -1,7 +1,7 @@
 import { isPlaceholderId, type RequestError, type Workspace } from '@app/client';
 import { useClient } from '@app/client/react';
 import { useState, type ReactNode } from 'react';
-import { errorMessage } from '../error-message.js';
+import { budgetMessage, errorMessage } from '../error-message.js';
 import { useSignedVideoUrl } from '../signed-video-url.js';
 import type { VideoSettings } from '../workspace-data.js';
 
@@ -32,7 +32,7 @@ function videoFailure(action: 'generate' | 'cancel', error: RequestError): strin
   if (action === 'cancel' && error.code === 'NOT_FOUND') return 'There is no video being made to cancel.';
   if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT')
     return 'The video service did not answer in time. Try again.';
-  return errorMessage(error);
+  return budgetMessage(error) ?? errorMessage(error);
 }
 
 export interface VideoPanelProps {
