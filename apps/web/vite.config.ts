@@ -13,11 +13,19 @@ export default defineConfig({
     host: '127.0.0.1',
     port: 5173,
     // The page opens its WebSocket on /ws of its own origin when no port is given (see src/ws-url.ts).
+    // The backend without authentication takes requests only for its own names (Host) and WebSockets only
+    // from its own page (Origin): the proxy names the backend, and speaks for the page it serves.
     proxy: {
-      '/ws': { target: wsTarget, ws: true, rewrite: () => '/' },
-      '/api': apiTarget,
+      '/ws': {
+        target: wsTarget,
+        ws: true,
+        changeOrigin: true,
+        rewrite: () => '/',
+        configure: (proxy) => proxy.on('proxyReqWs', (request) => request.setHeader('origin', apiTarget)),
+      },
+      '/api': { target: apiTarget, changeOrigin: true },
       // Finished videos (GET /videos/<jobId>.mp4) come from the API's storage.
-      '/videos': apiTarget,
+      '/videos': { target: apiTarget, changeOrigin: true },
     },
   },
   build: { outDir: 'dist', sourcemap: true },

@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import {
+  CONFIG_DEFAULTS,
   TrustedProxies,
   metricsRequestAllowed,
   type Authenticator,
@@ -17,8 +18,11 @@ import {
   type JsonLimits,
 } from '@app/protocol';
 import { createErrorHandler, notFoundHandler } from './error-handler.js';
+import { hostGuard } from './host-guard.js';
+import { apiSecurityHeaders, noStore } from './security-headers.js';
 import { DEFAULT_REST_RATE_LIMIT, apiGate, type RestRateLimit } from './rate-limit.js';
 import { healthRouter } from './routes/health.js';
+import { linksRouter, signedOrGate } from './routes/links.js';
 import { promptRouter } from './routes/prompt.js';
 import { readyRouter } from './routes/ready.js';
 import { videosRouter, type ApiVideos } from './routes/videos.js';
@@ -26,7 +30,7 @@ import { videoJobsRouter } from './routes/video-jobs.js';
 import { workspacesRouter } from './routes/workspaces.js';
 
 /** The parts of `Core` the HTTP API uses. */
-export type ApiCore = Pick<Core, 'service' | 'isDatabaseReady'>;
+export type ApiCore = Pick<Core, 'service' | 'isDatabaseReady'> & Partial<Pick<Core, 'signer' | 'tickets'>>;
 
 export interface ApiOptions {
   core: ApiCore;
@@ -53,6 +57,10 @@ export interface ApiOptions {
   videos?: ApiVideos;
   /** `POST` / `DELETE /api/workspaces/:id/video` (`@app/video`); without it they answer 503 UNAVAILABLE. */
   video?: VideoRequests | undefined;
+  /** How long a signed video link plays (VIDEO_URL_TTL_MS); default one hour. */
+  videoUrlTtlMs?: number;
+  /** Host names every request's `Host` must name (DNS rebinding), else 403; default: any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
 }
 
 /** Builds the Express app (no `listen`): health, readiness, authentication and rate limit on /api, workspace REST, prompt.enhance, then 404 and the error handler. */
@@ -60,8 +68,11 @@ export function createApi(options: ApiOptions): Express {
   const { core, logger } = options;
   const app = express();
   app.disable('x-powered-by');
+  app.use(apiSecurityHeaders());
   app.use(healthRouter());
   app.use(readyRouter(core));
+  // Health and readiness answer probes under any name; nothing after them does.
+  app.use(hostGuard(options.allowedHosts));
   const { metrics, authenticator } = options;
   if (metrics !== undefined) {
     app.get('/metrics', async (req, res) => {
@@ -82,7 +93,7 @@ export function createApi(options: ApiOptions): Express {
     ipv6PrefixBits: options.ipv6PrefixBits,
     metrics,
   });
-  app.use('/api', gate);
+  app.use('/api', noStore, gate);
   // Bodies are read and parsed only after the gate: a caller without a valid token costs no 1 MiB parse.
   app.use(
     express.json({
@@ -101,7 +112,16 @@ export function createApi(options: ApiOptions): Express {
   app.use('/api', workspacesRouter(core.service, options.dataLimits ?? DEFAULT_JSON_LIMITS));
   app.use('/api', promptRouter(options.promptHelper));
   app.use('/api', videoJobsRouter(options.video));
-  if (options.videos !== undefined) app.use('/videos', gate, videosRouter(options.videos));
+  app.use(
+    '/api',
+    linksRouter({
+      tickets: core.tickets,
+      signer: core.signer,
+      videos: options.videos,
+      videoUrlTtlMs: options.videoUrlTtlMs ?? CONFIG_DEFAULTS.VIDEO_URL_TTL_MS,
+    }),
+  );
+  if (options.videos !== undefined) app.use('/videos', signedOrGate(core.signer, gate), videosRouter(options.videos));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

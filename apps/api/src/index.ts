@@ -14,3 +14,5 @@ export { videosRouter, parseRange, type ApiVideos } from './routes/videos.js';
 export { createGracefulHttpServer, type GracefulHttpServer } from './graceful-http.js';
 export { listenHttp, type ListenHttpOptions } from './listen-http.js';
 export { httpLimitsFromConfig, type HttpServerLimits } from './http-limits.js';
+export { hostGuard } from './host-guard.js';
+export { apiSecurityHeaders, noStore, pageSecurityHeaders } from './security-headers.js';

@@ -15,6 +15,7 @@ await runServerProcess({
     const promptHelper = promptHelperFromConfig(config, {
       logger,
       workspaces: core.service,
+      budgetStore: core.budgetStore,
       registry: metrics.registry,
     });
     const api = createApi(apiOptionsFromConfig(config, { core, logger, metrics, promptHelper }));

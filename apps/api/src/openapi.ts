@@ -37,6 +37,14 @@ const status = (values: string[]): JsonSchema => ({
   additionalProperties: false,
 });
 
+/** `{<field>, expiresAt}`: a credential meant for a URL and when it stops working. */
+const link = (field: string): JsonSchema => ({
+  type: 'object',
+  properties: { [field]: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+  required: [field, 'expiresAt'],
+  additionalProperties: false,
+});
+
 /** Every route of `createApi`, in the order it mounts them (a test checks this list against the app). */
 export const REST_OPERATIONS: readonly RestOperation[] = [
   {
@@ -159,6 +167,25 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     fromUrl: ['workspaceId'],
     success: { status: 200, body: 'video.cancel' },
     errors: WRITE_ERRORS.filter((code) => code !== 409 && code !== 413 && code !== 415),
+    api: true,
+  },
+  {
+    method: 'post',
+    path: '/api/ws-ticket',
+    summary:
+      'A single-use WebSocket ticket for the caller, valid for WS_TICKET_TTL_MS: open the WebSocket with `?ticket=` instead of a token in the URL',
+    success: { status: 200, body: link('ticket') },
+    errors: [401, 429, 500, 503],
+    api: true,
+    idempotencyKey: false,
+  },
+  {
+    method: 'get',
+    path: '/api/videos/{jobId}/url',
+    summary:
+      'A signed link to the finished video of a job (`/videos/<jobId>.mp4?expires=…&signature=…`) that plays without a token until it expires (VIDEO_URL_TTL_MS)',
+    success: { status: 200, body: link('url') },
+    errors: [400, 401, 404, 429, 500, 503],
     api: true,
   },
 ];

@@ -1,5 +1,6 @@
 import {
   TrustedProxies,
+  allowedHostsFromConfig,
   authenticatorFromConfig,
   dataLimitsFromConfig,
   type Authenticator,
@@ -31,5 +32,7 @@ export function apiOptionsFromConfig(
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
     metricsToken: config.METRICS_TOKEN,
     ipv6PrefixBits: config.CLIENT_IPV6_PREFIX_BITS,
+    allowedHosts: allowedHostsFromConfig(config),
+    videoUrlTtlMs: config.VIDEO_URL_TTL_MS,
   };
 }

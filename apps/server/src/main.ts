@@ -2,10 +2,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { apiOptionsFromConfig, createApi, createGracefulHttpServer, httpLimitsFromConfig, listenHttp } from '@app/api';
-import { createMetrics, runServerProcess } from '@app/core';
+import { allowedOriginsFromConfig, createMetrics, runServerProcess } from '@app/core';
 import { promptHelperFromConfig } from '@app/prompt-helper';
 import { FileVideoStorage, VideoJobStore, startVideoNode, videoStorageDirFromConfig } from '@app/video';
-import { createWsServer, wsServerOptionsFromConfig } from '@app/ws-server';
+import { createWsServer, parseOrigins, wsServerOptionsFromConfig } from '@app/ws-server';
 import { webPage } from './web-page.js';
 
 // The web app's built page (apps/web/dist; scripts/start.mjs builds it when missing or stale).
@@ -23,6 +23,7 @@ await runServerProcess({
     const promptHelper = promptHelperFromConfig(config, {
       logger,
       workspaces: core.service,
+      budgetStore: core.budgetStore,
       registry: metrics.registry,
     });
     const video = await startVideoNode(config, { core, logger, metrics });
@@ -52,6 +53,8 @@ await runServerProcess({
       host: config.HOST,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     });
+    // Without authentication, browsers may open WebSockets only from this page: its port is known now (PORT=0).
+    ws.guard.allowOrigins(parseOrigins(allowedOriginsFromConfig({ ...config, PORT: Number(new URL(http.url).port) })));
     if (page !== undefined) logger.info(`Web app: open ${http.url}/`);
     // The pipeline stops with the sockets: its leases are given up so another node continues its jobs at once.
     const closeWs = async () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
+import { pageSecurityHeaders } from '@app/api';
 
 export interface WebPageOptions {
   /** The built page (apps/web/dist): index.html and assets/. */
@@ -22,11 +23,14 @@ export function webPage(options: WebPageOptions): Router | undefined {
     `<meta name="app-ws-port" content="${options.wsPort}"`,
   );
   const router = express.Router();
-  router.get(['/', '/index.html'], (_req, res) => {
+  // The page runs under a Content-Security-Policy: its own scripts, styles and WebSocket only, never framed.
+  const headers = pageSecurityHeaders({ wsPort: options.wsPort });
+  router.get(['/', '/index.html'], headers, (_req, res) => {
     res.set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).send(html);
   });
   router.use(
     '/assets',
+    headers,
     express.static(join(options.distDir, 'assets'), { immutable: true, maxAge: '1y', index: false }),
   );
   return router;

@@ -1,5 +1,28 @@
 import type { ChangeFailure, RequestError } from '@app/client';
 
+/** "in about 3 hours" / "in about 20 minutes" / "in a minute": when a refused request may be tried again. */
+export function retryIn(retryAfterMs: number): string {
+  const minutes = Math.ceil(retryAfterMs / 60_000);
+  if (minutes <= 1) return 'in a minute';
+  if (minutes < 90) return `in about ${minutes} minutes`;
+  return `in about ${Math.round(minutes / 60)} hours`;
+}
+
+/**
+ * The sentence of a spent budget of paid work (RATE_LIMITED with `details.budget`): what is used up and
+ * when more is possible; undefined for any other error.
+ */
+export function budgetMessage(error: RequestError): string | undefined {
+  const budget = error.details?.['budget'];
+  const retryAfterMs = error.details?.['retryAfterMs'];
+  if (error.code !== 'RATE_LIMITED' || typeof budget !== 'string' || typeof retryAfterMs !== 'number') return undefined;
+  const when = retryIn(retryAfterMs);
+  if (budget.startsWith('video-daily'))
+    return `You have started as many videos as a day allows. You can start more ${when}.`;
+  if (budget.startsWith('prompt-daily')) return `You have used today’s prompt suggestions. More ${when}.`;
+  return `The service is busy for everyone right now. Try again ${when}.`;
+}
+
 /** A sentence for a person, from an error of the client or the server (never a stack or a code alone). */
 export function errorMessage(error: RequestError): string {
   switch (error.code) {

@@ -12,6 +12,7 @@ await runServerProcess({
     const promptHelper = promptHelperFromConfig(config, {
       logger,
       workspaces: core.service,
+      budgetStore: core.budgetStore,
       registry: metrics.registry,
     });
     const ws = await createWsServer(wsServerOptionsFromConfig(config, { core, logger, metrics, promptHelper }));

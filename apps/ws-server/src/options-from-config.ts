@@ -1,7 +1,10 @@
 import {
   TrustedProxies,
+  allowedHostsFromConfig,
+  allowedOriginsFromConfig,
   authenticatorFromConfig,
   dataLimitsFromConfig,
+  paidProviderKeys,
   type Config,
   type Core,
   type Logger,
@@ -16,11 +19,9 @@ export function wsServerOptionsFromConfig(
   config: Config,
   deps: { core: Core; logger: Logger; metrics?: Metrics; promptHelper?: PromptHelper },
 ): WsServerOptions {
-  if (config.AUTH_MODE === 'none') {
-    deps.logger.warn(
-      '*** AUTHENTICATION IS OFF (AUTH_MODE=none): anyone who can reach this server can read and write every project. Development only. ***',
-    );
-  }
+  const allowedHosts = allowedHostsFromConfig(config);
+  const allowedOrigins = allowedOriginsFromConfig(config);
+  if (config.AUTH_MODE === 'none') deps.logger.warn(unauthenticatedWarning(config, allowedHosts, allowedOrigins));
   return {
     ...deps,
     port: config.WS_PORT,
@@ -30,7 +31,8 @@ export function wsServerOptionsFromConfig(
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     handshakeTimeoutMs: config.HANDSHAKE_TIMEOUT_MS,
     authenticator: authenticatorFromConfig(config),
-    allowedOrigins: parseOrigins(config.ALLOWED_ORIGINS),
+    allowedOrigins: parseOrigins(allowedOrigins),
+    allowedHosts,
     maxConnections: config.MAX_CONNECTIONS,
     maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP,
     trustedProxies: new TrustedProxies(config.TRUSTED_PROXIES),
@@ -57,4 +59,21 @@ export function wsServerOptionsFromConfig(
           }
         : undefined,
   };
+}
+
+/** What a server without authentication exposes, and to whom: the start-up warning. */
+export function unauthenticatedWarning(
+  config: Config,
+  allowedHosts: ReadonlySet<string> | undefined,
+  allowedOrigins: string | undefined,
+): string {
+  const paid = paidProviderKeys(config);
+  const spend = paid.length > 0 ? `, and spend provider credit (${paid.join(', ')} set)` : '';
+  const hosts = allowedHosts === undefined ? 'any Host' : `Host ${[...allowedHosts].join(' / ')}`;
+  const origins = allowedOrigins === undefined ? 'any page' : `pages of ${allowedOrigins.split(',').join(' / ')}`;
+  return (
+    `*** AUTHENTICATION IS OFF (AUTH_MODE=none): anyone who can reach ${config.HOST} (ports ${config.PORT} and ${config.WS_PORT}) ` +
+    `can read, change and delete every project, and start video and prompt jobs${spend}. ` +
+    `Browsers are let in only with ${hosts} and from ${origins}. Development only. ***`
+  );
 }

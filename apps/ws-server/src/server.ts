@@ -6,6 +6,7 @@ import {
   TrustedProxies,
   createAuthenticator,
   closeCodeLabel,
+  hostAllowed,
   logRequestError,
   metricsRequestAllowed,
   type Authenticator,
@@ -46,6 +47,8 @@ export interface WsServerOptions {
   authenticator?: Authenticator;
   /** Exact origins allowed for browser upgrades; default: any. */
   allowedOrigins?: ReadonlySet<string> | undefined;
+  /** Host names the `Host` header of upgrades and of GET /metrics must name (DNS rebinding); default: any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
   maxConnections?: number;
   maxConnectionsPerIp?: number;
   /** Proxies whose X-Forwarded-For is believed for the client address; default none. */
@@ -102,7 +105,9 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
   const authenticator = options.authenticator ?? createAuthenticator({ mode: 'none' });
   const guard = new UpgradeGuard({
     authenticator,
+    tickets: core.tickets,
     allowedOrigins: options.allowedOrigins,
+    allowedHosts: options.allowedHosts,
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
     trustedProxies: options.trustedProxies ?? new TrustedProxies(),
@@ -165,6 +170,11 @@ export async function createWsServer(options: WsServerOptions): Promise<WsServer
       maxHeaderSize: 16 * 1024,
     },
     (request, response) => {
+      if (!hostAllowed(request.headers.host, options.allowedHosts)) {
+        response.writeHead(403, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ code: 'FORBIDDEN', message: 'Host not allowed' }));
+        return;
+      }
       if (metrics !== undefined && request.method === 'GET' && request.url === '/metrics') {
         if (!metricsRequestAllowed(request.headers.authorization, options.metricsToken)) {
           response.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer' }).end();

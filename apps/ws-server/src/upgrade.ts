@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import {
   addressKey,
   clientAddress,
+  hostAllowed,
+  ticketFromUrl,
   tokenFromRequest,
   type Authenticator,
   type Metrics,
@@ -13,8 +15,12 @@ import { ProtocolError } from '@app/protocol';
 
 export interface UpgradeGuardOptions {
   authenticator: Authenticator;
+  /** Redeems `?ticket=` (single-use, from `POST /api/ws-ticket`); without it a ticket is refused. */
+  tickets?: { redeem(ticket: string): Promise<Principal> } | undefined;
   /** Exact origins allowed for browser upgrades; undefined allows any. */
   allowedOrigins: ReadonlySet<string> | undefined;
+  /** Host names the `Host` header must name (DNS rebinding); undefined allows any. */
+  allowedHosts?: ReadonlySet<string> | undefined;
   maxConnections: number;
   maxConnectionsPerIp: number;
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES). */
@@ -49,7 +55,7 @@ export function parseOrigins(list: string | undefined): ReadonlySet<string> | un
 }
 
 /**
- * Decides about an upgrade before the WebSocket exists: origin (403), connection caps (429 / 503),
+ * Decides about an upgrade before the WebSocket exists: `Host` and origin (403), connection caps (429 / 503),
  * token (401). Slots are reserved synchronously, so concurrent handshakes cannot pass a cap.
  *
  * A slot belongs to the socket that reserved it and is released when that socket closes, exactly
@@ -62,6 +68,11 @@ export class UpgradeGuard {
 
   constructor(private readonly options: UpgradeGuardOptions) {}
 
+  /** Replaces the origins allowed for browser upgrades (the page's own, once its port is known). */
+  allowOrigins(origins: ReadonlySet<string> | undefined): void {
+    this.options.allowedOrigins = origins;
+  }
+
   get counts(): { total: number; ips: number } {
     return { total: this.total, ips: this.perIp.size };
   }
@@ -73,6 +84,9 @@ export class UpgradeGuard {
 
   /** `socket` is the upgrade's socket: the slot reserved for it is released when it closes. */
   async check(request: IncomingMessage, socket: Duplex): Promise<UpgradeDecision> {
+    if (!hostAllowed(request.headers.host, this.options.allowedHosts)) {
+      return this.refuse(403, 'Host not allowed', 'host');
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && this.options.allowedOrigins !== undefined) {
       const normalized = normalizeOrigin(origin);
@@ -91,9 +105,19 @@ export class UpgradeGuard {
       return this.refuse(429, 'Too many connections from this address', 'max-per-ip', 5);
     this.reserve(key, fromIp, socket);
     try {
-      const principal = await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url));
+      const ticket = ticketFromUrl(request.url);
+      const { tickets } = this.options;
+      const principal =
+        ticket === undefined
+          ? await this.options.authenticator.authenticate(tokenFromRequest(request.headers, request.url))
+          : tickets === undefined
+            ? unauthorized('This server takes no tickets')
+            : await tickets.redeem(ticket);
       return { ok: true, principal, ip };
     } catch (error) {
+      // A ticket could not be checked against the database: not the client's fault, retry later.
+      if (error instanceof ProtocolError && error.code === 'UNAVAILABLE')
+        return this.refuse(503, error.message, 'unavailable', 5);
       const message = error instanceof ProtocolError ? error.message : 'Unauthorized';
       return this.refuse(401, message, 'unauthorized');
     }
@@ -124,6 +148,10 @@ export class UpgradeGuard {
       ? { ok: false, status, message, reason }
       : { ok: false, status, message, reason, retryAfterSec };
   }
+}
+
+function unauthorized(message: string): never {
+  throw new ProtocolError('UNAUTHORIZED', message);
 }
 
 const STATUS_TEXT: Record<number, string> = {

@@ -281,7 +281,7 @@ export class Client {
 
   #openWith(url: string, token: string | undefined): void {
     this.#token = token;
-    this.#open(urlWithToken(url, token));
+    this.#open(urlWithToken(url, token, this.#options.tokenParam));
   }
 
   #tokenFailed(cause: unknown): void {

@@ -18,6 +18,7 @@ export {
   type TokenProvider,
   type WebSocketConstructor,
   type WebSocketLike,
+  wsTicket,
 } from './options.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export type { SubscriptionHandlers } from './subscriptions.js';

@@ -36,8 +36,16 @@ export interface ClientOptions {
    * one in turn, so a client fails over to another node when its node goes away.
    */
   url: string | readonly string[];
-  /** Sent as the `access_token` query parameter. A function is asked again after a 4001 (token expired): see MAX_TOKEN_REFRESHES. */
+  /**
+   * Sent as the `access_token` query parameter (the old form: proxies may log URLs; prefer `ticket`).
+   * A function is asked again after a 4001 (token expired): see MAX_TOKEN_REFRESHES.
+   */
   token?: TokenProvider | undefined;
+  /**
+   * A function giving a fresh single-use ticket before every connection attempt, sent as the `ticket` query
+   * parameter instead of a token (`wsTicket()` gets one from `POST /api/ws-ticket`); not with `token`.
+   */
+  ticket?: (() => string | Promise<string>) | undefined;
   /** WebSocket class; defaults to `globalThis.WebSocket`. In Node pass the `ws` package's default export. */
   WebSocket?: WebSocketConstructor | undefined;
   /** Default wait for a reply once a request is on the wire. Default 10 000. */
@@ -94,6 +102,8 @@ export interface ResolvedOptions {
   /** Every server URL, tried in turn. */
   urls: readonly string[];
   token: TokenProvider | undefined;
+  /** The query parameter `token` travels in: `ticket` when the `ticket` option gave it. */
+  tokenParam: 'access_token' | 'ticket';
   WebSocket: WebSocketConstructor;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
@@ -157,9 +167,13 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   if (reconnect.minDelayMs > reconnect.maxDelayMs) {
     throw new TypeError('createClient: reconnect.minDelayMs must not exceed reconnect.maxDelayMs');
   }
+  if (options.token !== undefined && options.ticket !== undefined) {
+    throw new TypeError('createClient: give either token or ticket, not both');
+  }
   return {
     urls,
-    token: options.token,
+    token: options.ticket ?? options.token,
+    tokenParam: options.ticket === undefined ? 'access_token' : 'ticket',
     WebSocket: WebSocketClass,
     requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
@@ -183,10 +197,36 @@ export function tokenFrom(token: TokenProvider | undefined): string | undefined 
   return typeof token === 'function' ? token() : token;
 }
 
-/** The connection URL with the token in the `access_token` query parameter. */
-export function urlWithToken(url: string, token: string | undefined): string {
+/** The connection URL with the token (or ticket) in the `access_token` (or `ticket`) query parameter. */
+export function urlWithToken(
+  url: string,
+  token: string | undefined,
+  param: 'access_token' | 'ticket' = 'access_token',
+): string {
   if (token === undefined || token === '') return url;
   const withToken = new URL(url);
-  withToken.searchParams.set('access_token', token);
+  withToken.searchParams.set(param, token);
   return withToken.toString();
+}
+
+/**
+ * A `ticket` function for `createClient`: each call asks `POST <url>` (the API's `/api/ws-ticket`) for a
+ * single-use ticket, with the token in the `Authorization` header (never in a URL). Rejects when the API
+ * refuses; the client then counts a failed attempt and retries later.
+ */
+export function wsTicket(options: {
+  url: string;
+  token?: TokenProvider | undefined;
+  fetch?: typeof fetch | undefined;
+}): () => Promise<string> {
+  const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  return async () => {
+    const token = await tokenFrom(options.token);
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    const response = await fetchFn(options.url, { method: 'POST', headers, credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`POST ${options.url} answered ${response.status}`);
+    const body = (await response.json()) as { ticket?: unknown };
+    if (typeof body.ticket !== 'string') throw new Error(`POST ${options.url} gave no ticket`);
+    return body.ticket;
+  };
 }

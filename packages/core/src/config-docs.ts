@@ -26,7 +26,8 @@ export const UNSET_DEFAULTS: Partial<Record<SettingName, string>> = {
   MONGODB_URI: '(embedded)',
   LOG_FORMAT: '`pretty` (`json` when `NODE_ENV=production`)',
   AUTH_MODE: '`jwt` when a key is set',
-  ALLOWED_ORIGINS: '(unset: any)',
+  ALLOWED_ORIGINS: '(unset: any; without auth the page on `PORT`)',
+  ALLOWED_HOSTS: '(unset: any; without auth the loopback names and `HOST`)',
   RUNWAYML_API_SECRET: '(unset: simulator)',
   RUNWAYML_BASE_URL: "(Runway's API)",
   VIDEO_STORAGE_DIR: '`videos` under `DATA_DIR`',
@@ -103,6 +104,19 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         settings: ['PROMPT_RATE_LIMIT_BURST'],
         text: 'requests a subject may make at once before the per-minute rate applies',
       },
+      {
+        settings: ['PROMPT_DAILY_LIMIT_PER_SUBJECT'],
+        text: '`prompt.enhance` requests per subject per day (UTC), across every node; past it `RATE_LIMITED` with `details.budget`; 0: off',
+      },
+      {
+        settings: ['PROMPT_DEPLOYMENT_LIMIT_PER_MIN'],
+        text: '`prompt.enhance` requests per minute of the whole deployment (every subject, every node); 0: off',
+      },
+      { settings: ['PROMPT_MAX_TOKENS'], text: '`max_tokens` of each model call: the most one call can cost' },
+      {
+        settings: ['VIDEO_DAILY_LIMIT_PER_SUBJECT'],
+        text: 'video jobs a subject may start per day (UTC), across every node; past it `RATE_LIMITED` with `details.budget`; 0: off',
+      },
     ],
     'readme-limits': [
       {
@@ -130,6 +144,23 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['ALLOWED_ORIGINS'],
         text: 'comma-separated exact origins (`https://app.example.com`); a browser upgrade from another origin gets 403',
+      },
+      {
+        settings: ['ALLOWED_HOSTS'],
+        text: 'comma-separated host names requests must name in `Host` (DNS rebinding), else 403',
+      },
+      {
+        settings: ['URL_SIGNING_SECRET'],
+        text: 'key of signed video links and WebSocket tickets; unset: one drawn once per database',
+      },
+      {
+        settings: ['WS_TICKET_TTL_MS'],
+        text: 'how long a WebSocket ticket (`POST /api/ws-ticket`) may wait for its upgrade',
+      },
+      { settings: ['VIDEO_URL_TTL_MS'], text: 'how long a signed video link (`GET /api/videos/:jobId/url`) plays' },
+      {
+        settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],
+        text: '`true` lets `AUTH_MODE=none` start although a provider key that spends money is set',
       },
       {
         settings: ['TRUSTED_PROXIES'],
@@ -419,6 +450,26 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'comma-separated exact origins allowed to open WebSockets from a browser',
       },
       {
+        settings: ['ALLOWED_HOSTS'],
+        text: 'comma-separated host names (a port is ignored) a request must name in `Host`, on both ports, else 403 (DNS rebinding: a page whose name was made to resolve to this machine). Unset: with `AUTH_MODE=none` the loopback names and `HOST`; with authentication any (`/health` and `/ready` answer under any name)',
+      },
+      {
+        settings: ['URL_SIGNING_SECRET'],
+        text: 'HMAC key (at least 32 characters) of signed video links and single-use WebSocket tickets. Unset: a random key drawn once per database and kept in its `meta` collection, so every node sharing the database signs and checks alike; set it to rotate (links and tickets signed before stop working)',
+      },
+      {
+        settings: ['WS_TICKET_TTL_MS'],
+        text: 'how long a ticket from `POST /api/ws-ticket` may wait for its upgrade (`?ticket=`); each opens one connection, on any node',
+      },
+      {
+        settings: ['VIDEO_URL_TTL_MS'],
+        text: 'how long a signed link from `GET /api/videos/:jobId/url` plays without a token',
+      },
+      {
+        settings: ['ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS'],
+        text: 'a server without authentication refuses to start while `RUNWAYML_API_SECRET` or `OPENAI_API_KEY` is set for a provider not on this machine (anyone who reaches it could spend credit); `true` accepts that',
+      },
+      {
         settings: ['TRUSTED_PROXIES'],
         text: 'comma-separated proxy addresses and CIDR ranges, IPv4 or IPv6 (`127.0.0.1, 10.0.0.0/8, fd00::/8`; an IPv4 entry also matches its IPv4-mapped form `::ffff:…` and the reverse; `loopback`, `linklocal`, `uniquelocal` name those ranges) whose `X-Forwarded-For` is believed: the client address is the rightmost entry that is not a trusted proxy ([section 2](#2-n-nodes-behind-a-load-balancer)). Used by the per-IP connection cap and the REST rate limit. A malformed entry stops the process naming its position',
       },
@@ -447,6 +498,22 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['PROMPT_RATE_LIMIT_BURST'],
         text: 'requests a subject may make at once before the per-minute rate applies',
+      },
+      {
+        settings: ['PROMPT_DAILY_LIMIT_PER_SUBJECT'],
+        text: '`prompt.enhance` calls per subject per UTC day, counted across every node (Redis with `REDIS_URL`, else the database: see docs/security.md); past it `RATE_LIMITED` with `details.retryAfterMs` (until midnight UTC) and `details.budget`. 0 turns it off',
+      },
+      {
+        settings: ['PROMPT_DEPLOYMENT_LIMIT_PER_MIN'],
+        text: '`prompt.enhance` calls per minute of the whole deployment, every subject and node together: a ceiling on what the language model can cost per minute. 0 turns it off',
+      },
+      {
+        settings: ['PROMPT_MAX_TOKENS'],
+        text: '`max_tokens` of each model call (an answer cut off there is `PROVIDER_ERROR`)',
+      },
+      {
+        settings: ['VIDEO_DAILY_LIMIT_PER_SUBJECT'],
+        text: 'video jobs a subject may start per UTC day, counted across every node when the request reaches the door of `video.generate` (a retry of the same request id costs nothing); past it `RATE_LIMITED` with `details.budget`. 0 turns it off',
       },
     ],
     'operations-video': [

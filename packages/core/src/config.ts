@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_JSON_LIMITS, DEFAULT_MAX_MESSAGE_BYTES, type JsonLimits } from '@app/protocol';
 import { trustedProxiesIssues } from './client-address.js';
+import { paidProviderKeys } from './local-only.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveMs = z.coerce.number().int().positive();
@@ -65,6 +66,19 @@ export const configSchema = z.object({
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Comma-separated exact origins (scheme://host[:port]) allowed to open WebSockets from a browser; unset: any. */
   ALLOWED_ORIGINS: optionalString,
+  /**
+   * Comma-separated host names (a port, if given, is ignored) requests must name in `Host` (DNS rebinding).
+   * Unset: with AUTH_MODE=none the loopback names and HOST, with authentication any.
+   */
+  ALLOWED_HOSTS: optionalString,
+  /** Key of signed video links and WebSocket tickets (at least 32 characters); unset: one drawn once per database and shared through it. */
+  URL_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** How long a WebSocket ticket (`POST /api/ws-ticket`) may wait for its upgrade; it opens one connection. */
+  WS_TICKET_TTL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** How long a signed video link (`GET /api/videos/:jobId/url`) plays. */
+  VIDEO_URL_TTL_MS: z.coerce.number().int().min(10_000).max(86_400_000).default(3_600_000),
+  /** `true`: run without authentication (AUTH_MODE=none) although a provider key that spends money is set. */
+  ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS: z.enum(['true', 'false']).default('false'),
   /** Proxies whose X-Forwarded-For is trusted for the client address: comma-separated addresses and CIDR ranges (see TrustedProxies). */
   TRUSTED_PROXIES: optionalString.superRefine((value, ctx) => {
     for (const message of trustedProxiesIssues(value)) ctx.addIssue({ code: 'custom', message });
@@ -164,6 +178,14 @@ export const configSchema = z.object({
   PROMPT_RATE_LIMIT_PER_MIN: z.coerce.number().positive().default(20),
   /** prompt.enhance requests a subject may make at once before the per-minute rate applies. */
   PROMPT_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(5),
+  /** prompt.enhance requests per subject per day (UTC), across every node; 0: no daily budget. */
+  PROMPT_DAILY_LIMIT_PER_SUBJECT: z.coerce.number().int().min(0).default(500),
+  /** prompt.enhance requests per minute of the whole deployment (every subject, every node); 0: none. */
+  PROMPT_DEPLOYMENT_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(300),
+  /** `max_tokens` of each prompt.enhance model call: the most one call can cost. */
+  PROMPT_MAX_TOKENS: z.coerce.number().int().min(64).max(32_768).default(1_500),
+  /** video.generate requests that start a job, per subject per day (UTC), across every node; 0: no daily budget. */
+  VIDEO_DAILY_LIMIT_PER_SUBJECT: z.coerce.number().int().min(0).default(50),
   /** Runway API key; unset: `pnpm start` runs the simulated provider (apps/provider-sim) instead. Never logged. */
   RUNWAYML_API_SECRET: optionalString,
   /** Runway API base URL; unset: the SDK's default (Runway's API). `pnpm start` points it at the simulator without a key. */
@@ -238,6 +260,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.AUTH_MODE === 'none' && config.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration:\n  AUTH_MODE: none is not allowed with NODE_ENV=production');
+  }
+  const paid = paidProviderKeys(config);
+  if (config.AUTH_MODE === 'none' && paid.length > 0 && config.ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS !== 'true') {
+    throw new ConfigError(
+      `Invalid configuration:\n  AUTH_MODE: none with ${paid.join(' and ')} set would let anyone who reaches this server spend provider credit; set AUTH_JWT_SECRET (or another key), or ALLOW_UNAUTHENTICATED_WITH_PROVIDER_KEYS=true to accept that`,
+    );
   }
   return {
     ...config,

@@ -7,8 +7,11 @@ import { databaseAvailability } from './db/availability.js';
 import { connectDatabase } from './db/connect.js';
 import { createModels, type Models } from './db/models.js';
 import type { Logger } from './logger.js';
+import type { BudgetStore } from './budget.js';
+import { urlSignerFor, type UrlSigner } from './url-signer.js';
 import { WorkspaceService } from './workspace-service.js';
 import type { ProjectLimits } from './write-path/plans.js';
+import { WsTickets } from './ws-tickets.js';
 
 export interface CoreOptions {
   mongodbUri: string;
@@ -30,6 +33,10 @@ export interface CoreOptions {
   projectLimits?: ProjectLimits | undefined;
   /** STATE_CACHE_MAX_PROJECTS / STATE_CACHE_MAX_BYTES; default the settings' defaults. */
   stateCache?: { maxProjects: number; maxBytes: number } | undefined;
+  /** URL_SIGNING_SECRET: the key of signed video links and WebSocket tickets; unset: one drawn per database. */
+  urlSigningSecret?: string | undefined;
+  /** WS_TICKET_TTL_MS: how long a WebSocket ticket may wait for its upgrade. */
+  wsTicketTtlMs?: number | undefined;
 }
 
 /** What a node needs to repair what the bus missed: read stored events, and how often to check. */
@@ -61,6 +68,8 @@ export function coreOptionsFromConfig(
     | 'PROJECT_MAX_BYTES'
     | 'STATE_CACHE_MAX_PROJECTS'
     | 'STATE_CACHE_MAX_BYTES'
+    | 'URL_SIGNING_SECRET'
+    | 'WS_TICKET_TTL_MS'
   >,
 ): Pick<
   CoreOptions,
@@ -72,6 +81,8 @@ export function coreOptionsFromConfig(
   | 'busResyncMs'
   | 'projectLimits'
   | 'stateCache'
+  | 'urlSigningSecret'
+  | 'wsTicketTtlMs'
 > {
   return {
     projectLimits: { maxWorkspaces: config.PROJECT_MAX_WORKSPACES, maxBytes: config.PROJECT_MAX_BYTES },
@@ -82,6 +93,8 @@ export function coreOptionsFromConfig(
     redisUrl: config.REDIS_URL,
     redisPrefix: config.REDIS_PREFIX,
     busResyncMs: config.BUS_RESYNC_MS,
+    urlSigningSecret: config.URL_SIGNING_SECRET,
+    wsTicketTtlMs: config.WS_TICKET_TTL_MS,
   };
 }
 
@@ -115,6 +128,12 @@ export interface Core {
   /** Reads what the bus missed from the event log: the ws-server passes it to its rooms. */
   busRepair: BusRepairSource;
   logger: Logger;
+  /** Signs short-lived links (videos) with the key every node shares. */
+  signer: UrlSigner;
+  /** Single-use WebSocket tickets: tokens stay out of URLs. */
+  tickets: WsTickets;
+  /** Where budgets of paid work are counted across nodes: Redis with REDIS_URL, else the database. */
+  budgetStore: BudgetStore;
   /** True while the database answers (used by /ready). */
   isDatabaseReady(): Promise<boolean>;
   close(): Promise<void>;
@@ -128,8 +147,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   let ownBus: EventBus | undefined;
   const availability = databaseAvailability(connection);
+  let budgetRedis: { quit(): Promise<unknown>; disconnect(): void } | undefined;
   try {
     const models = await createModels(connection);
+    const signer = await urlSignerFor(models, options.urlSigningSecret);
+    let budgetStore: BudgetStore = { kind: 'database', connection };
+    if (options.redisUrl !== undefined) {
+      const { Redis } = await import('ioredis');
+      const client = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+      client.on('error', () => {}); // a use while Redis is down is answered UNAVAILABLE; ioredis reconnects
+      budgetRedis = client;
+      budgetStore = { kind: 'redis', client, prefix: options.redisPrefix ?? CONFIG_DEFAULTS.REDIS_PREFIX };
+    }
+    const tickets = new WsTickets(signer, connection, options.wsTicketTtlMs ?? CONFIG_DEFAULTS.WS_TICKET_TTL_MS);
     if (options.bus === undefined && options.redisUrl !== undefined) {
       ownBus = await createRedisBus({
         url: options.redisUrl,
@@ -163,6 +193,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       bus,
       busRepair,
       logger: options.logger,
+      signer,
+      tickets,
+      budgetStore,
       async isDatabaseReady() {
         if (closed || !availability.isAvailable() || connection.db === undefined) return false;
         try {
@@ -178,12 +211,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
         await service.drain();
         await bus.close();
         availability.stop();
+        await budgetRedis?.quit().catch(() => budgetRedis?.disconnect());
         await connection.close();
       },
     };
   } catch (error) {
     await ownBus?.close().catch(() => {});
     availability.stop();
+    budgetRedis?.disconnect();
     await connection.close().catch(() => {});
     throw error;
   }

@@ -25,4 +25,8 @@ export * from './process.js';
 export * from './auth.js';
 export * from './metrics.js';
 export * from './client-address.js';
+export * from './local-only.js';
+export * from './url-signer.js';
+export * from './ws-tickets.js';
+export * from './budget.js';
 export * from './token-bucket.js';

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { KeyedTokenBuckets, type Logger, type ReadContext } from '@app/core';
+import { KeyedTokenBuckets, type Budget, type Logger, type ReadContext } from '@app/core';
 import { MAX_VIDEO_PROMPT_LENGTH, ProtocolError, type AckData, type ParsedRequestData } from '@app/protocol';
 import { MAX_REFUSAL_CHARS, SDK_MAX_RETRIES } from './constants.js';
 import { enhancedPromptSchema, instructionsFor } from './enhanced-prompt.js';
@@ -41,6 +41,10 @@ export interface PromptHelperOptions {
   metrics?: PromptMetrics | undefined;
   /** The rate limit's clock (ms, monotonic); tests pass a fake one. */
   now?: () => number;
+  /** Budgets shared by every node, checked after the per-node bucket: per subject, and the deployment's (key `*`). */
+  budgets?: { perSubject?: Budget | undefined; deployment?: Budget | undefined } | undefined;
+  /** PROMPT_MAX_TOKENS: `max_tokens` of each model call (what one call can cost at most). */
+  maxTokens?: number | undefined;
 }
 
 const NOT_CONFIGURED =
@@ -122,6 +126,8 @@ export class PromptHelper {
         details: { retryAfterMs },
       });
     }
+    await this.options.budgets?.perSubject?.consume(caller.subject);
+    await this.options.budgets?.deployment?.consume('*');
     if (input.workspaceId !== undefined) {
       if (this.options.workspaces === undefined) {
         throw new ProtocolError('NOT_FOUND', `Workspace ${input.workspaceId} not found`);
@@ -140,6 +146,7 @@ export class PromptHelper {
           { role: 'user', content: input.prompt },
         ],
         response_format: this.responseFormat,
+        ...(this.options.maxTokens === undefined ? {} : { max_tokens: this.options.maxTokens }),
       })
       .catch((error: unknown) => {
         throw this.failed(error, started);

@@ -1,4 +1,4 @@
-import type { Config, Core, Logger, Metrics } from '@app/core';
+import { DAY_MS, createBudget, type Config, type Core, type Logger, type Metrics } from '@app/core';
 import { CostRecordingProvider } from './cost-recording-provider.js';
 import { FileVideoStorage } from './file-video-storage.js';
 import {
@@ -28,7 +28,7 @@ export interface VideoNode {
 }
 
 export interface VideoNodeOptions {
-  core: Pick<Core, 'connection' | 'service'>;
+  core: Pick<Core, 'connection' | 'service'> & Partial<Pick<Core, 'budgetStore'>>;
   logger: Logger;
   metrics?: Pick<Metrics, 'registry'> | undefined;
   /** The provider; default the Runway adapter of the settings. */
@@ -75,7 +75,21 @@ export async function startVideoNode(config: Config, options: VideoNodeOptions):
   });
   retention.start();
   return {
-    requests: new VideoService({ service: options.core.service, pipeline, store: jobs }),
+    requests: new VideoService({
+      service: options.core.service,
+      pipeline,
+      store: jobs,
+      dailyBudget: createBudget(
+        {
+          name: 'video-daily-per-subject',
+          points: config.VIDEO_DAILY_LIMIT_PER_SUBJECT,
+          durationMs: DAY_MS,
+          message: 'You have started as many videos as a day allows; more tomorrow',
+        },
+        options.core.budgetStore ?? { kind: 'database', connection: options.core.connection },
+        { registry: options.metrics?.registry },
+      ),
+    }),
     videos: { jobs, storage },
     pipeline,
     close: async () => {

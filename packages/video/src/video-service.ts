@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   isDuplicateKey,
+  type Budget,
   type MutationContext,
   type ReadContext,
   type VideoRequests,
@@ -24,6 +25,8 @@ export interface VideoServiceOptions {
   service: Pick<WorkspaceService, 'get'>;
   pipeline: Pick<VideoPipeline, 'submit' | 'cancel'>;
   store: Pick<VideoJobStore, 'get' | 'models'>;
+  /** Generations per subject (VIDEO_DAILY_LIMIT_PER_SUBJECT), shared by every node; taken before a job starts. */
+  dailyBudget?: Budget | undefined;
 }
 
 /**
@@ -41,7 +44,8 @@ export class VideoService implements VideoRequests {
     const workspace = await this.options.service.get(input.workspaceId, ctx);
     const jobId = ctx.requestId === undefined ? randomUUID() : jobIdOf(ctx.subject, ctx.requestId);
     const retried = await this.retried(jobId, input.workspaceId, request);
-    if (retried !== undefined) return retried;
+    if (retried !== undefined) return retried; // a retry starts nothing, so it costs nothing
+    await this.options.dailyBudget?.consume(ctx.subject);
     try {
       const job = await this.options.pipeline.submit({
         workspaceId: input.workspaceId,

@@ -1,7 +1,7 @@
 import { isPlaceholderId, type RequestError, type Workspace } from '@app/client';
 import { useClient } from '@app/client/react';
 import { useId, useState, type ReactNode } from 'react';
-import { errorMessage } from '../error-message.js';
+import { budgetMessage, errorMessage } from '../error-message.js';
 
 type Offer =
   | { kind: 'idle' }
@@ -18,7 +18,7 @@ function enhanceFailure(error: RequestError): string {
     case 'PROVIDER_ERROR':
       return 'The prompt helper gave an answer that cannot be used. Try again.';
     case 'RATE_LIMITED':
-      return 'Too many prompts enhanced at once. Wait a moment and try again.';
+      return budgetMessage(error) ?? 'Too many prompts enhanced at once. Wait a moment and try again.';
     default:
       return errorMessage(error);
   }

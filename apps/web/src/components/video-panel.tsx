@@ -1,7 +1,8 @@
 import { checkVideoRequest, isPlaceholderId, type RequestError, type Workspace } from '@app/client';
 import { useClient } from '@app/client/react';
 import { useState, type ReactNode } from 'react';
-import { errorMessage } from '../error-message.js';
+import { budgetMessage, errorMessage } from '../error-message.js';
+import { useSignedVideoUrl } from '../signed-video-url.js';
 import type { VideoSettings } from '../workspace-data.js';
 
 type Video = NonNullable<Workspace['video']>;
@@ -30,7 +31,7 @@ function videoFailure(action: 'generate' | 'cancel', error: RequestError): strin
   }
   if (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT')
     return 'The video service did not answer in time. Try again.';
-  return errorMessage(error);
+  return budgetMessage(error) ?? errorMessage(error);
 }
 
 export interface VideoPanelProps {
@@ -52,6 +53,8 @@ export function VideoPanel(props: VideoPanelProps): ReactNode {
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | undefined>();
   const active = isActive(video);
+  // A signed link: no token in the <video src> (the link works alone until it expires).
+  const playUrl = useSignedVideoUrl(video?.status === 'succeeded' ? video.videoUrl : undefined);
   const creating = isPlaceholderId(workspace.id);
 
   const run = (action: 'generate' | 'cancel'): void => {
@@ -124,9 +127,9 @@ export function VideoPanel(props: VideoPanelProps): ReactNode {
               {percent === undefined ? '' : `${percent} %`}
             </progress>
           ) : null}
-          {video.status === 'succeeded' && video.videoUrl !== undefined ? (
+          {video.status === 'succeeded' && playUrl !== undefined ? (
             <video
-              src={video.videoUrl}
+              src={playUrl}
               aria-label={`Video of ${workspace.name}`}
               controls
               muted

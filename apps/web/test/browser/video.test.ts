@@ -128,6 +128,10 @@ describe('videos on the project page in Chromium, two tabs on one project', () =
       );
     }
     await expect.poll(() => card(a.page, 'Fox').getByRole('status').textContent()).toBe('Video ready');
+    // It plays from a signed link: no token in the URL.
+    expect(await card(a.page, 'Fox').locator('video').getAttribute('src')).toMatch(
+      /^\/videos\/[\w-]+\.mp4\?expires=\d+&signature=[\w-]+$/,
+    );
     for (const tab of [a, b]) {
       const seen = await progressSeen(tab.page);
       // The bar moved forward: more than one value, never backwards, and it got past the start.

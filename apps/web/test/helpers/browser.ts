@@ -24,7 +24,7 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A page that records every console error and uncaught exception, for `expect(tab.errors).toEqual([])`. */
+/** A page that records every console error, uncaught exception and CSP violation, for `expect(tab.errors).toEqual([])`. */
 export interface Tab {
   readonly page: Page;
   readonly context: BrowserContext;
@@ -38,6 +38,12 @@ export async function openTab(
 ): Promise<Tab> {
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(10_000); // a clear failure before the test's own timeout
+  // Every Content-Security-Policy violation becomes a console error, so `tab.errors` catches it too.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`),
+    );
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
