@@ -212,6 +212,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'finished videos, served at `GET /videos/<jobId>.mp4` (Range requests)',
       },
       {
+        settings: ['VIDEO_MAX_IN_FLIGHT'],
+        text: 'video jobs at the provider at once, whole deployment; more wait `queued`',
+      },
+      {
+        settings: ['VIDEO_MAX_BYTES'],
+        text: 'largest finished video downloaded (bytes)',
+      },
+      {
         settings: ['VIDEO_PIPELINE'],
         text: '`off`: this server only queues video jobs; video workers (`pnpm --filter @app/video worker`) run them',
       },
@@ -396,7 +404,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['VIDEO_LEASE_MS'],
-        text: "how long a node's claim on a job lasts without renewal (renewed every third of it); after a node dies, another takes its jobs over after at most this long ([ADR 0008](decisions/0008-video-jobs-and-leases.md))",
+        text: "how long a node's claim on a job lasts without renewal (renewed every quarter of it); the written expiry adds a safety margin of `VIDEO_PROVIDER_TIMEOUT_MS` and a quarter lease, so after a node dies another takes its jobs over after lease + margin ([ADR 0008](decisions/0008-video-jobs-and-leases.md), [ADR 0012](decisions/0012-video-job-fencing.md))",
       },
       {
         settings: ['VIDEO_JOB_TIMEOUT_MS'],
@@ -413,6 +421,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['VIDEO_STORAGE_DIR'],
         text: 'where finished videos are stored (`<jobId>.mp4`), served at `GET /videos/<jobId>.mp4` with Range requests, behind the same authentication and rate limit as `/api`; with several API nodes, a directory they all share',
+      },
+      {
+        settings: ['VIDEO_MAX_IN_FLIGHT'],
+        text: 'video jobs at the provider at once over the whole deployment (counted in the database: one slot document per job, inserted before its create); jobs beyond it wait `queued`, not refused, and start as slots free',
+      },
+      {
+        settings: ['VIDEO_MAX_BYTES'],
+        text: 'largest finished video downloaded into storage; a download is also refused when it is empty or not `video/*`, and is flushed to disk before it is renamed into place',
       },
       {
         settings: ['VIDEO_PIPELINE'],

@@ -2,16 +2,39 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from '@app/core';
 import { backoffMs } from './backoff.js';
 import { ProviderError } from './provider-error.js';
-import { StatusThrottle } from './status-throttle.js';
+import { StatusThrottle, type RecordResult } from './status-throttle.js';
 import { publicStatus, type VideoJob } from './video-job.js';
 import type { VideoJobStore } from './video-job-store.js';
+import type { VideoJobSteps } from './video-job-steps.js';
 import type { VideoMetrics } from './video-metrics.js';
 import type { VideoProvider } from './video-provider.js';
 import type { VideoStatusSink, VideoStatusUpdate } from './video-status-sink.js';
 import type { VideoStorage } from './video-storage.js';
 
+/** What the pipeline needs of the job store (the MongoDB one, or a test double). */
+export type JobStore = Pick<
+  VideoJobStore,
+  | 'nodeId'
+  | 'reserveWorkspace'
+  | 'releaseWorkspace'
+  | 'activeJobId'
+  | 'insert'
+  | 'get'
+  | 'update'
+  | 'activeJobs'
+  | 'claim'
+  | 'renew'
+  | 'release'
+  | 'requestCancel'
+  | 'cancelRequested'
+  | 'dropLeases'
+> & { steps: Pick<VideoJobSteps, 'insert' | 'get' | 'takeSlot' | 'releaseSlot'> };
+
+/** Fetches a finished video (default: the global fetch). */
+export type FetchVideo = (url: string, init: { signal: AbortSignal }) => Promise<Response>;
+
 export interface VideoPipelineOptions {
-  store: VideoJobStore;
+  store: JobStore;
   provider: VideoProvider;
   storage: VideoStorage;
   sink: VideoStatusSink;
@@ -31,6 +54,17 @@ export interface VideoPipelineOptions {
   backoffMaxMs?: number | undefined;
   /** VIDEO_DOWNLOAD_TIMEOUT_MS: longest download of a finished video. */
   downloadTimeoutMs: number;
+  /**
+   * VIDEO_PROVIDER_TIMEOUT_MS: the longest provider call (create, get, cancel); the pipeline aborts a call
+   * that runs longer. The lease's safety margin is larger (ADR 0012). Default 30 s.
+   */
+  providerTimeoutMs?: number | undefined;
+  /** VIDEO_MAX_IN_FLIGHT: jobs at the provider at once, over the whole deployment; more wait queued. Default no cap. */
+  maxInFlight?: number | undefined;
+  /** VIDEO_MAX_BYTES: the largest video downloaded. Default 512 MiB. */
+  maxVideoBytes?: number | undefined;
+  /** How a finished video is fetched (tests pass a double). Default the global fetch. */
+  fetchVideo?: FetchVideo | undefined;
   /** Random source for jitter (tests pass a fixed one). */
   random?: (() => number) | undefined;
   /**
@@ -62,11 +96,26 @@ export class PipelineContext {
       sink: options.sink,
       intervalMs: options.statusIntervalMs,
       onError: (error, job) => this.log.warn(`video job ${job.id}: status update not recorded: ${describe(error)}`),
+      retryMs: Math.min(options.pollMs, 200),
+      retryMaxMs: Math.max(options.pollMs, 5_000),
     });
   }
 
-  get store(): VideoJobStore {
+  get store(): JobStore {
     return this.options.store;
+  }
+
+  get providerTimeoutMs(): number {
+    return this.options.providerTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Between the end of a held lease (`validUntil`) and its written expiry: longer than any provider call
+   * (each is aborted after `providerTimeoutMs`), plus a quarter lease for clock skew. A holder starts no
+   * call after `validUntil`, so every call it made has ended before another node can claim the job.
+   */
+  get leaseMarginMs(): number {
+    return this.providerTimeoutMs + Math.ceil(this.options.leaseMs / 4);
   }
 
   /** Runs a background task, kept until it settles (stop waits for it). */
@@ -105,22 +154,34 @@ export class PipelineContext {
     });
   }
 
-  /** Times a provider call and counts its errors. */
-  async call<T>(operation: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** Times a provider call, aborts it after `timeoutMs` (default the provider timeout), and counts its errors. */
+  async call<T>(
+    operation: string,
+    run: (signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.providerTimeoutMs,
+  ): Promise<T> {
     const started = performance.now();
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new ProviderError({ code: 'TIMEOUT', retryable: true, message: `${operation} timed out` })),
+      timeoutMs,
+    );
     try {
-      return await run(this.stopController.signal);
+      return await run(AbortSignal.any([this.stopController.signal, timeout.signal]));
     } catch (error) {
+      if (timeout.signal.aborted && !this.stopController.signal.aborted) throw timeout.signal.reason as Error;
       const code = error instanceof ProviderError ? error.code : 'INTERNAL';
       this.options.metrics?.providerErrors.inc({ code });
       throw error;
     } finally {
+      clearTimeout(timer);
       this.options.metrics?.providerLatency.observe({ operation }, (performance.now() - started) / 1000);
     }
   }
 
-  report(job: VideoJob, update: VideoStatusUpdate): Promise<void> {
-    return this.throttle.record({ ...job, status: publicStatus(job.status) }, update);
+  /** Sends a status to the sink, tried until stored or refused (or `attempts` ran out). */
+  report(job: VideoJob, update: VideoStatusUpdate, attempts?: number): Promise<RecordResult> {
+    return this.throttle.record({ ...job, status: publicStatus(job.status) }, update, attempts);
   }
 }
 

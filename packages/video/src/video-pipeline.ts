@@ -5,16 +5,17 @@ import { JobPoller } from './job-poller.js';
 import { JobSubmitter, type VideoSubmission } from './job-submitter.js';
 import { PipelineContext, type VideoPipelineOptions } from './pipeline-context.js';
 import { isFinal, type VideoJob } from './video-job.js';
-import type { HeldLease } from './video-job-store.js';
 
 export type { VideoPipelineOptions } from './pipeline-context.js';
 export type { VideoSubmission } from './job-submitter.js';
 
 /**
- * The video job pipeline of one node: writes each job before calling the provider (JobSubmitter), holds
- * and renews the leases of the jobs it runs and takes over expired ones (JobLeases), polls each held job
- * (JobPoller) and ends it, downloading a finished video into our storage (JobFinisher). Every status
- * change goes through the sink (progress throttled). See docs/decisions/0008-video-jobs-and-leases.md.
+ * The video job pipeline of one node: writes each job before calling the provider and creates its one
+ * task (JobSubmitter), holds and renews the leases of the jobs it runs and takes over expired ones
+ * (JobLeases), advances each held job from what is stored (JobPoller), and ends it, downloading a
+ * finished video into our storage (JobFinisher). Every status change goes through the sink (progress
+ * throttled, each tried until stored). See docs/decisions/0008-video-jobs-and-leases.md and
+ * 0012-video-job-fencing.md.
  */
 export class VideoPipeline {
   private readonly ctx: PipelineContext;
@@ -24,13 +25,10 @@ export class VideoPipeline {
   constructor(options: VideoPipelineOptions) {
     this.ctx = new PipelineContext(options);
     let poller: JobPoller | undefined;
-    this.leases = new JobLeases(this.ctx, {
-      poll: (jobId) => poller!.poll(jobId),
-      takeOver: (job, lease) => this.takeOver(job, lease),
-    });
-    const finisher = new JobFinisher(this.ctx, this.leases);
-    poller = new JobPoller(this.ctx, this.leases, finisher);
-    this.submitter = new JobSubmitter(this.ctx, this.leases, poller, finisher);
+    this.leases = new JobLeases(this.ctx, { advance: (jobId) => poller!.advance(jobId) });
+    const finisher = new JobFinisher(this.ctx);
+    this.submitter = new JobSubmitter(this.ctx, this.leases, finisher);
+    poller = new JobPoller(this.ctx, this.leases, this.submitter, finisher);
   }
 
   /** This node's id in the leases. */
@@ -73,11 +71,9 @@ export class VideoPipeline {
     return job;
   }
 
-  /** Polls a held job now (e.g. after another node forwarded a cancel). */
+  /** Runs a step of a held job now, or as soon as its running step ends (e.g. after another node forwarded a cancel). */
   wake(jobId: string): void {
-    const entry = this.leases.get(jobId);
-    if (entry === undefined || entry.busy) return;
-    this.leases.schedule(jobId, 0);
+    this.leases.wake(jobId);
   }
 
   /** A job by id (any node's). */
@@ -94,18 +90,5 @@ export class VideoPipeline {
     this.ctx.stopped = true;
     this.ctx.stopController.abort();
     await this.leases.stop(options.release ?? true);
-  }
-
-  /** A job whose lease this node just took over: continued where its last holder left it. */
-  private async takeOver(job: VideoJob, _lease: HeldLease): Promise<void> {
-    const entry = this.leases.get(job.id)!;
-    if (job.status === 'submitting') {
-      entry.busy = true;
-      await this.submitter.submitUnknown(job).finally(() => this.leases.idle(job.id));
-    } else if (job.status === 'pending') {
-      this.leases.runBusy(job.id, () => this.submitter.sendPending(job));
-    } else {
-      this.leases.schedule(job.id, Math.max(0, job.nextPollAt.getTime() - Date.now()));
-    }
   }
 }
