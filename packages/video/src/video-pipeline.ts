@@ -63,7 +63,11 @@ export class VideoPipeline {
     const { store } = this.ctx;
     const jobId = await store.activeJobId(workspaceId);
     const job = jobId === undefined ? undefined : await store.get(jobId);
-    if (job === undefined || isFinal(job.status)) {
+    // An outcome already decided (its completion may still be under way) is the answer: the job has ended.
+    const outcome =
+      job === undefined || isFinal(job.status) ? undefined : (await store.steps.get(job.id, 'final'))?.outcome;
+    if (job !== undefined && outcome?.status === 'cancelled') return { ...job, status: 'cancelled' };
+    if (job === undefined || isFinal(job.status) || outcome !== undefined) {
       throw new ProtocolError('NOT_FOUND', 'This workspace has no video job in progress', { details: { workspaceId } });
     }
     await store.requestCancel(job.id);
