@@ -168,7 +168,9 @@ export class JobLeases {
     } catch (error) {
       if (this.ctx.stopped) return;
       entry.errors += 1;
-      next = this.ctx.backoff(entry.errors, this.ctx.options.pollMs);
+      // Backoff, but within half a lease: a failed step is tried again while this node still holds the job.
+      const { pollMs, leaseMs } = this.ctx.options;
+      next = Math.min(this.ctx.backoff(entry.errors, pollMs), Math.max(pollMs, Math.floor(leaseMs / 2)));
       this.ctx.log.warn(`video job ${jobId}: step failed (${describe(error)}); again in ${next} ms`);
     } finally {
       entry.busy = false;

@@ -216,6 +216,9 @@ async function run(scenario: Scenario): Promise<void> {
   if (process.env.FC_DEBUG === '1' && problems.length > 0) {
     console.log(
       JSON.stringify({
+        held: workers.map((worker) => worker.pipeline.heldJobIds()),
+        leases: [...db.leases.entries()].map(([key, lease]) => [key, lease.owner, lease.expiresAt - Date.now()]),
+        slots: [...db.slots],
         jobs: [...db.jobs.values()].map((j) => [j.id, j.workspaceId, j.status, j.error?.code]),
         active: [...db.active],
         steps: [...db.steps.keys()],
