@@ -44,7 +44,9 @@ export class JobFinisher {
     const { store } = ctx;
     if (outcome.cancelTask === true && entry !== undefined && entry.cancelFailures < CANCEL_ATTEMPTS) {
       const taskId = (await store.steps.get(job.id, 'task'))?.taskId ?? undefined;
-      const finished = taskId !== undefined && (await store.steps.get(job.id, 'output')) !== undefined;
+      const finished =
+        taskId !== undefined &&
+        (entry.outputStored !== undefined || (await store.steps.get(job.id, 'output')) !== undefined);
       if (taskId !== undefined && !finished && !(await this.cancelAtProvider(job, taskId))) {
         entry.cancelFailures += 1;
         if (entry.cancelFailures < CANCEL_ATTEMPTS) return ctx.backoff(entry.cancelFailures, ctx.options.pollMs);
@@ -76,15 +78,10 @@ export class JobFinisher {
   private async cancelAtProvider(job: VideoJob, taskId: string): Promise<boolean> {
     const { ctx } = this;
     try {
-      // A task known to have finished is left alone (Runway's DELETE of a finished task deletes its video);
-      // one whose state cannot be read now is cancelled.
-      const task = await ctx
-        .call('get', (signal) => ctx.options.provider.get(taskId, { signal }))
-        .catch((error: unknown) => {
-          if (error instanceof ProviderError && error.code === 'NOT_FOUND') throw error;
-          return undefined;
-        });
-      if (task?.state === 'succeeded' || task?.state === 'failed' || task?.state === 'cancelled') return true;
+      // Only a task known not to have finished is cancelled (Runway's DELETE of a finished task deletes its
+      // video): when its state cannot be read, the DELETE waits for the next attempt.
+      const task = await ctx.call('get', (signal) => ctx.options.provider.get(taskId, { signal }));
+      if (task.state === 'succeeded' || task.state === 'failed' || task.state === 'cancelled') return true;
       await ctx.call('cancel', (signal) => ctx.options.provider.cancel(taskId, { signal }));
       return true;
     } catch (error) {

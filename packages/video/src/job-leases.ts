@@ -27,8 +27,8 @@ export interface HeldJob {
   unknownStates: number;
   /** Downloads of the finished video that failed (never reset by a good poll). */
   downloadFailures: number;
-  /** This holder recorded the `output` step (the task finished). */
-  outputSeen: boolean;
+  /** This holder saw the task SUCCEEDED (false), and stored the `output` step (true). */
+  outputStored: boolean | undefined;
   /** DELETEs of the provider task that failed. */
   cancelFailures: number;
   /** The task id our create answered, until the `task` step holds it. */
@@ -110,7 +110,7 @@ export class JobLeases {
       notFound: 0,
       unknownStates: 0,
       downloadFailures: 0,
-      outputSeen: false,
+      outputStored: undefined,
       cancelFailures: 0,
       createdTaskId: undefined,
       justCreated: undefined,

@@ -88,7 +88,7 @@ export class JobPoller {
     const { ctx } = this;
     const taskId = await this.settleTask(job, entry, known);
     if (taskId !== null) {
-      const finished = (await ctx.store.steps.get(job.id, 'output')) !== undefined;
+      const finished = entry.outputStored !== undefined || (await ctx.store.steps.get(job.id, 'output')) !== undefined;
       const task = await ctx
         .call('get', (signal) => ctx.options.provider.get(taskId, { signal }))
         .catch(() => undefined);
@@ -110,7 +110,7 @@ export class JobPoller {
         status: 'failed',
         error: {
           code: 'TIMEOUT',
-          message: `The video was not ready within ${Math.round(ctx.options.jobTimeoutMs / 1000)} s; the provider task was cancelled`,
+          message: `The video was not ready within ${Math.round(ctx.options.jobTimeoutMs / 1000)} s; its provider task is cancelled unless it finished`,
           retryable: true,
         },
         cancelTask: taskId !== null,
@@ -121,9 +121,10 @@ export class JobPoller {
 
   /** The task finished: recorded once (it is never cancelled from then on), then its video downloaded. */
   private async finished(job: VideoJob, entry: HeldJob, outputUrl: string | undefined): Promise<Next> {
-    if (!entry.outputSeen) {
+    if (entry.outputStored !== true) {
+      entry.outputStored = false; // seen: never cancelled by this node, even before the step is stored
       await this.ctx.store.steps.insert(job.id, 'output', { epoch: entry.lease.epoch });
-      entry.outputSeen = true;
+      entry.outputStored = true;
     }
     return this.finisher.download(job, entry, outputUrl);
   }

@@ -146,7 +146,7 @@ it('a hung create times out into failed with a clear error and is not resubmitte
   expect(stats.createCalls).toHaveLength(1);
 });
 
-it('a hung poll is retried until the job deadline, then the job fails with TIMEOUT and the task is cancelled', async () => {
+it('a hung poll is retried until the job deadline, then the job fails with TIMEOUT; a task whose state cannot be read is not deleted', async () => {
   const { pipeline } = await harness.pipeline({ providerTimeoutMs: 100, jobTimeoutMs: 1_500 });
   const { id } = await pipeline.submit({
     workspaceId: 'w1',
@@ -158,7 +158,7 @@ it('a hung poll is retried until the job deadline, then the job fails with TIMEO
   expect(job.error).toMatchObject({ code: 'TIMEOUT', retryable: true });
   const stats = await harness.stats();
   expect(stats.hungRequests).toBeGreaterThanOrEqual(2);
-  expect(stats.deletes).toBe(1);
+  expect(stats.deletes).toBe(0); // it may have finished: a DELETE would delete its video
   expect(stats.creates).toBe(1);
 });
 

@@ -462,7 +462,8 @@ export class FakeProvider {
     const task = this.tasks.get(taskId);
     if (task === undefined) throw new ProviderError({ code: 'NOT_FOUND', retryable: false, message: 'no such task' });
     const state = this.stateOf(task, Date.now());
-    if (state.state === 'succeeded') task.seenSucceeded = true;
+    // Seen only when the answer reaches a caller still waiting (a request delivered after its caller gave up is not).
+    if (state.state === 'succeeded' && options?.signal?.aborted !== true) task.seenSucceeded = true;
     return state;
   }
 
