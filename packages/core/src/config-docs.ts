@@ -279,6 +279,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
         text: 'days a finished video and its job are kept before a sweep removes them',
       },
       {
+        settings: ['VIDEO_MAX_IN_FLIGHT'],
+        text: 'video jobs at the provider at once, whole deployment; more wait `queued`',
+      },
+      {
+        settings: ['VIDEO_MAX_BYTES'],
+        text: 'largest finished video downloaded (bytes)',
+      },
+      {
         settings: ['VIDEO_PIPELINE'],
         text: '`off`: this server only queues video jobs; video workers (`pnpm --filter @app/video worker`) run them',
       },
@@ -535,7 +543,7 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       },
       {
         settings: ['VIDEO_LEASE_MS'],
-        text: "how long a node's claim on a job lasts without renewal (renewed every third of it); after a node dies, another takes its jobs over after at most this long ([ADR 0008](decisions/0008-video-jobs-and-leases.md))",
+        text: "how long a node's claim on a job lasts without renewal (renewed every quarter of it); the written expiry adds a safety margin of `VIDEO_PROVIDER_TIMEOUT_MS` and a quarter lease, so after a node dies another takes its jobs over after lease + margin ([ADR 0008](decisions/0008-video-jobs-and-leases.md), [ADR 0012](decisions/0012-video-job-fencing.md))",
       },
       {
         settings: ['VIDEO_JOB_TIMEOUT_MS'],
@@ -556,6 +564,14 @@ export const SETTINGS_TABLES: Readonly<Record<SettingsDocFile, Readonly<Record<s
       {
         settings: ['VIDEO_RETENTION_DAYS'],
         text: "days a finished video job is kept: its file and its document (the request, an image data URI included); then every node's hourly sweep removes both, and the job leaves the workspace's list (`video.list`)",
+      },
+      {
+        settings: ['VIDEO_MAX_IN_FLIGHT'],
+        text: 'video jobs at the provider at once over the whole deployment (counted in the database: one slot document per job, inserted before its create); jobs beyond it wait `queued`, not refused, and start as slots free',
+      },
+      {
+        settings: ['VIDEO_MAX_BYTES'],
+        text: 'largest finished video downloaded into storage; a download is also refused when it is empty or not `video/*`, and is flushed to disk before it is renamed into place',
       },
       {
         settings: ['VIDEO_PIPELINE'],

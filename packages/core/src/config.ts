@@ -204,6 +204,15 @@ export const configSchema = z.object({
   VIDEO_DOWNLOAD_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** Directory of finished videos; unset: `videos` under DATA_DIR. */
   VIDEO_STORAGE_DIR: optionalString,
+  /** Video jobs at the provider at once over the whole deployment; more wait `queued` and start as slots free. */
+  VIDEO_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Largest finished video downloaded into storage (bytes); a larger one fails its job `DOWNLOAD_FAILED`. */
+  VIDEO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 4)
+    .default(512 * 1024 ** 2),
   /**
    * `on`: this server runs video jobs (creates provider tasks, polls them). `off`: it only queues them
    * (written as `pending`), and video workers (`pnpm --filter @app/video worker`) run them.

@@ -12,9 +12,25 @@ export function videoPipelineOptionsFromConfig(
     | 'VIDEO_LEASE_MS'
     | 'VIDEO_JOB_TIMEOUT_MS'
     | 'VIDEO_DOWNLOAD_TIMEOUT_MS'
+    | 'VIDEO_PROVIDER_TIMEOUT_MS'
+    | 'VIDEO_MAX_IN_FLIGHT'
+    | 'VIDEO_MAX_BYTES'
   >,
-): Pick<VideoPipelineOptions, 'pollMs' | 'statusIntervalMs' | 'leaseMs' | 'jobTimeoutMs' | 'downloadTimeoutMs'> {
+): Pick<
+  VideoPipelineOptions,
+  | 'pollMs'
+  | 'statusIntervalMs'
+  | 'leaseMs'
+  | 'jobTimeoutMs'
+  | 'downloadTimeoutMs'
+  | 'providerTimeoutMs'
+  | 'maxInFlight'
+  | 'maxVideoBytes'
+> {
   return {
+    providerTimeoutMs: config.VIDEO_PROVIDER_TIMEOUT_MS,
+    maxInFlight: config.VIDEO_MAX_IN_FLIGHT,
+    maxVideoBytes: config.VIDEO_MAX_BYTES,
     pollMs: config.VIDEO_POLL_MS,
     statusIntervalMs: config.VIDEO_STATUS_INTERVAL_MS,
     leaseMs: config.VIDEO_LEASE_MS,

@@ -37,11 +37,39 @@ export interface VideoCancelDoc {
   requestedAt: Date;
 }
 
+/**
+ * One fenced step of a job: `_id` is `<jobId>:<step>` (`create`, `task`, `queued`, `final`). Each can be
+ * inserted once, by whichever holder gets there first; a stale lease holder's insert of the same step is
+ * refused by the database itself (ADR 0012).
+ */
+export interface VideoStepDoc {
+  _id: string;
+  jobId: string;
+  step: string;
+  /** Lease epoch and node of the writer: they tell a writer its own insert after a lost reply. */
+  epoch: number;
+  owner: string;
+  at: Date;
+  /** `task`: the provider task id, or null when none was (or may have been) created. */
+  taskId?: string | null | undefined;
+  /** `final`: the outcome, as the job will store it (JSON text: it may hold an error object). */
+  outcome?: string | undefined;
+}
+
+/** One of the deployment's VIDEO_MAX_IN_FLIGHT slots at the provider: `_id` is the slot number. */
+export interface VideoSlotDoc {
+  _id: number;
+  jobId: string;
+  at: Date;
+}
+
 export interface VideoModels {
   Job: Model<VideoJobDoc>;
   Cancel: Model<VideoCancelDoc>;
   Lease: Model<VideoLeaseDoc>;
   Active: Model<VideoActiveDoc>;
+  Step: Model<VideoStepDoc>;
+  Slot: Model<VideoSlotDoc>;
 }
 
 const errorSchema = new Schema(
@@ -101,6 +129,30 @@ const cancelSchema = new Schema<VideoCancelDoc>(
   { versionKey: false, strict: true, collection: 'videoCancels' },
 );
 
+const stepSchema = new Schema<VideoStepDoc>(
+  {
+    _id: { type: String, required: true },
+    jobId: { type: String, required: true },
+    step: { type: String, required: true },
+    epoch: { type: Number, required: true },
+    owner: { type: String, required: true },
+    at: { type: Date, required: true },
+    taskId: { type: String, default: undefined },
+    outcome: String,
+  },
+  { versionKey: false, strict: true, collection: 'videoSteps' },
+);
+stepSchema.index({ jobId: 1 });
+
+const slotSchema = new Schema<VideoSlotDoc>(
+  {
+    _id: { type: Number, required: true },
+    jobId: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false, strict: true, collection: 'videoSlots' },
+);
+
 /** Registers the models on a connection and creates their collections and indexes. */
 export async function createVideoModels(connection: Connection): Promise<VideoModels> {
   const models: VideoModels = {
@@ -108,6 +160,8 @@ export async function createVideoModels(connection: Connection): Promise<VideoMo
     Cancel: connection.models['VideoCancel'] ?? connection.model<VideoCancelDoc>('VideoCancel', cancelSchema),
     Lease: connection.models['VideoLease'] ?? connection.model<VideoLeaseDoc>('VideoLease', leaseSchema),
     Active: connection.models['VideoActive'] ?? connection.model<VideoActiveDoc>('VideoActive', activeSchema),
+    Step: connection.models['VideoStep'] ?? connection.model<VideoStepDoc>('VideoStep', stepSchema),
+    Slot: connection.models['VideoSlot'] ?? connection.model<VideoSlotDoc>('VideoSlot', slotSchema),
   } as VideoModels;
   for (const model of Object.values(models) as Model<unknown>[]) {
     await model.createCollection().catch((error: unknown) => {

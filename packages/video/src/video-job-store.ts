@@ -3,12 +3,16 @@ import { isDuplicateKey } from '@app/core';
 import type { Connection } from 'mongoose';
 import { ACTIVE_STATUSES, type StoredJobStatus, type VideoJob } from './video-job.js';
 import { createVideoModels, type VideoJobDoc, type VideoLeaseDoc, type VideoModels } from './video-job-models.js';
+import { VideoJobSteps } from './video-job-steps.js';
 
-/** A lease this node holds on a job: valid while `Date.now() < validUntil` (see ADR 0008). */
+/** A lease this node holds on a job: valid while `Date.now() < validUntil` (see ADR 0008 and 0012). */
 export interface HeldLease {
   jobId: string;
   epoch: number;
-  /** Local deadline: the expiry written, minus nothing; the holder stops acting before it. */
+  /**
+   * Local deadline: the expiry written minus the safety margin. The holder starts no provider call after
+   * it, and every call it starts ends (its own timeout) before the written expiry, when a claimer may take over.
+   */
   validUntil: number;
 }
 
@@ -25,11 +29,16 @@ function jobOf(doc: VideoJobDoc): VideoJob {
  * insert of a document with a unique `_id`, the one write FerretDB v1 makes atomic (ADR 0008).
  */
 export class VideoJobStore {
+  /** The fenced steps and in-flight slots of the jobs (ADR 0012). */
+  readonly steps: VideoJobSteps;
+
   private constructor(
     readonly models: VideoModels,
     /** This node's name in the leases it takes. */
     readonly nodeId: string,
-  ) {}
+  ) {
+    this.steps = new VideoJobSteps(models, nodeId);
+  }
 
   static async create(connection: Connection, nodeId: string = randomUUID()): Promise<VideoJobStore> {
     return new VideoJobStore(await createVideoModels(connection), nodeId);
@@ -72,36 +81,43 @@ export class VideoJobStore {
     await this.models.Job.create({ ...rest, _id: id, request: JSON.stringify(request) });
   }
 
+  /**
+   * The job as its document says. An ended job's document is written last, once its final status is in
+   * the log; until then the `final` step (ADR 0012) holds the outcome.
+   */
   async get(jobId: string): Promise<VideoJob | undefined> {
     const doc = await this.models.Job.findById(jobId).lean<VideoJobDoc>().exec();
     return doc === null ? undefined : jobOf(doc);
   }
 
   /**
-   * Applies `patch` unless the job already ended (a cancel or another node finished it): returns the
-   * job after the write, or undefined when it was not written.
+   * Applies `patch` unless the job already ended: true when written. With `epoch` (the writer's lease),
+   * the write also carries the epoch and is refused when a newer holder has written the job.
    */
-  async update(jobId: string, patch: JobPatch, unlessFinal = true): Promise<VideoJob | undefined> {
+  async update(jobId: string, patch: JobPatch, epoch?: number): Promise<boolean> {
     const set: Record<string, unknown> = { updatedAt: new Date() };
+    if (epoch !== undefined) set['leaseEpoch'] = epoch;
     const unset: Record<string, 1> = {};
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) unset[key] = 1;
       else set[key] = value;
     }
-    const filter = unlessFinal ? { _id: jobId, status: { $in: ACTIVE_STATUSES } } : { _id: jobId };
+    const filter: Record<string, unknown> = { _id: jobId, status: { $in: ACTIVE_STATUSES } };
+    if (epoch !== undefined) filter['leaseEpoch'] = { $lte: epoch };
     const update = Object.keys(unset).length === 0 ? { $set: set } : { $set: set, $unset: unset };
     const result = await this.models.Job.updateOne(filter, update).exec();
-    if (result.matchedCount === 0) return undefined;
-    return this.get(jobId);
+    return result.matchedCount > 0;
   }
 
-  /** Jobs not ended yet, oldest first (each node scans them for leases that expired). */
-  async activeJobs(limit = 500): Promise<VideoJob[]> {
-    const docs = await this.models.Job.find({ status: { $in: ACTIVE_STATUSES as StoredJobStatus[] } })
-      .limit(limit)
-      .lean<VideoJobDoc[]>()
-      .exec();
-    return docs.map(jobOf).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  /**
+   * Jobs not ended yet, in `_id` order after `afterId` (each node scans them for leases that expired,
+   * page by page: a stable order, so no job is left out however many there are).
+   */
+  async activeJobs(afterId?: string, limit = 500): Promise<VideoJob[]> {
+    const filter: Record<string, unknown> = { status: { $in: ACTIVE_STATUSES as StoredJobStatus[] } };
+    if (afterId !== undefined) filter['_id'] = { $gt: afterId };
+    const docs = await this.models.Job.find(filter).sort({ _id: 1 }).limit(limit).lean<VideoJobDoc[]>().exec();
+    return docs.map(jobOf);
   }
 
   /** The newest lease of a job: walks `_id`s up from the job's epoch hint (reads by `_id` only). */
@@ -120,12 +136,13 @@ export class VideoJobStore {
    * Tries to take the job's lease for `leaseMs`: only when nobody holds one or the newest one expired.
    * Exactly one of any number of concurrent claimers (on any connection) gets each epoch.
    */
-  async claim(job: Pick<VideoJob, 'id' | 'leaseEpoch'>, leaseMs: number): Promise<HeldLease | undefined> {
+  async claim(job: Pick<VideoJob, 'id' | 'leaseEpoch'>, leaseMs: number, marginMs = 0): Promise<HeldLease | undefined> {
     const current = await this.currentLease(job);
     const now = Date.now();
     if (current !== undefined && current.expiresAt.getTime() > now) return undefined;
-    const epoch = (current?.epoch ?? 0) + 1;
-    const expiresAt = now + leaseMs;
+    // Never an epoch used before: the job's hint remembers it after an ended job's leases were dropped.
+    const epoch = Math.max(current?.epoch ?? 0, job.leaseEpoch) + 1;
+    const expiresAt = now + leaseMs + marginMs;
     try {
       await this.models.Lease.create({
         _id: `${job.id}:${epoch}`,
@@ -139,24 +156,31 @@ export class VideoJobStore {
       throw error;
     }
     // The hint only moves forward in practice; a stale one costs a few more reads, never correctness.
-    await this.models.Job.updateOne({ _id: job.id }, { $set: { leaseEpoch: epoch } }).exec();
-    return { jobId: job.id, epoch, validUntil: expiresAt };
+    await this.models.Job.updateOne(
+      { _id: job.id, leaseEpoch: { $lt: epoch } },
+      { $set: { leaseEpoch: epoch } },
+    ).exec();
+    return { jobId: job.id, epoch, validUntil: now + leaseMs };
   }
 
   /**
    * Extends a held lease. Only called before `validUntil`, so no other node can have claimed the next
-   * epoch (they wait for the expiry written); returns false when the lease is already past its time.
+   * epoch (they wait for the expiry written, `marginMs` later); false when the lease is already past its
+   * time or its document is gone (the job ended, or the lease was released): the holder then stops.
    */
-  async renew(lease: HeldLease, leaseMs: number): Promise<boolean> {
+  async renew(lease: HeldLease, leaseMs: number, marginMs = 0): Promise<boolean> {
     const sentAt = Date.now();
     if (sentAt >= lease.validUntil) return false;
-    const expiresAt = sentAt + leaseMs;
-    await this.models.Lease.updateOne(
+    const result = await this.models.Lease.updateOne(
       { _id: `${lease.jobId}:${lease.epoch}` },
-      { $set: { expiresAt: new Date(expiresAt) } },
+      { $set: { expiresAt: new Date(sentAt + leaseMs + marginMs) } },
     ).exec();
+    if (result.matchedCount === 0) {
+      lease.validUntil = 0;
+      return false;
+    }
     if (Date.now() >= lease.validUntil) return false; // the write landed after the old expiry: another node may have claimed
-    lease.validUntil = expiresAt;
+    lease.validUntil = sentAt + leaseMs;
     return true;
   }
 

@@ -50,6 +50,9 @@ export async function startVideoNode(config: Config, options: VideoNodeOptions):
   const jobs = await VideoJobStore.create(options.core.connection);
   const storage = new FileVideoStorage(videoStorageDirFromConfig(config));
   const metrics = options.metrics === undefined ? undefined : videoMetrics(options.metrics.registry);
+  // A download cut short by a crash leaves a `.part` file; one older than any download can be is removed.
+  const leftovers = await storage.removeLeftovers(config.VIDEO_DOWNLOAD_TIMEOUT_MS * 2).catch(() => 0);
+  if (leftovers > 0) options.logger.info(`removed ${leftovers} partial video download(s) left by a previous run`);
   const pipeline = new VideoPipeline({
     ...videoPipelineOptionsFromConfig(config),
     store: jobs,

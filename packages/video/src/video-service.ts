@@ -75,7 +75,8 @@ export class VideoService implements VideoRequests {
       const latest = workspace.video;
       if (error instanceof ProtocolError && error.code === 'NOT_FOUND' && latest?.status === 'cancelled') {
         const job = await this.options.store.get(latest.jobId);
-        if (job !== undefined) return { job: toVideoJobInfo(job) };
+        // The log has the final status before the job document is written (ADR 0012): the log's answer.
+        if (job !== undefined) return { job: toVideoJobInfo({ ...job, status: 'cancelled' }) };
       }
       throw error;
     }

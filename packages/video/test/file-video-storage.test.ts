@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -45,4 +45,26 @@ it('a failed write leaves no file behind and the old content in place', async ()
 it('refuses keys that are not plain ids (no path can leave the directory)', async () => {
   await expect(storage.put('../escape', Readable.from(['x']))).rejects.toThrow('invalid video storage key');
   await expect(storage.size('a/b')).rejects.toThrow('invalid video storage key');
+});
+
+it('refuses an empty video and one over the size cap, storing nothing and leaving no temporary file', async () => {
+  await expect(storage.put('empty', Readable.from([]))).rejects.toThrow(/empty/);
+  await expect(
+    storage.put('big', Readable.from(['x'.repeat(600), 'y'.repeat(600)]), { maxBytes: 1_000 }),
+  ).rejects.toThrow(/larger than 1000/);
+  expect(await storage.size('empty')).toBeUndefined();
+  expect(await storage.size('big')).toBeUndefined();
+  expect(await readdir(join(dir, 'videos'))).toEqual([]);
+  expect((await storage.put('fits', Readable.from(['z'.repeat(1_000)]), { maxBytes: 1_000 })).bytes).toBe(1_000);
+});
+
+it('removes the .part files a crash left behind, older than the given age, and nothing else', async () => {
+  await storage.put('kept', Readable.from(['video']));
+  const videos = join(dir, 'videos');
+  await writeFile(join(videos, '.job-9.0f1e.part'), 'half');
+  const old = new Date(Date.now() - 60_000);
+  await utimes(join(videos, '.job-9.0f1e.part'), old, old);
+  await writeFile(join(videos, '.job-8.aa11.part'), 'in progress');
+  expect(await storage.removeLeftovers(30_000)).toBe(1);
+  expect((await readdir(videos)).sort()).toEqual(['.job-8.aa11.part', 'kept.mp4']);
 });

@@ -52,3 +52,13 @@ it('a renewed lease is not taken; a released one is taken at once', async () => 
   expect(taken?.epoch).toBe(2);
   expect(await a.renew(lease, 5_000)).toBe(false);
 });
+
+it('a renewal fails once the lease document is gone (the job ended), and an ended job never reuses an epoch', async () => {
+  const [a, b] = stores as [VideoJobStore, VideoJobStore];
+  const lease = (await a.claim({ id: 'job-gone', leaseEpoch: 0 }, 5_000))!;
+  await b.dropLeases('job-gone');
+  expect(await a.renew(lease, 5_000)).toBe(false);
+  expect(lease.validUntil).toBe(0); // the holder stops at once
+  const next = await b.claim({ id: 'job-gone', leaseEpoch: lease.epoch }, 5_000);
+  expect(next?.epoch).toBe(lease.epoch + 1);
+});

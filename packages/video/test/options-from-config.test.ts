@@ -18,6 +18,9 @@ it('reads the VIDEO_* settings, with the defaults of the config schema', () => {
     leaseMs: 30_000,
     jobTimeoutMs: 900_000,
     downloadTimeoutMs: 120_000,
+    providerTimeoutMs: 30_000,
+    maxInFlight: 20,
+    maxVideoBytes: 512 * 1024 * 1024,
   });
   expect(CONFIG_DEFAULTS.VIDEO_PROVIDER_TIMEOUT_MS).toBe(30_000);
   const config = loadConfig({ ...BASE, VIDEO_POLL_MS: '250', VIDEO_STATUS_INTERVAL_MS: '0', DATA_DIR: '/srv/data' });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
+import { ProtocolError } from '@app/protocol';
 import { StatusThrottle, type VideoJob, type VideoStatusUpdate } from '../src/index.js';
 
 const job = { id: 'j1', workspaceId: 'w1' } as VideoJob;
@@ -47,17 +48,47 @@ it('sends the final status at once, dropping a held progress update', async () =
   ]);
 });
 
-it('a failing sink is reported and later updates still go', async () => {
+it('a failing sink is tried again until it stores the update, in order; a refusal is final', async () => {
   const errors: unknown[] = [];
+  const stored: string[] = [];
+  let failures = 3;
   const flaky = new StatusThrottle({
     sink: {
-      record: (_job, update) => (update.status === 'queued' ? Promise.reject(new Error('down')) : Promise.resolve()),
+      record: (_job, update) => {
+        if (update.status === 'queued' && failures > 0) {
+          failures -= 1;
+          return Promise.reject(new Error('down'));
+        }
+        if (update.status === 'cancelled') return Promise.reject(new ProtocolError('CONFLICT', 'ended'));
+        stored.push(update.status);
+        return Promise.resolve();
+      },
     },
     intervalMs: 1_000,
+    retryMs: 10,
     onError: (error) => errors.push(error),
   });
-  await flaky.record(job, { status: 'queued' });
-  await flaky.record(job, { status: 'failed', error: { code: 'X', message: 'x', retryable: false } });
-  expect(errors).toHaveLength(1);
+  const queued = flaky.record(job, { status: 'queued' });
+  const failed = flaky.record(job, { status: 'failed', error: { code: 'X', message: 'x', retryable: false } });
+  await vi.advanceTimersByTimeAsync(1_000);
+  expect(await queued).toBe('stored');
+  expect(await failed).toBe('stored');
+  expect(stored).toEqual(['queued', 'failed']); // the final one waited for the earlier one
+  expect(errors).toHaveLength(3);
+  expect(await flaky.record({ ...job, id: 'j2' }, { status: 'cancelled' })).toBe('refused');
+  expect(await flaky.record({ ...job, id: 'j3' }, { status: 'queued' }, 1)).toBe('stored');
   await flaky.close();
+});
+
+it('close stops the retries of a sink that never answers yes', async () => {
+  const flaky = new StatusThrottle({
+    sink: { record: () => Promise.reject(new Error('down')) },
+    intervalMs: 1_000,
+    retryMs: 10,
+    onError: () => {},
+  });
+  const queued = flaky.record(job, { status: 'queued' });
+  await vi.advanceTimersByTimeAsync(100);
+  await flaky.close();
+  expect(await queued).toBe('dropped');
 });

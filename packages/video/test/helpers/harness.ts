@@ -85,6 +85,7 @@ export async function startHarness(uri: string, runway: RunwaySimOptions = {}): 
         leaseMs: 2_000,
         jobTimeoutMs: 15_000,
         downloadTimeoutMs: 2_000,
+        providerTimeoutMs: providerTimeoutMs ?? 2_000,
         ...rest,
       });
       harness.pipelines.push(pipeline);
