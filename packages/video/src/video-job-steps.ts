@@ -11,7 +11,9 @@ import type { VideoModels, VideoStepDoc } from './video-job-models.js';
  *   finished task deletes its video);
  * - `final`: the job's outcome.
  */
-export type StepName = 'queued' | 'create' | 'task' | 'output' | 'final';
+/** Every once-only step of a job, in the order a job can reach them. */
+export const STEP_NAMES = ['queued', 'create', 'task', 'output', 'final'] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 /** Who writes a step: this node under one lease epoch (0 for a submit that holds no lease). */
 export interface StepWriter {

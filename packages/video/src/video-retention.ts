@@ -1,10 +1,11 @@
 import type { Logger } from '@app/core';
 import { FINAL_STATUSES } from './video-job.js';
 import type { VideoModels } from './video-job-models.js';
+import { STEP_NAMES } from './video-job-steps.js';
 import type { VideoStorage } from './video-storage.js';
 
 export interface VideoRetentionOptions {
-  models: Pick<VideoModels, 'Job' | 'Lease' | 'Cancel'>;
+  models: Pick<VideoModels, 'Job' | 'Lease' | 'Cancel' | 'Step'>;
   storage: Pick<VideoStorage, 'remove'>;
   /** VIDEO_RETENTION_DAYS in ms: a job finished longer ago than this is removed, with its file. */
   retentionMs: number;
@@ -21,8 +22,8 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Removes what a finished video job leaves behind once VIDEO_RETENTION_DAYS have passed since it ended:
- * its file first, then its document (the request with its up-to-1 MB image data URI), its leases and its
- * cancel request, so storage and the database stay bounded. Unfinished jobs are never touched (they end
+ * its file first, then its document (the request with its up-to-1 MB image data URI), its leases, its
+ * once-only steps and its cancel request, so storage and the database stay bounded. Unfinished jobs are never touched (they end
  * within VIDEO_JOB_TIMEOUT_MS). Every node may sweep at once: each removal is idempotent, and the file
  * goes before the document, so a crash in between leaves a document the next sweep finds, never a file
  * nothing points to. A failed sweep is logged and tried again at the next interval.
@@ -80,6 +81,8 @@ export class VideoRetention {
         await models.Job.deleteOne({ _id: jobId, ...expired }).exec();
         await models.Lease.deleteMany({ jobId }).exec();
         await models.Cancel.deleteOne({ _id: jobId }).exec();
+        // Its once-only steps, by `_id` (an indexed read on every backend; a filter on jobId scans on FerretDB v1).
+        await models.Step.deleteMany({ _id: { $in: STEP_NAMES.map((step) => `${jobId}:${step}`) } }).exec();
         removed += 1;
       }
       if (docs.length < batch) break;

@@ -37,9 +37,13 @@ async function job(id: string, status: VideoJob['status'], endedDaysAgo: number,
   });
   if (status === 'succeeded') await storage.put(id, Readable.from([Buffer.from(`video ${id}`)]));
   await store.models.Lease.create({ _id: `${id}:1`, jobId: id, epoch: 1, owner: 'n', expiresAt: at });
+  for (const step of ['queued', 'create', 'final'] as const)
+    await store.models.Step.create({ _id: `${id}:${step}`, jobId: id, step, epoch: 1, owner: 'n', at });
 }
 
-it('removes finished jobs (file, document with its image, leases) once the retention passed, and nothing else', async () => {
+const stepsOf = (id: string): Promise<number> => store.models.Step.countDocuments({ jobId: id }).exec();
+
+it('removes finished jobs (file, document with its image, leases, once-only steps) once the retention passed, and nothing else', async () => {
   const now = Date.now();
   await job('old-ok', 'succeeded', 31, now);
   await job('old-failed', 'failed', 40, now);
@@ -59,7 +63,9 @@ it('removes finished jobs (file, document with its image, leases) once the reten
   for (const id of ['old-ok', 'old-failed', 'old-cancelled']) {
     expect(await store.get(id), id).toBeUndefined();
     expect(await store.models.Lease.countDocuments({ jobId: id })).toBe(0);
+    expect(await stepsOf(id), `${id} steps`).toBe(0);
   }
+  expect(await stepsOf('old-running')).toBe(3);
   expect(await store.cancelRequested('old-cancelled')).toBe(false);
   expect(await storage.size('old-ok')).toBeUndefined();
   expect((await store.get('recent-ok'))?.status).toBe('succeeded');
