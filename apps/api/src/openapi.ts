@@ -174,7 +174,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     path: '/api/ws-ticket',
     summary:
       'A single-use WebSocket ticket for the caller, valid for WS_TICKET_TTL_MS: open the WebSocket with `?ticket=` instead of a token in the URL',
-    success: { status: 200, body: link('ticket') },
+    success: { status: 200, body: link('ticket'), name: 'WsTicket' },
     errors: [401, 429, 500, 503],
     api: true,
     idempotencyKey: false,
@@ -184,7 +184,7 @@ export const REST_OPERATIONS: readonly RestOperation[] = [
     path: '/api/videos/{jobId}/url',
     summary:
       'A signed link to the finished video of a job (`/videos/<jobId>.mp4?expires=…&signature=…`) that plays without a token until it expires (VIDEO_URL_TTL_MS)',
-    success: { status: 200, body: link('url') },
+    success: { status: 200, body: link('url'), name: 'SignedVideoUrl' },
     errors: [400, 401, 404, 429, 500, 503],
     api: true,
   },

@@ -242,6 +242,12 @@ export interface components {
             /** @enum {string} */
             status: "ready";
         };
+        /** SignedVideoUrl */
+        SignedVideoUrl: {
+            url: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         /** Video */
         Video: {
             jobId: string;
@@ -365,6 +371,12 @@ export interface components {
         /** WorkspaceUpdateResult */
         WorkspaceUpdateResult: {
             workspace: components["schemas"]["Workspace"];
+        };
+        /** WsTicket */
+        WsTicket: {
+            ticket: string;
+            /** Format: date-time */
+            expiresAt: string;
         };
     };
     responses: {
@@ -914,11 +926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ticket: string;
-                        /** Format: date-time */
-                        expiresAt: string;
-                    };
+                    "application/json": components["schemas"]["WsTicket"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -944,11 +952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        url: string;
-                        /** Format: date-time */
-                        expiresAt: string;
-                    };
+                    "application/json": components["schemas"]["SignedVideoUrl"];
                 };
             };
             400: components["responses"]["BadRequest"];
