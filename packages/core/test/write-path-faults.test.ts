@@ -168,12 +168,19 @@ describe('the write path under generated interleavings and faults', () => {
               for (let i = 0; i < SEEDED; i += 1) {
                 void nodes[0]!
                   .create({ projectId: P, name: `w${i}` }, { subject: SUBJECT, requestId: `seed${i}` })
-                  .then((ack) => {
-                    seeded[i] = ack.workspace.id;
-                    outstanding -= 1;
-                  });
-                await drive(() => seeded[i] !== undefined);
+                  .then(
+                    (ack) => {
+                      seeded[i] = ack.workspace.id;
+                      outstanding -= 1;
+                    },
+                    (error: unknown) => {
+                      problems.push(`seeding w${i} failed without a fault: ${String(error)}`);
+                      outstanding -= 1;
+                    },
+                  );
+                await drive(() => outstanding === SEEDED - i - 1);
               }
+              expect(problems).toEqual([]);
               db.armed = true;
 
               let maxAckedSeq = SEEDED;
