@@ -145,7 +145,10 @@ export class WorkspaceService {
       bus,
       logger,
       announcer: this.announcer,
-      onCommitted: (projectId) => this.scheduler.schedule(projectId),
+      onCommitted: (projectId) => {
+        states.grew(projectId); // the commit's fold grew the state after it was counted
+        this.scheduler.schedule(projectId);
+      },
     });
     this.queries = new WorkspaceQueries({ queue, states, heads, directory: this.directory, log, maxReplayEvents });
   }

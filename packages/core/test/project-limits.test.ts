@@ -72,4 +72,23 @@ describe('state cache', () => {
     expect(states.bytes).toBeLessThanOrEqual(maxBytes + 250_000); // the bound, plus the project just loaded
     expect([...states.projectIds()].length).toBeLessThan(12);
   });
+
+  it('counts a state again when it grows after it was loaded, and keeps the bound once states are clean', async () => {
+    const maxBytes = 1024 * 1024;
+    // The read model is written only at the flush: every state is unwritten (never dropped) when the next
+    // one loads, and each grows by its commit after it was counted (empty) at its load.
+    core = await createTestCore(inject('mongodbUri'), undefined, {
+      stateCache: { maxProjects: 1_000, maxBytes },
+      projectionDelayMs: 60_000,
+    });
+    const data = { text: 'x'.repeat(200_000) };
+    for (let p = 0; p < 12; p += 1) await core.service.create({ projectId: `grow-${p}`, name: 'w', data }, ctx);
+    const states = (core.service as unknown as { states: { bytes: number; projectIds(): Iterable<string> } }).states;
+    expect(states.bytes).toBeGreaterThan(2_000_000); // all unwritten: all kept, and all counted
+    await core.service.flush();
+    // Reads of projects already held load nothing: the bound is enforced on their use.
+    for (let p = 0; p < 12; p += 1) await core.service.list(`grow-${p}`);
+    expect(states.bytes).toBeLessThanOrEqual(maxBytes + 250_000);
+    expect([...states.projectIds()].length).toBeLessThan(12);
+  });
 });

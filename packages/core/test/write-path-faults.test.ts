@@ -10,7 +10,8 @@
 //     contention is never an error;
 //   - no read returns a state older than a seq already acked, nor one the log never held;
 //   - nothing is published that the log does not hold at that seq;
-//   - every request is answered, and both nodes end with the log's state.
+//   - every request is answered, and both nodes end with the log's state;
+//   - on a replica set (generated: standalone or replica set), every event read asks for read concern majority.
 // Replay: FC_SEED=<seed> [FC_PATH=<path>]; FC_RUNS=<n>; FC_LONG=1 for a longer run.
 import { isDeepStrictEqual } from 'node:util';
 import type { Workspace } from '@app/protocol';
@@ -122,7 +123,7 @@ function refusalHolds(
 }
 
 /** About 6 s on an idle machine. */
-const options = fcOptions<[fc.Scheduler, Op[], Record<string, Fault[]>]>(100);
+const options = fcOptions<[fc.Scheduler, Op[], Record<string, Fault[]>, string | null]>(100);
 
 describe('the write path under generated interleavings and faults', () => {
   it(
@@ -133,9 +134,10 @@ describe('the write path under generated interleavings and faults', () => {
           fc.scheduler(),
           fc.array(op, { minLength: 2, maxLength: 12 }),
           faultPlan,
-          async (s, ops, faults) => {
+          fc.constantFrom(null, 'rs0'),
+          async (s, ops, faults, setName) => {
             const clock = installManualClock();
-            const db = new FaultDatabase(s, faults, clock);
+            const db = new FaultDatabase(s, faults, clock, setName);
             const buses = [new InProcessBus(), new InProcessBus()];
             const nodes = [0, 1].map(
               (i) =>
@@ -168,12 +170,19 @@ describe('the write path under generated interleavings and faults', () => {
               for (let i = 0; i < SEEDED; i += 1) {
                 void nodes[0]!
                   .create({ projectId: P, name: `w${i}` }, { subject: SUBJECT, requestId: `seed${i}` })
-                  .then((ack) => {
-                    seeded[i] = ack.workspace.id;
-                    outstanding -= 1;
-                  });
-                await drive(() => seeded[i] !== undefined);
+                  .then(
+                    (ack) => {
+                      seeded[i] = ack.workspace.id;
+                      outstanding -= 1;
+                    },
+                    (error: unknown) => {
+                      problems.push(`seeding w${i} failed without a fault: ${String(error)}`);
+                      outstanding -= 1;
+                    },
+                  );
+                await drive(() => outstanding === SEEDED - i - 1);
               }
+              expect(problems).toEqual([]);
               db.armed = true;
 
               let maxAckedSeq = SEEDED;
@@ -325,6 +334,8 @@ describe('the write path under generated interleavings and faults', () => {
               await drive(() => outstanding === 0);
               for (const answer of finals)
                 check(answer.seq === head(), () => `a node ends at seq ${answer.seq}, the log at ${head()}`);
+              // On a replica set every event read asks for read concern majority (db/read-concern.ts).
+              problems.push(...new Set(db.unsafeEventReads));
               expect(problems).toEqual([]);
             } finally {
               clock.uninstall();

@@ -27,6 +27,13 @@ export class StateCache {
   private clock = 0;
   /** When the last completed catch-up of a state started. */
   private readonly caughtUpAt = new WeakMap<ProjectState, number>();
+  /**
+   * Per state held, the bytes it was last counted at (projectBytes), and their sum. A state grows after
+   * it is loaded (a commit's fold, a catch-up): each of those recounts it (`counted`), and the bound is
+   * enforced again then, not only when a state is loaded.
+   */
+  private readonly counts = new Map<string, number>();
+  private total = 0;
 
   constructor(private readonly options: StateCacheOptions) {}
 
@@ -59,7 +66,10 @@ export class StateCache {
   /** Folds what the log holds past the state; the read model follows after the delay. Returns how many events. */
   async catchUp(projectId: string, state: ProjectState): Promise<number> {
     const folded = await this.options.projector.catchUp(projectId, state);
-    if (folded > 0) this.options.onDirty(projectId);
+    if (folded > 0) {
+      this.options.onDirty(projectId);
+      this.grew(projectId);
+    }
     return folded;
   }
 
@@ -80,6 +90,17 @@ export class StateCache {
   /** Drops this node's state of a project after a write of unknown outcome; the next use loads it again. */
   forget(projectId: string): void {
     this.states.delete(projectId);
+    this.total -= this.counts.get(projectId) ?? 0;
+    this.counts.delete(projectId);
+  }
+
+  /**
+   * Counts the project's state again after events were folded into it outside a load or a read's
+   * catch-up (a commit), then drops least recently used clean states past the bounds.
+   */
+  grew(projectId: string): void {
+    this.recount(projectId);
+    this.trim(projectId);
   }
 
   /**
@@ -107,7 +128,7 @@ export class StateCache {
       const startedAt = this.arrival();
       state = await projector.load(projectId);
       this.caughtUpAt.set(state, startedAt);
-      this.remember(projectId, state);
+      this.states.set(projectId, state);
     } else {
       this.states.delete(projectId); // most recently used last
       this.states.set(projectId, state);
@@ -120,33 +141,34 @@ export class StateCache {
     if (state.headDirty || state.dirty.size > 0) this.options.onDirty(projectId);
     // Events another node stored since this state was loaded without a log: learn the log's epoch.
     if (state.epoch === undefined && state.seq > 0) state.epoch = await heads.createProjectHead(projectId);
+    if (this.states.get(projectId) === state) this.grew(projectId);
     return state;
   }
 
-  /** The bytes of every state held (project-bytes.ts; each remembered until its seq moves). */
+  /** The bytes of every state held (project-bytes.ts), as last counted. */
   get bytes(): number {
-    let bytes = 0;
-    for (const state of this.states.values()) bytes += projectBytes(state);
-    return bytes;
+    return this.total;
+  }
+
+  private recount(projectId: string): void {
+    const state = this.states.get(projectId);
+    if (state === undefined) return;
+    const bytes = projectBytes(state);
+    this.total += bytes - (this.counts.get(projectId) ?? 0);
+    this.counts.set(projectId, bytes);
   }
 
   /**
-   * Holds a loaded state, then drops least recently used clean states (no unwritten read model, no
-   * queued work) until at most `maxProjects` states of at most `maxBytes` together remain. States in
-   * use are never dropped, so the bound can be passed while they are; the one just loaded stays.
+   * Drops least recently used clean states (no unwritten read model, no queued work) until at most
+   * `maxProjects` states of at most `maxBytes` together remain. States in use are never dropped, so
+   * the bound can be passed while they are (until the next use of any state); `keep` stays.
    */
-  private remember(projectId: string, state: ProjectState): void {
-    this.states.set(projectId, state);
+  private trim(keep: string): void {
     const { maxProjects, maxBytes } = this.options;
-    let bytes = this.bytes;
-    if (this.states.size <= maxProjects && bytes <= maxBytes) return;
     for (const [id, candidate] of this.states) {
-      if (this.states.size <= maxProjects && bytes <= maxBytes) return;
+      if (this.states.size <= maxProjects && this.total <= maxBytes) return;
       const clean = !candidate.headDirty && candidate.dirty.size === 0 && !this.options.inUse(id);
-      if (clean && id !== projectId) {
-        this.states.delete(id);
-        bytes -= projectBytes(candidate);
-      }
+      if (clean && id !== keep) this.forget(id);
     }
   }
 }

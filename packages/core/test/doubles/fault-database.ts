@@ -18,7 +18,9 @@ export type Fault = 'ok' | 'fail' | 'lose' | 'refuse' | 'refuse-last' | 'pause';
 const PAUSE_MS = 2_500;
 
 export class FaultDatabase {
-  readonly memory = new MemoryDatabase();
+  readonly memory: MemoryDatabase;
+  /** Reads of events without read concern `majority` while the database is a replica set (a failover could roll them back). */
+  readonly unsafeEventReads: string[] = [];
   /** Faults met so far (a refusal of UNAVAILABLE or INVALID_MESSAGE needs one during its request). */
   faultsMet = 0;
   /** While false, every command is delivered and no fault is used up (setting up, checking at the end). */
@@ -31,7 +33,11 @@ export class FaultDatabase {
     private readonly scheduler: fc.Scheduler,
     private readonly faults: Readonly<Record<string, readonly Fault[]>>,
     private readonly clock: ManualClock,
-  ) {}
+    /** The replica set the database belongs to (null: a standalone server, as FerretDB is). */
+    setName: string | null = null,
+  ) {
+    this.memory = new MemoryDatabase(setName);
+  }
 
   /** The models of a node named `node`. */
   models(node: string): Models {
@@ -44,6 +50,9 @@ export class FaultDatabase {
       const fault = this.armed ? (this.faults[command.collection]?.[used] ?? 'ok') : 'ok';
       if (this.armed) this.used.set(command.collection, used + 1);
       const label = `${node} ${command.kind} ${command.collection}${fault === 'ok' ? '' : ` (${fault})`}`;
+      const eventRead = command.kind === 'read' && command.collection === 'events';
+      if (eventRead && this.memory.setName !== null && command.readConcern !== 'majority')
+        this.unsafeEventReads.push(`${node} read events with read concern ${command.readConcern ?? 'default'}`);
       await this.scheduler.schedule(Promise.resolve(), label);
       const isEventInsert = command.kind === 'insertMany' && command.collection === 'events';
       switch (fault) {

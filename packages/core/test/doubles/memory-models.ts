@@ -11,6 +11,8 @@ export interface Command {
   kind: 'read' | 'insertMany' | 'updateOne' | 'bulkWrite';
   /** Documents of an `insertMany`. */
   count?: number;
+  /** The read concern level a read asked for (none: the server's default). */
+  readConcern?: string;
 }
 
 /**
@@ -109,10 +111,14 @@ function matches(doc: Doc, filter: Record<string, unknown>): boolean {
   });
 }
 
-/** A mongoose query, enough of one: `lean`, `select`, `sort`, `limit`, `exec`. */
+/** The read concern levels a query may name (the double holds one copy: every level reads the same data). */
+const READ_CONCERNS = new Set(['local', 'available', 'majority', 'linearizable', 'snapshot']);
+
+/** A mongoose query, enough of one: `lean`, `select`, `sort`, `limit`, `batchSize`, `readConcern`, `exec`. */
 class MemoryQuery<T> {
   private sortBy: Record<string, 1 | -1> | undefined;
   private max: number | undefined;
+  private level: string | undefined;
 
   constructor(
     private readonly gate: Gate,
@@ -135,9 +141,21 @@ class MemoryQuery<T> {
     this.max = max;
     return this;
   }
+  /** How many documents each reply of the cursor holds: the whole answer is the same. */
+  batchSize(size: number): this {
+    if (!Number.isInteger(size) || size < 0) throw new Error(`memory models: batchSize ${size}`);
+    return this;
+  }
+  readConcern(level: string): this {
+    if (!READ_CONCERNS.has(level)) throw new Error(`memory models: unsupported read concern ${level}`);
+    this.level = level;
+    return this;
+  }
 
   exec(): Promise<T> {
-    return this.gate({ collection: this.collection.name, kind: 'read' }, () => {
+    const command: Command = { collection: this.collection.name, kind: 'read' };
+    if (this.level !== undefined) command.readConcern = this.level;
+    return this.gate(command, () => {
       let docs = this.collection.find(this.filter);
       const [field, direction] = Object.entries(this.sortBy ?? {})[0] ?? [];
       if (field !== undefined)
@@ -152,13 +170,28 @@ class MemoryQuery<T> {
   }
 }
 
-/** One model: the static queries, and `collection` for the driver-level writes. */
-function memoryModel(gate: Gate, collection: MemoryCollection, refuseAt: () => number | undefined): unknown {
+/**
+ * The part of a mongoose `Connection` the server reads without sending a command: the driver's view
+ * of the deployment (`db/read-concern.ts`), one server, naming `setName` when it is a replica set member.
+ */
+function memoryConnection(setName: string | null): unknown {
+  const servers = new Map([['127.0.0.1:27017', { setName }]]);
+  return { getClient: () => ({ topology: { description: { servers } } }) };
+}
+
+/** One model: the static queries, `db` (its connection), and `collection` for the driver-level writes. */
+function memoryModel(
+  gate: Gate,
+  collection: MemoryCollection,
+  refuseAt: () => number | undefined,
+  connection: unknown,
+): unknown {
   const insertMany = (docs: Doc[], options: { ordered?: boolean } = {}) =>
     gate({ collection: collection.name, kind: 'insertMany', count: docs.length }, () => ({
       insertedCount: collection.insertMany(docs, options.ordered ?? true, refuseAt()),
     }));
   return {
+    db: connection,
     findById: (id: string) => new MemoryQuery(gate, collection, { _id: id }, true),
     findOne: (filter: Record<string, unknown> = {}) => new MemoryQuery(gate, collection, filter, true),
     find: (filter: Record<string, unknown> = {}) => new MemoryQuery(gate, collection, filter, false),
@@ -201,22 +234,26 @@ export class MemoryDatabase {
   /** Set by a fault: the index at which the next ordered insert of events is refused by the database. */
   refuseNextEventAt: number | undefined;
 
+  /** `setName`: the replica set the database's one server belongs to (null: a standalone server). */
+  constructor(readonly setName: string | null = null) {}
+
   /** The models of one node, whose commands pass through `gate`. */
   models(gate: Gate): Models {
     const { collections: c } = this;
     const none = () => undefined;
+    const connection = memoryConnection(this.setName);
     const refuseEvent = () => {
       const at = this.refuseNextEventAt;
       this.refuseNextEventAt = undefined;
       return at;
     };
     return {
-      Project: memoryModel(gate, c.projects, none),
-      Workspace: memoryModel(gate, c.workspaces, none),
-      Event: memoryModel(gate, c.events, refuseEvent),
-      Request: memoryModel(gate, c.requests, none),
-      Directory: memoryModel(gate, c.directory, none),
-      Meta: memoryModel(gate, c.meta, none),
+      Project: memoryModel(gate, c.projects, none, connection),
+      Workspace: memoryModel(gate, c.workspaces, none, connection),
+      Event: memoryModel(gate, c.events, refuseEvent, connection),
+      Request: memoryModel(gate, c.requests, none, connection),
+      Directory: memoryModel(gate, c.directory, none, connection),
+      Meta: memoryModel(gate, c.meta, none, connection),
     } as unknown as Models;
   }
 }
