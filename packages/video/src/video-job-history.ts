@@ -29,7 +29,7 @@ export async function workspaceJobs(
 }
 
 /** The job with the outcome of its `final` step, when one is stored (a point read by `_id`). */
-async function withDecidedOutcome(models: Pick<VideoModels, 'Step'>, job: VideoJob): Promise<VideoJob> {
+export async function withDecidedOutcome(models: Pick<VideoModels, 'Step'>, job: VideoJob): Promise<VideoJob> {
   const step = await models.Step.findById(`${job.id}:final`, { outcome: 1 }).lean<{ outcome?: string }>().exec();
   if (step?.outcome === undefined) return job;
   const { cancelTask: _cancelTask, ...outcome } = JSON.parse(step.outcome) as JobOutcome;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDuplicateKey } from '@app/core';
 import type { Connection } from 'mongoose';
-import { ACTIVE_STATUSES, type StoredJobStatus, type VideoJob } from './video-job.js';
+import { ACTIVE_STATUSES, isFinal, type StoredJobStatus, type VideoJob } from './video-job.js';
+import { withDecidedOutcome } from './video-job-history.js';
 import { createVideoModels, type VideoJobDoc, type VideoLeaseDoc, type VideoModels } from './video-job-models.js';
 import { VideoJobSteps } from './video-job-steps.js';
 
@@ -88,6 +89,15 @@ export class VideoJobStore {
   async get(jobId: string): Promise<VideoJob | undefined> {
     const doc = await this.models.Job.findById(jobId).lean<VideoJobDoc>().exec();
     return doc === null ? undefined : jobOf(doc);
+  }
+
+  /**
+   * The job as its project's log shows it, for what is served to people (`GET /videos/…`, signed links):
+   * its decided outcome (the `final` step) even before the document follows it, as `video.list` shows it.
+   */
+  async view(jobId: string): Promise<VideoJob | undefined> {
+    const job = await this.get(jobId);
+    return job === undefined || isFinal(job.status) ? job : withDecidedOutcome(this.models, job);
   }
 
   /**

@@ -16,7 +16,7 @@ afterEach(async () => {
   await harness.close();
 });
 
-it('shows a job whose outcome is decided (final step stored) with that outcome before its document follows', async () => {
+it('lists and serves a job whose outcome is decided (final step stored) with that outcome before its document follows', async () => {
   const at = new Date();
   for (const id of ['decided', 'running']) {
     await store.insert({
@@ -24,7 +24,7 @@ it('shows a job whose outcome is decided (final step stored) with that outcome b
       workspaceId: 'w-history',
       projectId: 'p1',
       provider: 'runway',
-      request: { promptText: 'fox', model: 'gen4.5', ratio: '1280:720', duration: 5 },
+      request: { prompt: 'fox', model: 'gen4.5', ratio: '1280:720', duration: 5 },
       status: 'running',
       nextPollAt: at,
       deadlineAt: at,
@@ -50,4 +50,9 @@ it('shows a job whose outcome is decided (final step stored) with that outcome b
   ]);
   expect(jobs[0]).toMatchObject({ videoUrl: '/videos/decided.mp4' });
   expect(jobs[0]).not.toHaveProperty('cancelTask');
+  // What GET /videos/<jobId>.mp4 and the signed links read: the same view, so the file is served as soon
+  // as subscribers saw `succeeded` (a page that loads it then gets no 404).
+  expect(await store.view('decided')).toMatchObject({ status: 'succeeded', videoUrl: '/videos/decided.mp4' });
+  expect((await store.view('running'))?.status).toBe('running');
+  expect(await store.view('nothing')).toBeUndefined();
 });

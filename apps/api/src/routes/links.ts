@@ -30,7 +30,7 @@ export function linksRouter(options: {
     const jobId = parseId('jobId', req.params['jobId']);
     const { videos, signer } = options;
     if (videos === undefined || signer === undefined) throw new ProtocolError('NOT_FOUND', 'No such video');
-    const job = await videos.jobs.get(jobId);
+    const job = await videos.jobs.view(jobId);
     if (job === undefined || job.status !== 'succeeded') throw new ProtocolError('NOT_FOUND', 'No such video');
     const principal = principalOf(res);
     if (principal.projects !== '*' && !principal.projects.has(job.projectId))

@@ -7,7 +7,8 @@ import { readContext } from '../validation.js';
 
 /** What serving videos needs: the job (for its workspace's project and checksum) and the stored file. */
 export interface ApiVideos {
-  jobs: { get(jobId: string): Promise<Pick<VideoJob, 'projectId' | 'status' | 'sha256'> | undefined> };
+  /** The job as the project's log shows it (its decided outcome, before its document follows). */
+  jobs: { view(jobId: string): Promise<Pick<VideoJob, 'projectId' | 'status' | 'sha256'> | undefined> };
   storage: VideoStorage;
 }
 
@@ -59,7 +60,7 @@ export function videosRouter(videos: ApiVideos): Router {
     const jobId = FILE.exec(String(req.params['file']))?.[1];
     const notFound = new ProtocolError('NOT_FOUND', 'No such video');
     if (jobId === undefined) throw notFound;
-    const job = await videos.jobs.get(jobId);
+    const job = await videos.jobs.view(jobId);
     if (job === undefined || job.status !== 'succeeded') throw notFound;
     try {
       readContext(res).authorize?.(job.projectId);
